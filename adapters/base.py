@@ -1,0 +1,68 @@
+"""The adapter contract every platform implements, and the neutral types it speaks.
+
+An adapter starts without taking over the event loop, hands every update to the core as an `Incoming`,
+and renders `Outgoing` messages within its platform's `Capabilities`. It knows nothing of campaigns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from typing import ClassVar
+
+from facilitation.events import (
+    Address,
+    Button,
+    Capabilities,
+    ChatKind,
+    Incoming,
+    Outgoing,
+    PlatformUser,
+    Sender,
+)
+from facilitation.outbox import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+
+IncomingHandler = Callable[[Incoming], Awaitable[None]]
+
+__all__ = [
+    "Adapter",
+    "Address",
+    "Button",
+    "Capabilities",
+    "ChatKind",
+    "DeliveryError",
+    "Incoming",
+    "IncomingHandler",
+    "Outgoing",
+    "PermanentDeliveryError",
+    "PlatformUser",
+    "Sender",
+    "TransientDeliveryError",
+]
+
+
+class Adapter(ABC):
+    """A running connection to one platform.
+
+    `start` returns once the adapter is receiving (its work continues in background tasks); `stop` ends
+    it cleanly. `send` raises `TransientDeliveryError` when a retry may succeed and
+    `PermanentDeliveryError` when it cannot. An adapter that ends on its own (the console at end of
+    input) sets `finished`.
+    """
+
+    platform: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    def __init__(self) -> None:
+        self.finished = asyncio.Event()
+
+    @abstractmethod
+    async def start(self, on_incoming: IncomingHandler) -> None: ...
+
+    @abstractmethod
+    async def stop(self) -> None: ...
+
+    @abstractmethod
+    async def send(self, address: Address, message: Outgoing) -> str | None:
+        """Deliver one message; return the platform's id for it when there is one."""

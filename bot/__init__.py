@@ -1,0 +1,1 @@
+"""Wiring: settings, the `townhall` command line, and the start and stop of adapters and core."""

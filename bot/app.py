@@ -1,0 +1,101 @@
+"""Townhall's running parts in one asyncio loop: database, core, outbox delivery and adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Sequence
+
+from adapters.base import Adapter, Incoming
+from adapters.console import ConsoleAdapter
+from adapters.console.adapter import LOCAL_USER_ID
+from bot.settings import Settings, SettingsError
+from facilitation.context import CoreConfig
+from facilitation.core import Core
+from facilitation.outbox import DeliveryService
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def select_adapters(settings: Settings) -> list[Adapter]:
+    """An adapter for each platform whose token is set; the local console when none is."""
+    adapters: list[Adapter] = []
+    if settings.telegram_bot_token:
+        raise SettingsError("TELEGRAM_BOT_TOKEN: the Telegram adapter is not part of this version yet")
+    if settings.discord_bot_token:
+        raise SettingsError("DISCORD_BOT_TOKEN: the Discord adapter is not part of this version yet")
+    if not adapters:
+        adapters.append(ConsoleAdapter(language=settings.default_language))
+    return adapters
+
+
+def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
+    """The core's view of the settings; the console's local user facilitates."""
+    identities = set(settings.facilitator_identities())
+    if any(isinstance(adapter, ConsoleAdapter) for adapter in adapters):
+        identities.add((ConsoleAdapter.platform, LOCAL_USER_ID))
+    return CoreConfig(
+        facilitator_identities=frozenset(identities),
+        default_language=settings.default_language,
+        default_timezone=settings.default_timezone,
+    )
+
+
+class Townhall:
+    """Starts and stops everything in order; the same wiring serves `townhall run` and the tests."""
+
+    def __init__(self, settings: Settings, adapters: Sequence[Adapter]) -> None:
+        self.settings = settings
+        self.adapters = list(adapters)
+        self.database = Database(settings.effective_database_url)
+        self.core = Core(
+            self.database,
+            core_config(settings, self.adapters),
+            capabilities={adapter.platform: adapter.capabilities for adapter in self.adapters},
+        )
+        self.delivery = DeliveryService(
+            self.database, {adapter.platform: adapter for adapter in self.adapters}
+        )
+        self.core.after_commit.append(self.delivery.wake)
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.database.upgrade)
+        await self.delivery.start()  # first, so that messages left undelivered by a crash go out now
+        for adapter in self.adapters:
+            await adapter.start(self.on_incoming)
+            log.info("adapter started platform=%s", adapter.platform)
+
+    async def on_incoming(self, incoming: Incoming) -> None:
+        """Handle an update and deliver its replies straight away."""
+        await self.core.handle(incoming)
+        await self.delivery.deliver_due()
+
+    async def stop(self) -> None:
+        for adapter in reversed(self.adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter did not stop cleanly platform=%s", adapter.platform)
+        await self.delivery.stop()
+        self.core.close()
+        self.database.dispose()
+
+    async def run_until_stopped(self) -> None:
+        """Run until SIGINT/SIGTERM or until an adapter finishes on its own (the console at end of input)."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+        await self.start()
+        waiters = [asyncio.create_task(stop.wait())]
+        waiters += [asyncio.create_task(adapter.finished.wait()) for adapter in self.adapters]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            await self.stop()

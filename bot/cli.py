@@ -1,0 +1,89 @@
+"""The `townhall` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_CONFIGURATION_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="townhall",
+        description="A chat-bot facilitator for open town-hall planning. Settings come from the "
+        "environment and .env (see .env.example).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="start the bot: every platform whose token is set, or the local console when none is",
+    )
+    database = commands.add_parser("db", help="database maintenance")
+    database_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    database_commands.add_parser("upgrade", help="apply all pending migrations")
+    database_commands.add_parser("current", help="print the database's migration revision")
+    return parser
+
+
+def configure_logging(settings: Settings, console_only: bool) -> None:
+    """Logs go to stderr, except beside the console chat, where they go to a file in the data folder."""
+    handler: logging.Handler
+    if console_only:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(settings.data_dir / "townhall.log", encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            return _run(settings)
+        return _database(settings, args.db_command)
+    except SettingsError as error:
+        print(f"townhall: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIGURATION_ERROR
+
+
+def _run(settings: Settings) -> int:
+    from adapters.console import ConsoleAdapter
+    from bot.app import Townhall, select_adapters
+
+    adapters = select_adapters(settings)
+    configure_logging(settings, console_only=all(isinstance(a, ConsoleAdapter) for a in adapters))
+    try:
+        asyncio.run(Townhall(settings, adapters).run_until_stopped())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _database(settings: Settings, action: str) -> int:
+    from storage.db import Database, current_revision
+
+    database = Database(settings.effective_database_url)
+    try:
+        if action == "upgrade":
+            database.upgrade()
+        print(f"database revision: {current_revision(database.engine)}")
+    finally:
+        database.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

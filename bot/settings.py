@@ -1,0 +1,104 @@
+"""Settings from the environment and `.env`, validated once at start.
+
+Every variable is documented in `.env.example`; a bad value stops the program with one line that names
+the variable (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from facilitation.i18n import SUPPORTED_LANGUAGES
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or invalid; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Townhall's configuration. Field names are the environment variable names, upper-cased."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    telegram_bot_token: str = ""
+    discord_bot_token: str = ""
+    facilitator_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    default_language: str = "en"
+    default_timezone: str = "UTC"
+    log_level: str = "INFO"
+    embedding_model: str = "all-MiniLM-L6-v2"
+
+    @field_validator("facilitator_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for item in value:
+                platform, _, user_id = str(item).partition(":")
+                if not platform or not user_id:
+                    raise ValueError(f"{item!r} is not of the form platform:user_id (e.g. telegram:12345)")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"{value!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Paris") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError(f"{value!r} is not a log level (DEBUG, INFO, WARNING, ERROR)")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError(f"{value!r} is neither a sqlite:/// nor a postgresql:// URL")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'townhall.db'}"
+
+    def facilitator_identities(self) -> set[tuple[str, str]]:
+        """Configured facilitators as (platform, platform user id) pairs."""
+        return {tuple(item.split(":", 1)) for item in self.facilitator_ids}  # type: ignore[misc]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            variable = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"{variable}: {message}")
+        raise SettingsError("; ".join(lines)) from None

@@ -1,0 +1,1 @@
+"""The platform-neutral core: campaigns, ideas, members, the outbox. Never imports a platform library."""

@@ -1,0 +1,152 @@
+"""The core: turns one `Incoming` into stored changes and outbox messages, in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlmodel import Session
+
+from facilitation import campaigns, help, ideas, members
+from facilitation.context import Context, CoreConfig
+from facilitation.events import Capabilities, Incoming
+from facilitation.members import member_for
+from facilitation.outbox import Outbox
+from facilitation.router import CommandSet, Role, Router, UsageError, UserError, parse_command
+from storage.db import Database
+from storage.models import ButtonAction
+
+log = logging.getLogger(__name__)
+
+FEATURES: tuple[CommandSet, ...] = (
+    help.commands,
+    campaigns.commands,
+    ideas.commands,
+    members.commands,
+)
+"""Every feature module's commands; /help lists them in this order."""
+
+
+class Core:
+    """Handles updates one at a time on a worker thread, so the event loop never waits on the database."""
+
+    def __init__(
+        self,
+        database: Database,
+        config: CoreConfig,
+        capabilities: dict[str, Capabilities] | None = None,
+        features: Iterable[CommandSet] = FEATURES,
+    ) -> None:
+        self.database = database
+        self.config = config
+        self.router = Router(features)
+        self.outbox = Outbox(capabilities)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="townhall-core")
+        self.after_commit: list[Callable[[], None]] = []
+
+    async def handle(self, incoming: Incoming) -> None:
+        """Handle one update; replies are in the outbox when this returns."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._worker, self.handle_now, incoming)
+        for callback in self.after_commit:
+            callback()
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True)
+
+    def handle_now(self, incoming: Incoming) -> None:
+        """The synchronous heart of `handle`: used directly by tests and tools.
+
+        A `UserError` rolls back everything the update changed, then answers in a transaction of its own.
+        """
+        if incoming.sender.is_bot:
+            return
+        log.info(
+            "update platform=%s chat=%s message=%s user=%s",
+            incoming.platform,
+            incoming.address.chat_id,
+            incoming.message_id,
+            incoming.sender.user_id,
+        )
+        try:
+            with self.database.session() as session:
+                ctx = self._context(session, incoming)
+                try:
+                    self._dispatch(ctx)
+                except UserError as error:
+                    error.message = self._with_usage(ctx, error)
+                    raise
+                self._enqueue_replies(ctx)
+        except UserError as error:
+            answer = error.message
+            self._answer_alone(incoming, lambda ctx: answer)
+        except Exception:
+            log.exception(
+                "update failed platform=%s chat=%s message=%s",
+                incoming.platform,
+                incoming.address.chat_id,
+                incoming.message_id,
+            )
+            self._answer_alone(
+                incoming,
+                lambda ctx: ctx._(
+                    "Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."
+                ),
+            )
+
+    def _context(self, session: Session, incoming: Incoming) -> Context:
+        member = member_for(session, incoming.sender, self.config)
+        return Context(session, incoming, member, self.config, self.router.commands)
+
+    def _enqueue_replies(self, ctx: Context) -> None:
+        for address, message in ctx.replies:
+            self.outbox.enqueue(ctx.session, address, message)
+
+    def _answer_alone(self, incoming: Incoming, answer: Callable[[Context], str]) -> None:
+        """Reply in a fresh transaction, after the update's own changes were rolled back."""
+        try:
+            with self.database.session() as session:
+                ctx = self._context(session, incoming)
+                ctx.reply(answer(ctx))
+                self._enqueue_replies(ctx)
+        except Exception:
+            log.exception("could not answer platform=%s chat=%s", incoming.platform, incoming.address.chat_id)
+
+    def _dispatch(self, ctx: Context) -> None:
+        incoming = ctx.incoming
+        if incoming.button_token is not None:
+            self._press(ctx, incoming.button_token)
+            return
+        parsed = (incoming.command, incoming.args) if incoming.command else parse_command(incoming.text)
+        if parsed is None:
+            if not ideas.record_hashtag_message(ctx) and ctx.is_private_chat:
+                ctx.reply(
+                    ctx._(
+                        "To share an idea, write /idea followed by your idea, or add the campaign's #hashtag. /help lists everything I can do."
+                    )
+                )
+            return
+        name, args = parsed
+        command = self.router.commands.get(name)
+        if command is None:
+            raise UserError(ctx._("I don't know the command /{name}. /help lists what I can do.", name=name))
+        ctx.current_command = command
+        if command.role is Role.FACILITATOR:
+            ctx.require_facilitator()
+        command.handler(ctx, args)
+
+    def _press(self, ctx: Context, token: str) -> None:
+        action = ctx.session.get(ButtonAction, token)
+        handler = self.router.actions.get(action.action) if action is not None else None
+        if action is None or handler is None:
+            raise UserError(ctx._("This button has expired. Please use the command again."))
+        handler(ctx, action.payload)
+
+    @staticmethod
+    def _with_usage(ctx: Context, error: UserError) -> str:
+        command = ctx.current_command
+        if isinstance(error, UsageError) and command is not None and command.usage:
+            return error.message + "\n" + ctx._("Usage: {usage}", usage=ctx._(command.usage))
+        return error.message

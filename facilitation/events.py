@@ -1,0 +1,132 @@
+"""Neutral events between adapters and the core.
+
+Adapters turn platform updates into `Incoming` and render `Outgoing`; the core only speaks these types.
+An `Address` is plain data so that a reply or a proactive message can be stored and sent after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class ChatKind(StrEnum):
+    """Where a message was written: one-to-one with the bot, or a shared room."""
+
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where to send a message: a chat on a platform, optionally a thread, or one user privately.
+
+    `reply_handle` is opaque to the core: an adapter may put what it needs to answer an interaction there.
+    """
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+    user_id: str | None = None
+    reply_handle: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Address:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The person behind an incoming event, as the platform knows them."""
+
+    platform: str
+    user_id: str
+    display_name: str = ""
+    language_hint: str | None = None
+    is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class PlatformUser:
+    """A user the message mentions, resolved by the adapter (used by commands that name a person)."""
+
+    user_id: str
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A text message, a command or a button press, in platform-neutral form.
+
+    `command` is set when the platform delivers commands as structure (Discord slash commands);
+    otherwise the core parses a leading `/word` from `text`. `message_id` is the platform's id for the
+    update, used so that a re-delivered update is recorded once.
+    """
+
+    sender: Sender
+    address: Address
+    chat_kind: ChatKind = ChatKind.GROUP
+    text: str = ""
+    command: str | None = None
+    args: str = ""
+    button_token: str | None = None
+    message_id: str | None = None
+    mentions: tuple[PlatformUser, ...] = ()
+    raw: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def platform(self) -> str:
+        return self.sender.platform
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under a message. `token` is the opaque, stored key the platform sends back on press."""
+
+    label: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to render: plain text (adapters escape it for their markup), buttons, optional image.
+
+    `private` asks the adapter to show it only to the addressed user where the platform can
+    (an ephemeral interaction reply, or a direct message).
+    """
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    image_path: str | None = None
+    private: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "buttons": [asdict(button) for button in self.buttons],
+            "image_path": self.image_path,
+            "private": self.private,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Outgoing:
+        return cls(
+            text=data["text"],
+            buttons=tuple(Button(**button) for button in data.get("buttons", ())),
+            image_path=data.get("image_path"),
+            private=data.get("private", False),
+        )
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a platform can render; the core splits and shapes messages to fit."""
+
+    max_text_length: int
+    max_button_payload_bytes: int
+    max_buttons: int = 10
+    supports_images: bool = True

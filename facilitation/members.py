@@ -1,0 +1,189 @@
+"""Members and their platform identities, pseudonyms, language, and the commands about people."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlmodel import Session, col, select
+
+from facilitation.context import Context, CoreConfig
+from facilitation.events import Sender
+from facilitation.i18n import N_, SUPPORTED_LANGUAGES
+from facilitation.router import CommandSet, Role, UsageError, UserError
+from storage.models import CampaignFacilitator, Identity, Member, Membership
+
+commands = CommandSet()
+
+_PSEUDONYM_FIRST = (
+    "Amber",
+    "Bright",
+    "Calm",
+    "Cedar",
+    "Clever",
+    "Coral",
+    "Daring",
+    "Gentle",
+    "Golden",
+    "Hazel",
+    "Jolly",
+    "Kind",
+    "Lively",
+    "Maple",
+    "Misty",
+    "Nimble",
+    "Quiet",
+    "Rapid",
+    "Silver",
+    "Sunny",
+)
+_PSEUDONYM_SECOND = (
+    "Badger",
+    "Beaver",
+    "Crane",
+    "Falcon",
+    "Finch",
+    "Fox",
+    "Hare",
+    "Heron",
+    "Lynx",
+    "Marten",
+    "Otter",
+    "Owl",
+    "Robin",
+    "Salmon",
+    "Sparrow",
+    "Swift",
+    "Thrush",
+    "Turtle",
+    "Wren",
+    "Yak",
+)
+
+
+def new_pseudonym(session: Session) -> str:
+    """A friendly name for everything published, unlinkable to the platform account."""
+    while True:
+        name = (
+            f"{secrets.choice(_PSEUDONYM_FIRST)} {secrets.choice(_PSEUDONYM_SECOND)} "
+            f"{secrets.randbelow(900) + 100}"
+        )
+        if session.exec(select(Member.id).where(Member.pseudonym == name)).first() is None:
+            return name
+
+
+def member_for(session: Session, sender: Sender, config: CoreConfig) -> Member:
+    """The member behind a platform identity, created on first contact (language from the platform's hint)."""
+    identity = session.exec(
+        select(Identity).where(
+            Identity.platform == sender.platform, Identity.platform_user_id == sender.user_id
+        )
+    ).first()
+    if identity is not None:
+        if sender.display_name and identity.display_name != sender.display_name:
+            identity.display_name = sender.display_name
+        return session.get_one(Member, identity.member_id)
+    hint = (sender.language_hint or "").split("-")[0].lower()
+    member = Member(
+        pseudonym=new_pseudonym(session),
+        language=hint if hint in SUPPORTED_LANGUAGES else config.default_language,
+        timezone=config.default_timezone,
+    )
+    session.add(member)
+    session.flush()
+    session.add(
+        Identity(
+            member_id=member.id,
+            platform=sender.platform,
+            platform_user_id=sender.user_id,
+            display_name=sender.display_name,
+        )
+    )
+    session.flush()
+    return member
+
+
+def find_member_by_name(ctx: Context, name: str) -> Member | None:
+    """A member named by mention (resolved by the adapter), pseudonym or display name on this platform."""
+    platform = ctx.incoming.platform
+    for mention in ctx.incoming.mentions:
+        identity = ctx.session.exec(
+            select(Identity).where(
+                Identity.platform == platform, Identity.platform_user_id == mention.user_id
+            )
+        ).first()
+        if identity is not None:
+            return ctx.session.get(Member, identity.member_id)
+    wanted = name.strip().lstrip("@").casefold()
+    if not wanted:
+        return None
+    for member in ctx.session.exec(select(Member)):
+        if member.pseudonym.casefold() == wanted:
+            return member
+    identities = ctx.session.exec(select(Identity).where(Identity.platform == platform)).all()
+    matches = {identity.member_id for identity in identities if identity.display_name.casefold() == wanted}
+    matches |= {
+        identity.member_id for identity in identities if identity.platform_user_id.casefold() == wanted
+    }
+    if len(matches) == 1:
+        return ctx.session.get(Member, matches.pop())
+    return None
+
+
+def is_active_member(session: Session, member: Member, campaign_id: int | None) -> bool:
+    membership = session.exec(
+        select(Membership).where(Membership.member_id == member.id, Membership.campaign_id == campaign_id)
+    ).first()
+    return membership is not None and membership.left_at is None
+
+
+def active_campaign_ids(session: Session, member: Member) -> list[int]:
+    statement = (
+        select(Membership.campaign_id)
+        .where(Membership.member_id == member.id, col(Membership.left_at).is_(None))
+        .order_by(col(Membership.joined_at))
+    )
+    return list(session.exec(statement))
+
+
+@commands.command("lang", N_("Choose your language: /lang en or /lang fr"), N_("/lang en|fr"))
+def set_language(ctx: Context, args: str) -> None:
+    _ = ctx._
+    language = args.strip().lower()
+    if language not in SUPPORTED_LANGUAGES:
+        raise UserError(
+            _(
+                "Please choose one of: {languages}. For example: /lang fr",
+                languages=", ".join(SUPPORTED_LANGUAGES),
+            )
+        )
+    ctx.set_language(language)
+    ctx.reply(ctx._("I will speak English with you from now on."))
+
+
+@commands.command(
+    "facilitator",
+    N_("Make someone a facilitator of a campaign"),
+    N_("/facilitator <name or @mention> [#hashtag]"),
+    role=Role.FACILITATOR,
+)
+def name_facilitator(ctx: Context, args: str) -> None:
+    from facilitation.campaigns import resolve_campaign
+
+    _ = ctx._
+    campaign, rest = resolve_campaign(ctx, args)
+    ctx.require_facilitator(campaign)
+    if not rest and not ctx.incoming.mentions:
+        raise UsageError(_("Whom should I make a facilitator?"))
+    member = find_member_by_name(ctx, rest)
+    if member is None:
+        raise UserError(
+            _("I don't know anyone called {name}. They need to write to me once first.", name=rest or "?")
+        )
+    exists = ctx.session.get(CampaignFacilitator, (campaign.id, member.id))
+    if exists is None:
+        ctx.session.add(
+            CampaignFacilitator(
+                campaign_id=campaign.id, member_id=member.id, granted_by_member_id=ctx.member.id
+            )
+        )
+    ctx.reply(_("{name} now facilitates #{hashtag}.", name=member.pseudonym, hashtag=campaign.hashtag))

@@ -1,0 +1,245 @@
+"""The outbox: every outgoing message is stored first, then delivered by one service that calls adapters.
+
+A message is marked sent only after its adapter confirms, so a crash between the two sends it again
+after restart rather than losing it. Long texts are split here, once, by the target platform's limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlmodel import Session, col, select
+
+from facilitation.events import Address, Capabilities, Outgoing
+from facilitation.text import split_text
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+FALLBACK_CAPABILITIES = Capabilities(max_text_length=2000, max_button_payload_bytes=64)
+"""Used to split messages for a platform whose adapter is not running in this process."""
+
+RETRY_BASE_SECONDS = 1.0
+RETRY_CAP_SECONDS = 300.0
+DELIVERY_BATCH_SIZE = 100
+IDLE_POLL_SECONDS = 5.0
+
+
+class DeliveryError(Exception):
+    """An adapter could not deliver a message."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Try again later (rate limit, server error, network); `retry_after` comes from the platform if known."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying cannot help (chat gone, bot blocked, message refused): the message is marked failed."""
+
+
+class Transport(Protocol):
+    """What the delivery service needs of an adapter."""
+
+    platform: str
+    capabilities: Capabilities
+
+    async def send(self, address: Address, message: Outgoing) -> str | None:
+        """Deliver one message; return the platform's message id if it gives one."""
+        ...
+
+
+class Outbox:
+    """Writes outgoing messages, split to fit each platform, inside the caller's transaction."""
+
+    def __init__(self, capabilities: Mapping[str, Capabilities] | None = None) -> None:
+        self.capabilities: dict[str, Capabilities] = dict(capabilities or {})
+
+    def enqueue(self, session: Session, address: Address, message: Outgoing) -> list[OutboxMessage]:
+        """Store `message` for `address`; buttons and image stay with the last piece of a split text."""
+        limit = self.capabilities.get(address.platform, FALLBACK_CAPABILITIES).max_text_length
+        pieces = split_text(message.text, limit)
+        rows = []
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            part = Outgoing(
+                text=piece,
+                buttons=message.buttons if last else (),
+                image_path=message.image_path if last else None,
+                private=message.private,
+            )
+            row = OutboxMessage(platform=address.platform, address=address.to_dict(), payload=part.to_dict())
+            session.add(row)
+            rows.append(row)
+        return rows
+
+
+def retry_delay(attempts: int, retry_after: float | None = None) -> float:
+    """Capped exponential backoff with jitter, never shorter than what the platform asked for."""
+    backoff = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    backoff *= random.uniform(0.5, 1.0)
+    return max(backoff, retry_after or 0.0)
+
+
+class DeliveryService:
+    """Delivers due outbox messages through the running transports, in order per chat."""
+
+    def __init__(self, database: Database, transports: Mapping[str, Transport]) -> None:
+        self.database = database
+        self.transports = dict(transports)
+        self._wakeup = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-delivery")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("outbox delivery pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=await self._seconds_until_next_due())
+            self._wakeup.clear()
+
+    async def deliver_due(self) -> int:
+        """One pass over due messages; returns how many were sent. Passes never overlap."""
+        async with self._lock:
+            rows = await asyncio.to_thread(self._load_due)
+            sent = 0
+            blocked_chats: set[tuple[str, str]] = set()
+            for row in rows:
+                chat = (row.platform, str(row.address.get("chat_id")))
+                if chat in blocked_chats:
+                    continue  # an earlier message to this chat failed: keep the order
+                if await self._deliver(row):
+                    sent += 1
+                else:
+                    blocked_chats.add(chat)
+            return sent
+
+    async def _deliver(self, row: OutboxMessage) -> bool:
+        transport = self.transports[row.platform]
+        address = Address.from_dict(row.address)
+        try:
+            platform_message_id = await transport.send(address, Outgoing.from_dict(row.payload))
+        except TransientDeliveryError as error:
+            delay = retry_delay(row.attempts + 1, error.retry_after)
+            log.warning(
+                "delivery deferred platform=%s chat=%s outbox=%s in=%.1fs: %s",
+                row.platform,
+                address.chat_id,
+                row.id,
+                delay,
+                error,
+            )
+            await asyncio.to_thread(self._mark_retry, row.id, str(error), delay)
+            return False
+        except PermanentDeliveryError as error:
+            log.error(
+                "delivery failed platform=%s chat=%s outbox=%s: %s",
+                row.platform,
+                address.chat_id,
+                row.id,
+                error,
+            )
+            await asyncio.to_thread(self._mark_failed, row.id, str(error))
+            return False
+        except Exception as error:  # an adapter bug or an unclassified network error: retry, do not lose
+            delay = retry_delay(row.attempts + 1)
+            log.exception(
+                "delivery error platform=%s chat=%s outbox=%s", row.platform, address.chat_id, row.id
+            )
+            await asyncio.to_thread(self._mark_retry, row.id, repr(error), delay)
+            return False
+        await asyncio.to_thread(self._mark_sent, row.id, platform_message_id)
+        return True
+
+    def _load_due(self) -> list[OutboxMessage]:
+        if not self.transports:
+            return []
+        with self.database.session() as session:
+            statement = (
+                select(OutboxMessage)
+                .where(OutboxMessage.status == "pending")
+                .where(col(OutboxMessage.platform).in_(self.transports))
+                .where(OutboxMessage.next_attempt_at <= datetime.now(UTC))
+                .order_by(col(OutboxMessage.id))
+                .limit(DELIVERY_BATCH_SIZE)
+            )
+            return list(session.exec(statement))
+
+    async def _seconds_until_next_due(self) -> float:
+        def earliest() -> datetime | None:
+            if not self.transports:
+                return None
+            with self.database.session() as session:
+                statement = (
+                    select(OutboxMessage.next_attempt_at)
+                    .where(OutboxMessage.status == "pending")
+                    .where(col(OutboxMessage.platform).in_(self.transports))
+                    .order_by(col(OutboxMessage.next_attempt_at))
+                    .limit(1)
+                )
+                return session.exec(statement).first()
+
+        due = await asyncio.to_thread(earliest)
+        if due is None:
+            return IDLE_POLL_SECONDS
+        return min(IDLE_POLL_SECONDS, max(0.0, (due - datetime.now(UTC)).total_seconds()))
+
+    def _mark_sent(self, outbox_id: int | None, platform_message_id: str | None) -> None:
+        with self.database.session() as session:
+            row = session.get_one(OutboxMessage, outbox_id)
+            row.status = "sent"
+            row.attempts += 1
+            row.sent_at = datetime.now(UTC)
+            row.platform_message_id = platform_message_id
+            row.last_error = None
+
+    def _mark_retry(self, outbox_id: int | None, reason: str, delay: float) -> None:
+        with self.database.session() as session:
+            row = session.get_one(OutboxMessage, outbox_id)
+            row.attempts += 1
+            row.last_error = reason
+            row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
+
+    def _mark_failed(self, outbox_id: int | None, reason: str) -> None:
+        with self.database.session() as session:
+            row = session.get_one(OutboxMessage, outbox_id)
+            row.attempts += 1
+            row.status = "failed"
+            row.last_error = reason
+
+    def pending_count(self) -> int:
+        """Messages still waiting for a running transport."""
+        if not self.transports:
+            return 0
+        with self.database.session() as session:
+            statement = (
+                select(OutboxMessage.id)
+                .where(OutboxMessage.status == "pending")
+                .where(col(OutboxMessage.platform).in_(self.transports))
+            )
+            return len(session.exec(statement).all())

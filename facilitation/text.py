@@ -1,0 +1,79 @@
+"""Text rules the core applies to everything residents write and everything it sends."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+IDEA_MAX_LENGTH = 2000
+"""An idea longer than this is refused: about a page, more than any chat idea needs."""
+
+HASHTAG_PATTERN = re.compile(r"(?<![\w#])#(\w{2,64})", re.UNICODE)
+_CONTROL_CHARACTERS = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_KEPT_CONTROLS = {"\n", "\t"}
+
+
+def clean_user_text(text: str) -> str:
+    """NFC-normalised text without control or invisible format characters, trimmed.
+
+    Markup (`<b>`, `*`, `&`) is kept verbatim: adapters escape it when they render.
+    """
+    text = unicodedata.normalize("NFC", text)
+    kept = (
+        char
+        for char in text
+        if char in _KEPT_CONTROLS or unicodedata.category(char) not in _CONTROL_CHARACTERS
+    )
+    return "".join(kept).replace("\t", " ").strip()
+
+
+def normalise_hashtag(tag: str) -> str:
+    """Hashtags compare case-insensitively and are stored without the leading #."""
+    return unicodedata.normalize("NFC", tag).lstrip("#").casefold()
+
+
+def find_hashtags(text: str) -> list[str]:
+    """Normalised hashtags in order of appearance, without repeats."""
+    seen: dict[str, None] = {}
+    for match in HASHTAG_PATTERN.finditer(text):
+        seen.setdefault(normalise_hashtag(match.group(1)), None)
+    return list(seen)
+
+
+def is_valid_hashtag(tag: str) -> bool:
+    return HASHTAG_PATTERN.fullmatch(tag) is not None
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, cut at a paragraph, line, sentence or word end if possible."""
+    if limit <= 0:
+        raise ValueError("limit must be positive")
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = _best_cut(window, limit)
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def _best_cut(window: str, limit: int) -> int:
+    """The last good break in `window`, past a quarter of the limit so that pieces stay sizeable."""
+    floor = limit // 4
+    for separator in ("\n\n", "\n", ". ", " "):
+        position = window.rfind(separator, floor, limit + 1)
+        if position > 0:
+            return position + len(separator) if separator != " " else position
+    return limit
+
+
+def shorten(text: str, width: int) -> str:
+    """One line of at most `width` characters, ending with an ellipsis when cut."""
+    line = " ".join(text.split())
+    if len(line) <= width:
+        return line
+    cut = line.rfind(" ", 0, width - 1)
+    return line[: cut if cut > width // 2 else width - 1] + "…"

@@ -1,0 +1,1 @@
+"""Tables, engine, sessions and migrations. The only package that talks SQL."""

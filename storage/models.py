@@ -1,0 +1,164 @@
+"""SQLModel tables. Times are stored in UTC (see `UTCDateTime`); every change here needs a migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+HASHTAG_MAX_LENGTH = 64
+TITLE_MAX_LENGTH = 200
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC on every backend and hands back aware UTC datetimes."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _timestamp(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kwargs)
+
+
+class Member(SQLModel, table=True):
+    """A person, known by one or more platform identities; published under `pseudonym`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pseudonym: str = Field(max_length=64, unique=True)
+    language: str = Field(max_length=8)
+    timezone: str = Field(max_length=64)
+    created_at: datetime = _timestamp()
+
+
+class Identity(SQLModel, table=True):
+    """One platform account of a member."""
+
+    __table_args__ = (sa.UniqueConstraint("platform", "platform_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    platform: str = Field(max_length=32)
+    platform_user_id: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=128)
+    created_at: datetime = _timestamp()
+
+
+class Campaign(SQLModel, table=True):
+    """An open-invitation mission on one shared challenge, tagged by a hashtag (stored lower-case, no #)."""
+
+    __table_args__ = (
+        sa.Index(
+            "uq_campaign_open_hashtag",
+            "hashtag",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    hashtag: str = Field(max_length=HASHTAG_MAX_LENGTH)
+    title: str = Field(max_length=TITLE_MAX_LENGTH)
+    challenge: str = Field(sa_type=sa.Text)
+    status: str = Field(default="open", max_length=16)
+    creator_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    created_at: datetime = _timestamp()
+
+
+class Membership(SQLModel, table=True):
+    """A member taking part in a campaign; `left_at` is set by /leave and cleared by a new /join."""
+
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    joined_at: datetime = _timestamp()
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CampaignFacilitator(SQLModel, table=True):
+    """A member who facilitates one campaign: its creator, or someone a facilitator named."""
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    granted_by_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    created_at: datetime = _timestamp()
+
+
+class ChatBinding(SQLModel, table=True):
+    """A chat where a campaign was announced; hashtag-free commands there default to that campaign."""
+
+    __table_args__ = (sa.UniqueConstraint("platform", "chat_id", "campaign_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    platform: str = Field(max_length=32)
+    chat_id: str = Field(max_length=64)
+    thread_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _timestamp()
+
+
+class Idea(SQLModel, table=True):
+    """A resident's contribution, verbatim. One platform message records at most one idea per campaign."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "source_platform", "source_chat_id", "source_message_id"),
+        sa.Index("ix_idea_campaign_created", "campaign_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", ondelete="CASCADE")
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True, ondelete="SET NULL")
+    text: str = Field(sa_type=sa.Text)
+    status: str = Field(default="open", max_length=16)
+    merged_into_id: int | None = Field(default=None, foreign_key="idea.id", ondelete="SET NULL")
+    source_platform: str = Field(max_length=32)
+    source_chat_id: str = Field(max_length=64)
+    source_message_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _timestamp()
+
+
+class ButtonAction(SQLModel, table=True):
+    """What a button does, behind the short opaque token the platform sends back on press."""
+
+    token: str = Field(primary_key=True, max_length=32)
+    action: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    created_at: datetime = _timestamp()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message waiting for, or done with, delivery. Written before any send; marked sent after."""
+
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "platform", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    address: dict[str, Any] = Field(sa_type=sa.JSON)
+    payload: dict[str, Any] = Field(sa_type=sa.JSON)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = _timestamp()
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    platform_message_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _timestamp()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,99 @@
+"""Shared fixtures: the loopback-only network guard, databases on SQLite and PostgreSQL, the harness."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from storage.db import create_db_engine
+
+POSTGRES_URL = os.environ.get("TOWNHALL_TEST_DATABASE_URL", "")
+
+
+class NonLoopbackConnection(AssertionError):
+    """A test tried to reach beyond this machine."""
+
+
+def _check_address(address: object) -> None:
+    if not isinstance(address, tuple) or not address:
+        return  # AF_UNIX paths and the like stay on the machine
+    host = address[0]
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        if host == "localhost":
+            return
+        raise NonLoopbackConnection(f"test tried to connect to {host!r}: only loopback is allowed") from None
+    if not ip.is_loopback:
+        raise NonLoopbackConnection(f"test tried to connect to {host}: only loopback is allowed")
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    _check_address(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    _check_address(address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def loopback_only() -> Iterator[None]:
+    """Fails any test that opens a connection to a non-loopback address."""
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+def _backends() -> list:
+    backends = [pytest.param("sqlite", id="sqlite")]
+    if POSTGRES_URL:
+        backends.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
+    return backends
+
+
+def postgres_schema_url(schema: str) -> str:
+    """The test database URL, confined to one schema through the connection's search_path."""
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a fresh schema in the PostgreSQL test database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'townhall.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_db_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield postgres_schema_url(schema)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+async def harness(database_url: str, tmp_path: Path) -> AsyncIterator:
+    """The real core, storage and outbox, with the recording adapter as the only platform."""
+    from tests.support import Harness
+
+    async with Harness.running(database_url, tmp_path) as running:
+        yield running

@@ -1,0 +1,81 @@
+"""The test harness: Townhall's real wiring with the recording adapter, driven like a chat."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from adapters.recording import RecordingAdapter
+from adapters.recording.adapter import Sent
+from bot.app import Townhall
+from bot.settings import Settings
+
+FACILITATOR = "fran"
+"""The recording platform's configured facilitator; every other user is a resident."""
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "data_dir": data_dir,
+        "facilitator_ids": [f"recording:{FACILITATOR}"],
+        "telegram_bot_token": "",
+        "discord_bot_token": "",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+class Harness:
+    """Push updates as residents and facilitators would; read what the bot sent back."""
+
+    def __init__(self, townhall: Townhall, adapter: RecordingAdapter) -> None:
+        self.townhall = townhall
+        self.adapter = adapter
+
+    @classmethod
+    @asynccontextmanager
+    async def running(
+        cls, database_url: str, data_dir: Path, adapter: RecordingAdapter | None = None, **settings: object
+    ) -> AsyncIterator[Harness]:
+        adapter = adapter or RecordingAdapter()
+        townhall = Townhall(make_settings(database_url, data_dir, **settings), [adapter])
+        await townhall.start()
+        try:
+            yield cls(townhall, adapter)
+        finally:
+            await townhall.stop()
+
+    async def say(self, text: str, user: str = "alice", **options: object) -> list[Sent]:
+        """Send a message as `user`; returns the messages the bot sent in answer."""
+        return await self._push(self.adapter.incoming(text, user=user, **options))  # type: ignore[arg-type]
+
+    async def press(self, label: str, user: str = "alice", **options: object) -> list[Sent]:
+        """Press the most recent button whose label contains `label`."""
+        for sent in reversed(self.adapter.sent):
+            for button in sent.message.buttons:
+                if label in button.label:
+                    incoming = self.adapter.incoming(user=user, button_token=button.token, **options)  # type: ignore[arg-type]
+                    return await self._push(incoming)
+        raise AssertionError(f"no button labelled {label!r} was sent")
+
+    async def _push(self, incoming) -> list[Sent]:  # noqa: ANN001
+        before = len(self.adapter.sent)
+        await self.townhall.on_incoming(incoming)
+        return self.adapter.sent[before:]
+
+    async def reply_text(self, text: str, user: str = "alice", **options: object) -> str:
+        """The text of everything the bot answered, joined."""
+        return "\n".join(sent.text for sent in await self.say(text, user=user, **options))
+
+    def rows(self, model: type) -> list:
+        with Session(self.townhall.database.engine) as session:
+            return list(session.exec(select(model)))
+
+    async def start_parks(self) -> None:
+        """A facilitator creates #parks and invites this chat."""
+        await self.say("/campaign #parks Better parks | How can we make our parks welcoming?", user=FACILITATOR)
+        await self.say("/invite #parks", user=FACILITATOR)

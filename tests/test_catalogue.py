@@ -1,0 +1,42 @@
+"""Every user-facing text in the code has a French translation with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+
+from facilitation.i18n import _catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ("facilitation", "adapters", "bot")
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def messages_in_code() -> set[str | tuple[str, str]]:
+    found: set[str | tuple[str, str]] = set()
+    for folder in SOURCE_DIRS:
+        for _filename, _line, message, _comments, _context in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            found.add(message)
+    return found
+
+
+def test_every_text_in_code_is_translated_to_french():
+    french = _catalogue("fr")
+    missing = sorted(str(message) for message in messages_in_code() if message not in french)
+    assert missing == [], "add these to facilitation/locales/fr/LC_MESSAGES/townhall.po"
+
+
+def test_french_keeps_the_placeholders():
+    french = _catalogue("fr")
+    for message in messages_in_code():
+        sources = message if isinstance(message, tuple) else (message,)
+        translations = french.get(message)
+        translations = translations if isinstance(translations, tuple) else (translations,)
+        expected = set(PLACEHOLDER.findall(sources[-1]))
+        for translated in translations:
+            assert set(PLACEHOLDER.findall(translated or "")) <= expected | {"count"}, message

@@ -1,0 +1,97 @@
+"""Migrations on SQLite and PostgreSQL: from empty to head, back, and with data kept across an upgrade."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import Session, SQLModel, select
+
+from storage.db import Database, alembic_config, current_revision, downgrade, upgrade
+from storage.models import Campaign, Idea, Member
+
+
+def head_revision(database: Database) -> str:
+    return ScriptDirectory.from_config(alembic_config(database.engine)).get_current_head()
+
+
+def test_upgrade_from_empty_to_head_creates_every_table(database_url):
+    database = Database(database_url)
+    database.upgrade()
+    tables = set(sa.inspect(database.engine).get_table_names())
+    assert set(SQLModel.metadata.tables) <= tables
+    assert current_revision(database.engine) == head_revision(database)
+    database.dispose()
+
+
+def test_migrations_match_the_models(database_url):
+    """A table or column changed without a migration shows up here."""
+    database = Database(database_url)
+    database.upgrade()
+    with database.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    database.dispose()
+    assert differences == []
+
+
+def test_downgrade_to_base_and_up_again(database_url):
+    database = Database(database_url)
+    database.upgrade()
+    downgrade(database.engine, "base")
+    assert set(sa.inspect(database.engine).get_table_names()) <= {"alembic_version"}
+    upgrade(database.engine)
+    assert current_revision(database.engine) == head_revision(database)
+    database.dispose()
+
+
+def test_data_written_at_the_first_revision_survives_upgrading_to_head(database_url):
+    database = Database(database_url)
+    upgrade(database.engine, "0001")
+    with database.session() as session:
+        member = Member(pseudonym="Calm Heron 101", language="en", timezone="UTC")
+        session.add(member)
+        session.flush()
+        campaign = Campaign(hashtag="parks", title="Better parks", challenge="Welcoming parks?")
+        session.add(campaign)
+        session.flush()
+        session.add(Idea(campaign_id=campaign.id, member_id=member.id, text="More benches", source_platform="console", source_chat_id="c"))
+    database.upgrade()
+    with Session(database.engine) as session:
+        assert [idea.text for idea in session.exec(select(Idea))] == ["More benches"]
+    database.dispose()
+
+
+def test_times_come_back_in_utc_whatever_zone_they_were_written_in(database_url):
+    database = Database(database_url)
+    database.upgrade()
+    montreal_noon = datetime(2026, 12, 1, 12, 0, tzinfo=timezone(timedelta(hours=-5)))
+    with database.session() as session:
+        session.add(Member(pseudonym="Quiet Owl 202", language="fr", timezone="America/Montreal", created_at=montreal_noon))
+    with Session(database.engine) as session:
+        stored = session.exec(select(Member)).one().created_at
+    assert stored == montreal_noon and stored.tzinfo == UTC and stored.hour == 17
+    database.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'folder' / 'townhall.db'}")
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    database.dispose()
+
+
+def test_a_failed_transaction_leaves_nothing_behind(database_url):
+    database = Database(database_url)
+    database.upgrade()
+    with pytest.raises(RuntimeError), database.session() as session:
+        session.add(Member(pseudonym="Kind Wren 303", language="en", timezone="UTC"))
+        session.flush()
+        raise RuntimeError("downstream failure")
+    with Session(database.engine) as session:
+        assert session.exec(select(Member)).all() == []
+    database.dispose()

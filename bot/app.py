@@ -13,8 +13,9 @@ from adapters.console import ConsoleAdapter
 from adapters.console.adapter import LOCAL_USER_ID
 from bot.settings import Settings, SettingsError
 from facilitation.context import CoreConfig
-from facilitation.core import Core
+from facilitation.core import FEATURES, Core
 from facilitation.outbox import DeliveryService
+from facilitation.router import Router
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,22 @@ def select_adapters(settings: Settings) -> list[Adapter]:
     if settings.telegram_bot_token:
         raise SettingsError("TELEGRAM_BOT_TOKEN: the Telegram adapter is not part of this version yet")
     if settings.discord_bot_token:
-        raise SettingsError("DISCORD_BOT_TOKEN: the Discord adapter is not part of this version yet")
+        adapters.append(discord_adapter(settings))
     if not adapters:
         adapters.append(ConsoleAdapter(language=settings.default_language))
     return adapters
+
+
+def discord_adapter(settings: Settings) -> Adapter:
+    """The Discord adapter, with a slash command for every command of the core."""
+    from adapters.discord import DiscordAdapter
+
+    return DiscordAdapter(
+        settings.discord_bot_token,
+        Router(FEATURES).commands,
+        api_base_url=settings.discord_api_base_url,
+        gateway_url=settings.discord_gateway_url,
+    )
 
 
 def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
@@ -60,6 +73,7 @@ class Townhall:
             self.database, {adapter.platform: adapter for adapter in self.adapters}
         )
         self.core.after_commit.append(self.delivery.wake)
+        self.delivery.on_unreachable = self.core.notify_unreachable
 
     async def start(self) -> None:
         await asyncio.to_thread(self.database.upgrade)

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import Session
 
-from facilitation import campaigns, help, ideas, members
+from facilitation import campaigns, help, ideas, members, notices
 from facilitation.context import Context, CoreConfig
-from facilitation.events import Capabilities, Incoming
+from facilitation.events import Address, Capabilities, Incoming
 from facilitation.members import member_for
 from facilitation.outbox import Outbox
 from facilitation.router import CommandSet, Role, Router, UsageError, UserError, parse_command
@@ -70,6 +70,9 @@ class Core:
             incoming.message_id,
             incoming.sender.user_id,
         )
+        if incoming.text_hidden:
+            notices.notice_hidden_text(self.database, self.outbox, incoming, self.config.default_language)
+            return
         try:
             with self.database.session() as session:
                 ctx = self._context(session, incoming)
@@ -96,6 +99,12 @@ class Core:
                 ),
             )
 
+    def notify_unreachable(self, address: Address) -> None:
+        """A private message could not reach its user: name them in a shared chat instead (outbox hook)."""
+        notices.notify_unreachable(self.database, self.outbox, address, self.config.default_language)
+        for callback in self.after_commit:
+            callback()
+
     def _context(self, session: Session, incoming: Incoming) -> Context:
         member = member_for(session, incoming.sender, self.config)
         return Context(session, incoming, member, self.config, self.router.commands)
@@ -105,11 +114,14 @@ class Core:
             self.outbox.enqueue(ctx.session, address, message)
 
     def _answer_alone(self, incoming: Incoming, answer: Callable[[Context], str]) -> None:
-        """Reply in a fresh transaction, after the update's own changes were rolled back."""
+        """Reply in a fresh transaction, after the update's own changes were rolled back.
+
+        The answer to a button press concerns only the person who pressed it, so it is private.
+        """
         try:
             with self.database.session() as session:
                 ctx = self._context(session, incoming)
-                ctx.reply(answer(ctx))
+                ctx.reply(answer(ctx), private=incoming.button_token is not None)
                 self._enqueue_replies(ctx)
         except Exception:
             log.exception("could not answer platform=%s chat=%s", incoming.platform, incoming.address.chat_id)

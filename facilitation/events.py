@@ -64,7 +64,8 @@ class Incoming:
 
     `command` is set when the platform delivers commands as structure (Discord slash commands);
     otherwise the core parses a leading `/word` from `text`. `message_id` is the platform's id for the
-    update, used so that a re-delivered update is recorded once.
+    update, used so that a re-delivered update is recorded once. `text_hidden` says the platform withheld
+    the text of this message from the bot (Discord without the message-content intent).
     """
 
     sender: Sender
@@ -76,6 +77,7 @@ class Incoming:
     button_token: str | None = None
     message_id: str | None = None
     mentions: tuple[PlatformUser, ...] = ()
+    text_hidden: bool = False
     raw: Any = field(default=None, compare=False, repr=False)
 
     @property
@@ -96,13 +98,15 @@ class Outgoing:
     """A message to render: plain text (adapters escape it for their markup), buttons, optional image.
 
     `private` asks the adapter to show it only to the addressed user where the platform can
-    (an ephemeral interaction reply, or a direct message).
+    (an ephemeral interaction reply, or a direct message). `mention` is the platform user id of someone
+    to notify by name at the start of the message.
     """
 
     text: str
     buttons: tuple[Button, ...] = ()
     image_path: str | None = None
     private: bool = False
+    mention: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +114,7 @@ class Outgoing:
             "buttons": [asdict(button) for button in self.buttons],
             "image_path": self.image_path,
             "private": self.private,
+            "mention": self.mention,
         }
 
     @classmethod
@@ -119,6 +124,7 @@ class Outgoing:
             buttons=tuple(Button(**button) for button in data.get("buttons", ())),
             image_path=data.get("image_path"),
             private=data.get("private", False),
+            mention=data.get("mention"),
         )
 
 

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -48,6 +48,11 @@ class PermanentDeliveryError(DeliveryError):
     """Retrying cannot help (chat gone, bot blocked, message refused): the message is marked failed."""
 
 
+class RecipientUnreachableError(PermanentDeliveryError):
+    """A private message cannot reach its user (direct messages closed, bot blocked): they are told in a
+    shared chat instead (see `DeliveryService.on_unreachable`)."""
+
+
 class Transport(Protocol):
     """What the delivery service needs of an adapter."""
 
@@ -77,6 +82,7 @@ class Outbox:
                 buttons=message.buttons if last else (),
                 image_path=message.image_path if last else None,
                 private=message.private,
+                mention=message.mention,
             )
             row = OutboxMessage(platform=address.platform, address=address.to_dict(), payload=part.to_dict())
             session.add(row)
@@ -100,6 +106,8 @@ class DeliveryService:
         self._wakeup = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self.on_unreachable: Callable[[Address], None] | None = None
+        """Called on a worker thread with the address of a private message that could not reach its user."""
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -165,6 +173,9 @@ class DeliveryService:
                 error,
             )
             await asyncio.to_thread(self._mark_failed, row.id, str(error))
+            if isinstance(error, RecipientUnreachableError) and self.on_unreachable is not None:
+                await asyncio.to_thread(self.on_unreachable, address)
+                self.wake()
             return False
         except Exception as error:  # an adapter bug or an unclassified network error: retry, do not lose
             delay = retry_delay(row.attempts + 1)

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from adapters.base import Adapter, Incoming
 from adapters.console import ConsoleAdapter
@@ -17,6 +18,9 @@ from facilitation.core import FEATURES, Core
 from facilitation.outbox import DeliveryService
 from facilitation.router import Router
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from adapters.discord import DiscordAdapter
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ def select_adapters(settings: Settings) -> list[Adapter]:
     return adapters
 
 
-def discord_adapter(settings: Settings) -> Adapter:
+def discord_adapter(settings: Settings) -> DiscordAdapter:
     """The Discord adapter, with a slash command for every command of the core."""
     from adapters.discord import DiscordAdapter
 

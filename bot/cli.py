@@ -89,7 +89,7 @@ def _discord_sync(settings: Settings, guild_id: int | None) -> int:
     if not settings.discord_bot_token:
         raise SettingsError("DISCORD_BOT_TOKEN: set it to the bot's token to sync its slash commands")
     configure_logging(settings, console_only=False)
-    names = asyncio.run(sync_commands(discord_adapter(settings), guild_id))  # type: ignore[arg-type]
+    names = asyncio.run(sync_commands(discord_adapter(settings), guild_id))
     where = f"server {guild_id}" if guild_id is not None else "every server (global; may take up to an hour)"
     print(f"synced {len(names)} slash commands to {where}: {', '.join('/' + name for name in names)}")
     return 0

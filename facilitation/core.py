@@ -102,8 +102,6 @@ class Core:
     def notify_unreachable(self, address: Address) -> None:
         """A private message could not reach its user: name them in a shared chat instead (outbox hook)."""
         notices.notify_unreachable(self.database, self.outbox, address, self.config.default_language)
-        for callback in self.after_commit:
-            callback()
 
     def _context(self, session: Session, incoming: Incoming) -> Context:
         member = member_for(session, incoming.sender, self.config)

@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 
 from adapters.discord.adapter import TownhallClient
 from bot.app import Townhall, discord_adapter
-from tests import fake_discord
 from storage.models import Campaign, Idea
+from tests import fake_discord
 from tests.fake_discord import (
     APPLICATION_ID,
     CHANNEL_ID,
@@ -86,6 +86,7 @@ async def test_hashtag_message_becomes_an_idea(database_url: str, tmp_path: Path
             lambda call: call.path == f"/channels/{CHANNEL_ID}/messages" and "recorded" in call.content
         )
         assert "Idea i1 recorded in #parks" in confirmation.content
+        assert [idea.text for idea in rows(townhall, Idea)] == ["Plant shade trees #parks"]
         ideas = command("ideas")
         answer = await ask(fake, ideas)
         assert acknowledgement(fake, ideas).body == {"type": 5}  # deferred, "thinking…"
@@ -158,7 +159,9 @@ async def test_a_long_answer_is_split_to_fit_discord(database_url: str, tmp_path
         )
         invite = command("invite", FRAN, "fran")
         first = await ask(fake, invite)
-        second = await fake.wait_for(lambda call: call.path == f"/webhooks/{APPLICATION_ID}/{invite['token']}")
+        second = await fake.wait_for(
+            lambda call: call.path == f"/webhooks/{APPLICATION_ID}/{invite['token']}"
+        )
         assert first.method == "PATCH" and second.custom_ids()  # the Join button comes with the last piece
         assert all(len(call.content) <= 2000 for call in (first, second))
         assert len(first.content) + len(second.content) > 2500

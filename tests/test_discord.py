@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from adapters.discord.adapter import TownhallClient
 from bot.app import Townhall, discord_adapter
+from facilitation.events import Address, Outgoing
 from storage.models import Campaign, Idea
 from tests import fake_discord
 from tests.fake_discord import (
@@ -208,3 +209,31 @@ async def test_without_the_message_content_intent_the_channel_is_told_once(
             await fake.dispatch("MESSAGE_CREATE", message_create(""))
             await ask(fake, command("ideas"))
         assert len([call for call in fake.messages() if "cannot read" in call.content]) == 1
+
+
+async def test_a_private_answer_to_a_slash_command_is_ephemeral(database_url: str, tmp_path: Path) -> None:
+    async with FakeDiscord() as fake, discord_townhall(database_url, tmp_path, fake):
+        for tag in ("parks", "streets"):
+            await ask(
+                fake, command("campaign", FRAN, "fran", hashtag=tag, title=tag.title(), challenge="How?")
+            )
+        idea = command("idea", idea="More benches")
+        await fake.dispatch("INTERACTION_CREATE", idea)
+        question = await fake.wait_for(
+            lambda call: call.path == f"/webhooks/{APPLICATION_ID}/{idea['token']}"
+        )
+        assert "Which campaign" in question.content and question.flags & fake_discord.EPHEMERAL
+        assert len(question.custom_ids()) == 2
+        answers = [call for call in fake.calls if idea["token"] in call.path]
+        # The public "thinking…" message is removed before the private answer, never edited into it.
+        assert [call.method for call in answers] == ["POST", "DELETE", "POST"]
+
+
+async def test_an_image_is_sent_as_an_attachment(database_url: str, tmp_path: Path) -> None:
+    image = tmp_path / "themes.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    async with FakeDiscord() as fake, discord_townhall(database_url, tmp_path, fake) as townhall:
+        [adapter] = townhall.adapters
+        await adapter.send(Address("discord", CHANNEL_ID), Outgoing("Themes so far", image_path=str(image)))
+        sent = await fake.wait_for(lambda call: call.path == f"/channels/{CHANNEL_ID}/messages")
+        assert sent.content == "Themes so far" and sent.body["files"] == ["themes.png"]

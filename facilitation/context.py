@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -15,7 +16,7 @@ from facilitation.events import Address, Button, ChatKind, Incoming, Outgoing
 from facilitation.i18n import translator
 from facilitation.router import Command, Refusal, new_button_token
 from facilitation.scheduling import JobSpec
-from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member
+from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, utcnow
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class CoreConfig:
     facilitator_identities: frozenset[tuple[str, str]] = frozenset()
     default_language: str = "en"
     default_timezone: str = "UTC"
+    clock: Callable[[], datetime] = utcnow
+    """The present, as aware UTC; tests inject their own to walk through days in a moment."""
 
 
 @dataclass(kw_only=True)

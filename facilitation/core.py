@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -80,7 +79,7 @@ class Core:
         return effects.scheduled
 
     def _reconcile_now(self) -> list[JobSpec]:
-        now = datetime.now(UTC)
+        now = self.config.clock()
         with self.database.session() as session:
             return [spec for reconciler in self.router.reconcilers for spec in reconciler(session, now)]
 

@@ -1,4 +1,4 @@
-"""Townhall's running parts in one asyncio loop: database, core, outbox delivery and adapters."""
+"""Townhall's running parts in one asyncio loop: database, core, outbox delivery, scheduler and adapters."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from adapters.base import Adapter, Incoming
@@ -16,7 +16,8 @@ from bot.settings import Settings, SettingsError
 from facilitation.context import CoreConfig
 from facilitation.core import FEATURES, Core
 from facilitation.outbox import DeliveryService
-from facilitation.router import Router
+from facilitation.router import CommandSet, Router
+from facilitation.scheduling import JobSpec, Scheduler
 from storage.db import Database
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
 class Townhall:
     """Starts and stops everything in order; the same wiring serves `townhall run` and the tests."""
 
-    def __init__(self, settings: Settings, adapters: Sequence[Adapter]) -> None:
+    def __init__(
+        self, settings: Settings, adapters: Sequence[Adapter], features: Iterable[CommandSet] = FEATURES
+    ) -> None:
         self.settings = settings
         self.adapters = list(adapters)
         self.database = Database(settings.effective_database_url)
@@ -72,16 +75,23 @@ class Townhall:
             self.database,
             core_config(settings, self.adapters),
             capabilities={adapter.platform: adapter.capabilities for adapter in self.adapters},
+            features=features,
         )
         self.delivery = DeliveryService(
             self.database, {adapter.platform: adapter for adapter in self.adapters}
         )
-        self.core.after_commit.append(self.delivery.wake)
         self.delivery.on_unreachable = self.core.notify_unreachable
+        self.scheduler = Scheduler(self.database, self.core.run_job, self.core.reconcile)
+        self.core.after_commit.append(self._committed)
+
+    def _committed(self, scheduled: list[JobSpec]) -> None:
+        self.scheduler.submit(scheduled)
+        self.delivery.wake()
 
     async def start(self) -> None:
         await asyncio.to_thread(self.database.upgrade)
         await self.delivery.start()  # first, so that messages left undelivered by a crash go out now
+        await self.scheduler.start()  # jobs that fell due while Townhall was down run now
         for adapter in self.adapters:
             await adapter.start(self.on_incoming)
             log.info("adapter started platform=%s", adapter.platform)
@@ -92,11 +102,17 @@ class Townhall:
         await self.delivery.deliver_due()
 
     async def stop(self) -> None:
+        """Stop cleanly: a last delivery pass (the console prints what is due), then adapters, then the rest."""
+        try:
+            await self.delivery.deliver_due()
+        except Exception:
+            log.exception("final delivery pass failed; pending messages go out at the next start")
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter did not stop cleanly platform=%s", adapter.platform)
+        await self.scheduler.stop()
         await self.delivery.stop()
         self.core.close()
         self.database.dispose()

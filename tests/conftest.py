@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from storage.db import create_db_engine
+from tests.support import ROOT
 
 POSTGRES_URL = os.environ.get("TOWNHALL_TEST_DATABASE_URL", "")
 
@@ -37,6 +38,7 @@ def _check_address(address: object) -> None:
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
 
 
 def _guarded_connect(self: socket.socket, address: object) -> None:
@@ -49,12 +51,21 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
     return _real_connect_ex(self, address)
 
 
+def _guarded_getaddrinfo(host, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003 (socket's own signature)
+    """Name lookups would reach a DNS server: only loopback names and addresses resolve in tests."""
+    if host not in (None, "", "localhost"):
+        _check_address((host.decode() if isinstance(host, bytes) else host,))
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def loopback_only() -> Iterator[None]:
     """Fails any test that opens a connection to a non-loopback address."""
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_getaddrinfo
     yield
+    socket.getaddrinfo = _real_getaddrinfo
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
 
@@ -97,3 +108,13 @@ async def harness(database_url: str, tmp_path: Path) -> AsyncIterator:
 
     async with Harness.running(database_url, tmp_path) as running:
         yield running
+
+
+@pytest.fixture
+def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """Environment for a `townhall` child process: this checkout, a fresh data folder and database."""
+    env = {
+        key: value for key, value in os.environ.items() if not key.endswith(("_BOT_TOKEN", "DATABASE_URL"))
+    }
+    env.update(DATA_DIR=str(tmp_path / "data"), DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
+    return env

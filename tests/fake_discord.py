@@ -112,6 +112,8 @@ class FakeDiscord:
 
     grant_message_content: bool = True
     forbid_direct_messages: bool = False
+    expire_interactions: bool = False
+    """Answer every interaction callback 404 Unknown interaction, as Discord does after 3 seconds."""
     calls: list[Call] = field(default_factory=list)
     identifies: list[dict[str, Any]] = field(default_factory=list)
     resumes: int = 0
@@ -254,6 +256,8 @@ class FakeDiscord:
             if parts[1] == DM_CHANNEL_ID and self.forbid_direct_messages:
                 return self._json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
             return self._json(self._message(parts[1], body))
+        if parts[0] == "interactions" and parts[-1] == "callback" and self.expire_interactions:
+            return self._json({"message": "Unknown interaction", "code": 10062}, status=404)
         if parts[0] == "interactions" and parts[-1] == "callback":
             kind = body["type"]
             return self._json(

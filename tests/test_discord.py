@@ -237,3 +237,21 @@ async def test_an_image_is_sent_as_an_attachment(database_url: str, tmp_path: Pa
         await adapter.send(Address("discord", CHANNEL_ID), Outgoing("Themes so far", image_path=str(image)))
         sent = await fake.wait_for(lambda call: call.path == f"/channels/{CHANNEL_ID}/messages")
         assert sent.content == "Themes so far" and sent.body["files"] == ["themes.png"]
+
+
+async def test_an_interaction_too_late_to_acknowledge_is_still_recorded(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with (
+        FakeDiscord(expire_interactions=True) as fake,
+        discord_townhall(database_url, tmp_path, fake) as townhall,
+    ):
+        await fake.dispatch(
+            "INTERACTION_CREATE",
+            command("campaign", FRAN, "fran", hashtag="parks", title="Parks", challenge="How?"),
+        )
+        await fake.wait_for(lambda call: "Campaign #parks created" in call.content)
+        await fake.dispatch("INTERACTION_CREATE", command("idea", idea="Plant shade trees"))
+        confirmation = await fake.wait_for(lambda call: "Idea i1 recorded" in call.content)
+        assert confirmation.path == f"/channels/{CHANNEL_ID}/messages"
+        assert [idea.text for idea in rows(townhall, Idea)] == ["Plant shade trees"]

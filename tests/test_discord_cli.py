@@ -9,6 +9,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from adapters.discord import DiscordAdapter
+from adapters.discord.adapter import sync_commands
 from facilitation.core import FEATURES
 from facilitation.router import Router
 from tests.fake_discord import (
@@ -102,8 +104,9 @@ async def test_discord_sync_registers_every_command_in_english_and_french(tmp_pa
         assert page["type"] == 4 and page["min_value"] == 1 and page["description_localizations"]["fr"]
         assert f"synced {len(names)} slash commands to server {GUILD_ID}" in out.decode()
 
-        process = await townhall(fake, tmp_path, "discord", "sync")
-        await asyncio.wait_for(process.communicate(), EXIT_TIMEOUT_SECONDS)
+        await sync_commands(
+            DiscordAdapter("fake-token", Router(FEATURES).commands, fake.api_base_url, fake.gateway_url)
+        )
         assert [call.path for call in fake.calls if call.method == "PUT"][-1] == (
             f"/applications/{APPLICATION_ID}/commands"
-        )
+        )  # without --guild: global

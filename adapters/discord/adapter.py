@@ -229,7 +229,7 @@ class DiscordAdapter(Adapter):
         self, interaction: discord.Interaction, command: Command, values: dict[str, Any]
     ) -> None:
         """A slash command: acknowledge at once, then let the core answer through the interaction."""
-        await interaction.response.defer(thinking=True)
+        acknowledged = await self._acknowledge(interaction, thinking=True)
         users = {name: value for name, value in values.items() if isinstance(value, discord.abc.User)}
         texts = {name: users[name].display_name if name in users else value for name, value in values.items()}
         incoming = self._interaction_incoming(
@@ -238,12 +238,24 @@ class DiscordAdapter(Adapter):
             args=command.arguments(texts),
             mentions=tuple(PlatformUser(str(user.id), user.display_name) for user in users.values()),
         )
-        await self._answer(interaction, incoming)
+        await self._answer(interaction, incoming, acknowledged)
 
     async def on_press(self, interaction: discord.Interaction, token: str) -> None:
         """A button press: acknowledge without changing the message, then let the core answer."""
-        await interaction.response.defer()
-        await self._answer(interaction, self._interaction_incoming(interaction, button_token=token))
+        acknowledged = await self._acknowledge(interaction, thinking=False)
+        await self._answer(
+            interaction, self._interaction_incoming(interaction, button_token=token), acknowledged
+        )
+
+    @staticmethod
+    async def _acknowledge(interaction: discord.Interaction, thinking: bool) -> bool:
+        """Defer the interaction; False if Discord no longer takes it (then answers go to the channel)."""
+        try:
+            await interaction.response.defer(thinking=thinking)
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as error:
+            log.warning("interaction not acknowledged id=%s: %s", interaction.id, error)
+            return False
+        return True
 
     def _interaction_incoming(self, interaction: discord.Interaction, **fields: Any) -> Incoming:
         chat_id, thread_id = self._place(interaction.channel, interaction.channel_id)
@@ -256,8 +268,15 @@ class DiscordAdapter(Adapter):
             **fields,
         )
 
-    async def _answer(self, interaction: discord.Interaction, incoming: Incoming) -> None:
-        """Handle an interaction's update; answers in the outbox go out through its webhook meanwhile."""
+    async def _answer(self, interaction: discord.Interaction, incoming: Incoming, acknowledged: bool) -> None:
+        """Handle an interaction's update; answers in the outbox go out through its webhook meanwhile.
+
+        An interaction Discord refused to acknowledge is still handled (nothing a user sent is lost); its
+        answers then go to the channel, or privately by direct message.
+        """
+        if not acknowledged:
+            await self._handle(incoming)
+            return
         now = time.monotonic()
         for handle, live in list(self._interactions.items()):
             if now - live.started > INTERACTION_TOKEN_LIFETIME_SECONDS:

@@ -255,3 +255,17 @@ async def test_an_interaction_too_late_to_acknowledge_is_still_recorded(
         confirmation = await fake.wait_for(lambda call: "Idea i1 recorded" in call.content)
         assert confirmation.path == f"/channels/{CHANNEL_ID}/messages"
         assert [idea.text for idea in rows(townhall, Idea)] == ["Plant shade trees"]
+
+
+async def test_a_thread_belongs_to_its_channel_and_is_answered_in_the_thread(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with FakeDiscord() as fake, discord_townhall(database_url, tmp_path, fake) as townhall:
+        await start_parks(fake)
+        await fake.dispatch(
+            "MESSAGE_CREATE", message_create("/idea Shade sails", channel_id=fake_discord.THREAD_ID)
+        )
+        answer = await fake.wait_for(lambda call: "recorded in #parks" in call.content)
+        assert answer.path == f"/channels/{fake_discord.THREAD_ID}/messages"
+        [idea] = rows(townhall, Idea)
+        assert (idea.text, idea.source_chat_id) == ("Shade sails", CHANNEL_ID)

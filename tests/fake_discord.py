@@ -114,6 +114,8 @@ class FakeDiscord:
 
     grant_message_content: bool = True
     forbid_direct_messages: bool = False
+    claim_message_content: bool | None = None
+    """What the application's flags say about the intent, when they disagree with the gateway."""
     expire_interactions: bool = False
     """Answer every interaction callback 404 Unknown interaction, as Discord does after 3 seconds."""
     calls: list[Call] = field(default_factory=list)
@@ -211,7 +213,10 @@ class FakeDiscord:
         self._connected.set()
 
     def _application_flags(self) -> int:
-        return APPLICATION_FLAG_MESSAGE_CONTENT_LIMITED if self.grant_message_content else 0
+        claimed = (
+            self.grant_message_content if self.claim_message_content is None else self.claim_message_content
+        )
+        return APPLICATION_FLAG_MESSAGE_CONTENT_LIMITED if claimed else 0
 
     # REST
 

@@ -269,3 +269,20 @@ async def test_a_thread_belongs_to_its_channel_and_is_answered_in_the_thread(
         assert answer.path == f"/channels/{fake_discord.THREAD_ID}/messages"
         [idea] = rows(townhall, Idea)
         assert (idea.text, idea.source_chat_id) == ("Shade sails", CHANNEL_ID)
+
+
+async def test_a_gateway_refusing_the_message_content_intent_is_joined_without_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with (
+        FakeDiscord(grant_message_content=False, claim_message_content=True) as fake,
+        discord_townhall(database_url, tmp_path, fake),
+    ):
+        assert [
+            bool(identify["intents"] & fake_discord.MESSAGE_CONTENT_INTENT) for identify in fake.identifies
+        ] == [
+            True,
+            False,
+        ]
+        answer = await ask(fake, command("campaigns"))
+        assert "There is no campaign yet" in answer.content

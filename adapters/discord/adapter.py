@@ -141,40 +141,51 @@ class DiscordAdapter(Adapter):
         """Whether Discord lets the bot read message content (the privileged message-content intent)."""
         return self.client is not None and self.client.intents.message_content
 
-    async def login(self) -> TownhallClient:
-        """A logged-in client, asking for message content only if the application was granted it."""
+    async def login(self, message_content: bool | None = None) -> TownhallClient:
+        """A logged-in client. Message content is asked for when the application's flags say Discord
+        granted it (unless `message_content` decides)."""
         configure_endpoints(self.api_base_url, self.gateway_url)
         intents = discord.Intents.default()
-        intents.message_content = True
+        intents.message_content = message_content is not False
         client = TownhallClient(self, intents)
         await client.login(self.token)
         flags = client.application_flags
-        if not (flags.gateway_message_content or flags.gateway_message_content_limited):
+        if message_content is None and not (
+            flags.gateway_message_content or flags.gateway_message_content_limited
+        ):
+            await client.close()
+            return await self.login(message_content=False)
+        if not intents.message_content:
             log.warning(
                 "Discord has not granted the message-content intent: only slash commands work in channels"
             )
-            await client.close()
-            intents.message_content = False
-            client = TownhallClient(self, intents)
-            await client.login(self.token)
         return client
 
     async def start(self, on_incoming: IncomingHandler) -> None:
         self._on_incoming = on_incoming
         self.client = await self.login()
-        self._connection = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
-        self._connection.add_done_callback(self._connection_ended)
-        ready = asyncio.create_task(self.client.wait_until_ready())
+        try:
+            await self._connect(self.client)
+        except discord.PrivilegedIntentsRequired:  # the flags said yes, the gateway says no
+            self.client = await self.login(message_content=False)
+            await self._connect(self.client)
+        log.info("discord connected user=%s reads_messages=%s", self.client.user, self.reads_messages)
+
+    async def _connect(self, client: TownhallClient) -> None:
+        """Open the gateway in a background task; return at READY, raise if the gateway refuses us."""
+        connection = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        ready = asyncio.create_task(client.wait_until_ready())
         done, _pending = await asyncio.wait(
-            {ready, self._connection}, timeout=READY_TIMEOUT_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            {ready, connection}, timeout=READY_TIMEOUT_SECONDS, return_when=asyncio.FIRST_COMPLETED
         )
         ready.cancel()
-        if self._connection in done:
-            self._connection.result()  # raises why the gateway refused us
-        elif not done:
+        if connection in done:
+            await client.close()
+            connection.result()  # raises why the gateway refused us
+        if not done:
             log.warning("no READY from the Discord gateway after %.0fs; still trying", READY_TIMEOUT_SECONDS)
-        else:
-            log.info("discord connected user=%s reads_messages=%s", self.client.user, self.reads_messages)
+        self._connection = connection
+        connection.add_done_callback(self._connection_ended)
 
     def _connection_ended(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:

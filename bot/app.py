@@ -124,10 +124,10 @@ class Townhall:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, stop.set)
-        await self.start()
         waiters = [asyncio.create_task(stop.wait())]
-        waiters += [asyncio.create_task(adapter.finished.wait()) for adapter in self.adapters]
         try:
+            await self.start()  # if an adapter cannot start, what did start is stopped below
+            waiters += [asyncio.create_task(adapter.finished.wait()) for adapter in self.adapters]
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in waiters:

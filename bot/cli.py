@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from adapters.base import AdapterStartError
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_CONFIGURATION_ERROR = 2
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "discord":
             return _discord_sync(settings, args.guild)
         return _database(settings, args.db_command)
-    except SettingsError as error:
+    except (SettingsError, AdapterStartError) as error:
         print(f"townhall: configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIGURATION_ERROR
 

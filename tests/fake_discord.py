@@ -116,6 +116,8 @@ class FakeDiscord:
     forbid_direct_messages: bool = False
     claim_message_content: bool | None = None
     """What the application's flags say about the intent, when they disagree with the gateway."""
+    valid_token: str | None = None
+    """When set, any other bot token is refused with 401, as Discord does."""
     expire_interactions: bool = False
     """Answer every interaction callback 404 Unknown interaction, as Discord does after 3 seconds."""
     calls: list[Call] = field(default_factory=list)
@@ -246,6 +248,8 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
+        if self.valid_token is not None and request.headers.get("Authorization") != f"Bot {self.valid_token}":
+            return self._json({"message": "401: Unauthorized", "code": 0}, status=401)
         body = await self._body(request)
         self.calls.append(Call(request.method, path, body))
         self._changed.set()

@@ -110,3 +110,16 @@ async def test_discord_sync_registers_every_command_in_english_and_french(tmp_pa
         assert [call.path for call in fake.calls if call.method == "PUT"][-1] == (
             f"/applications/{APPLICATION_ID}/commands"
         )  # without --guild: global
+
+
+async def test_a_refused_token_stops_townhall_with_one_line_naming_it(tmp_path: Path) -> None:
+    async with FakeDiscord(valid_token="the-right-token") as fake:
+        process = await townhall(fake, tmp_path, "run")
+        _out, err = await asyncio.wait_for(process.communicate(), EXIT_TIMEOUT_SECONDS)
+    assert process.returncode == 2
+    assert (
+        err.decode()
+        .strip()
+        .splitlines()[-1]
+        .startswith("townhall: configuration error: DISCORD_BOT_TOKEN: Discord refused the token")
+    )

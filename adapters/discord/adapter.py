@@ -26,6 +26,7 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.base import (
     Adapter,
+    AdapterStartError,
     Address,
     Capabilities,
     ChatKind,
@@ -148,7 +149,13 @@ class DiscordAdapter(Adapter):
         intents = discord.Intents.default()
         intents.message_content = message_content is not False
         client = TownhallClient(self, intents)
-        await client.login(self.token)
+        try:
+            await client.login(self.token)
+        except discord.LoginFailure:
+            await client.close()
+            raise AdapterStartError(
+                "DISCORD_BOT_TOKEN: Discord refused the token; copy it again from the Bot page"
+            ) from None
         flags = client.application_flags
         if message_content is None and not (
             flags.gateway_message_content or flags.gateway_message_content_limited

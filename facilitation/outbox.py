@@ -114,6 +114,7 @@ class DeliveryService:
         self._last_send: dict[tuple[str, str], float] = {}  # per chat, on the loop's monotonic clock
         self._last_platform_send: dict[str, float] = {}
         self._paced_wait: float | None = None
+        self._stopping = False
         self.on_unreachable: Callable[[Address], None] | None = None
         """Called on a worker thread with the address of a private message that could not reach its user."""
 
@@ -121,16 +122,20 @@ class DeliveryService:
         self._wakeup.set()
 
     async def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-delivery")
 
     async def stop(self) -> None:
         if self._task is not None:
+            # The flag as well as the cancel: Python 3.11's wait_for swallows a cancellation that arrives
+            # as the wake-up event is set, and the loop would then run on and stop() wait forever.
+            self._stopping = True
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.deliver_due()
             except Exception:

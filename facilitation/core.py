@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from facilitation import campaigns, help, ideas, members, privacy, status
+from facilitation import campaigns, goals, help, ideas, members, opendata, privacy, status
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.events import Capabilities, Incoming
 from facilitation.fair_use import UpdateLimiter
@@ -28,6 +28,8 @@ FEATURES: tuple[CommandSet, ...] = (
     campaigns.commands,
     ideas.commands,
     members.commands,
+    goals.commands,
+    opendata.commands,
     privacy.commands,
     status.commands,
 )

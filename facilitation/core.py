@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from facilitation import campaigns, goals, help, ideas, members, opendata, privacy, status
+from facilitation import campaigns, goals, help, ideas, members, moderation, opendata, privacy, status
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.events import Capabilities, Incoming
 from facilitation.fair_use import UpdateLimiter
@@ -30,6 +30,7 @@ FEATURES: tuple[CommandSet, ...] = (
     members.commands,
     goals.commands,
     opendata.commands,
+    moderation.commands,
     privacy.commands,
     status.commands,
 )

@@ -346,9 +346,9 @@ class DiscordAdapter(Adapter):
         if live.original_pending:
             live.original_pending = False
             if not message.private:
-                file = fields.pop("file", None)
-                if file is not None:
-                    fields["attachments"] = [file]
+                files = fields.pop("files", None)
+                if files is not None:
+                    fields["attachments"] = files
                 return str((await interaction.edit_original_response(**fields)).id)
             await interaction.delete_original_response()
         sent = await interaction.followup.send(ephemeral=message.private, wait=True, **fields)

@@ -86,11 +86,13 @@ def view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
 
 
 def fields(message: Outgoing) -> dict[str, Any]:
-    """Keyword arguments shared by `Messageable.send` and `Webhook.send`; the image as an attachment."""
+    """Keyword arguments shared by `Messageable.send` and `Webhook.send`; an image or a document (an
+    export) as attachments."""
     values: dict[str, Any] = {"content": content(message), "allowed_mentions": allowed_mentions(message)}
     rendered = view(message.buttons)
     if rendered is not None:
         values["view"] = rendered
-    if message.image_path:
-        values["file"] = discord.File(Path(message.image_path))
+    paths = [path for path in (message.image_path, message.file_path) if path]
+    if paths:
+        values["files"] = [discord.File(Path(path)) for path in paths]
     return values

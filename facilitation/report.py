@@ -20,6 +20,7 @@ from storage.models import Campaign, Goal, GoalMeasurement, Membership
 CHART_WIDTH = 560
 CHART_HEIGHT = 180
 CHART_MARGIN = 32
+MAX_BAR_WIDTH = 48
 QUOTES_SHOWN = 5
 
 
@@ -36,12 +37,12 @@ def line_chart(points: list[tuple[datetime, float]], target: float, label: str) 
     if not points:
         return ""
     start, end = points[0][0], points[-1][0]
-    span = max((end - start).total_seconds(), 1.0)
+    span = (end - start).total_seconds()
     top = max(target, *(value for _, value in points)) or 1.0
     inner_w, inner_h = CHART_WIDTH - 2 * CHART_MARGIN, CHART_HEIGHT - 2 * CHART_MARGIN
 
     def x(moment: datetime) -> float:
-        return CHART_MARGIN + inner_w * ((moment - start).total_seconds() / span if len(points) > 1 else 0.5)
+        return CHART_MARGIN + inner_w * ((moment - start).total_seconds() / span if span else 0.5)
 
     def y(value: float) -> float:
         return CHART_MARGIN + inner_h * (1 - value / top)
@@ -68,7 +69,7 @@ def bar_chart(counts: dict[date, int], label: str) -> str:
     days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
     top = max(counts.values())
     inner_w, inner_h = CHART_WIDTH - 2 * CHART_MARGIN, CHART_HEIGHT - 2 * CHART_MARGIN
-    width = inner_w / len(days)
+    width = min(inner_w / len(days), MAX_BAR_WIDTH)
     bars = "".join(
         f'<rect x="{CHART_MARGIN + index * width:.1f}" y="{CHART_MARGIN + inner_h * (1 - counts.get(day, 0) / top):.1f}" '
         f'width="{max(width - 1, 1):.1f}" height="{inner_h * counts.get(day, 0) / top:.1f}">'

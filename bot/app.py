@@ -24,12 +24,32 @@ def select_adapters(settings: Settings) -> list[Adapter]:
     """An adapter for each platform whose token is set; the local console when none is."""
     adapters: list[Adapter] = []
     if settings.telegram_bot_token:
-        raise SettingsError("TELEGRAM_BOT_TOKEN: the Telegram adapter is not part of this version yet")
+        adapters.append(telegram_adapter(settings))
     if settings.discord_bot_token:
         raise SettingsError("DISCORD_BOT_TOKEN: the Discord adapter is not part of this version yet")
     if not adapters:
         adapters.append(ConsoleAdapter(language=settings.default_language))
     return adapters
+
+
+def telegram_adapter(settings: Settings) -> Adapter:
+    """Telegram by long polling, or by webhook when TELEGRAM_WEBHOOK_URL is set."""
+    from adapters.telegram import TelegramAdapter, Webhook
+
+    webhook = None
+    if settings.telegram_webhook_url:
+        webhook = Webhook(
+            url=settings.telegram_webhook_url,
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            secret=settings.telegram_webhook_secret,
+        )
+    return TelegramAdapter(
+        settings.telegram_bot_token,
+        api_base_url=settings.telegram_api_base_url,
+        webhook=webhook,
+        default_language=settings.default_language,
+    )
 
 
 def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -41,6 +42,8 @@ def configure_logging(settings: Settings, console_only: bool) -> None:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
+    # httpx logs every request's URL, and Telegram's URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,10 +68,8 @@ def _run(settings: Settings) -> int:
 
     adapters = select_adapters(settings)
     configure_logging(settings, console_only=all(isinstance(a, ConsoleAdapter) for a in adapters))
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(Townhall(settings, adapters).run_until_stopped())
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -216,7 +216,7 @@ def invite(ctx: Context, args: str) -> None:
             )
         )
     join_button = ctx.button(
-        ctx._("Join #{hashtag}", hashtag=campaign.hashtag), "join", campaign_id=campaign.id
+        ctx._("Join #{hashtag}", hashtag=campaign.hashtag), "join", link=True, campaign_id=campaign.id
     )
     ctx.reply(invitation_text(ctx, campaign), buttons=(join_button,))
 

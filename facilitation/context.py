@@ -59,11 +59,14 @@ class Context:
             )
         self.replies.append((address, Outgoing(text=text, buttons=buttons, private=private)))
 
-    def button(self, label: str, action: str, **payload: Any) -> Button:
-        """A button whose press runs `action` with `payload`; the token is stored so it survives restarts."""
+    def button(self, label: str, action: str, *, link: bool = False, **payload: Any) -> Button:
+        """A button whose press runs `action` with `payload`; the token is stored so it survives restarts.
+
+        `link`: the platform may also offer the press as a shareable link (see `Button.link`).
+        """
         token = new_button_token()
         self.session.add(ButtonAction(token=token, action=action, payload=payload))
-        return Button(label=label, token=token)
+        return Button(label=label, token=token, link=link)
 
     def is_configured_facilitator(self) -> bool:
         sender = self.incoming.sender

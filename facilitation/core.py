@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import Session
 
-from facilitation import campaigns, help, ideas, members
+from facilitation import campaigns, help, ideas, members, notices
 from facilitation.context import Context, CoreConfig
 from facilitation.events import Capabilities, Incoming
+from facilitation.i18n import Translator
 from facilitation.members import member_for
 from facilitation.outbox import Outbox
 from facilitation.router import CommandSet, Role, Router, UsageError, UserError, parse_command
@@ -27,6 +28,12 @@ FEATURES: tuple[CommandSet, ...] = (
     members.commands,
 )
 """Every feature module's commands; /help lists them in this order."""
+
+
+def command_menu(language: str, features: Iterable[CommandSet] = FEATURES) -> list[tuple[str, str]]:
+    """Each command's name and summary in `language`, for platforms that show commands in a menu."""
+    _ = Translator(language).gettext
+    return [(name, _(command.summary)) for name, command in Router(features).commands.items()]
 
 
 class Core:
@@ -75,6 +82,7 @@ class Core:
                 ctx = self._context(session, incoming)
                 try:
                     self._dispatch(ctx)
+                    notices.tell_commands_only(ctx)
                 except UserError as error:
                     error.message = self._with_usage(ctx, error)
                     raise

@@ -64,7 +64,9 @@ class Incoming:
 
     `command` is set when the platform delivers commands as structure (Discord slash commands);
     otherwise the core parses a leading `/word` from `text`. `message_id` is the platform's id for the
-    update, used so that a re-delivered update is recorded once.
+    update, used so that a re-delivered update is recorded once. `sees_only_commands` says the bot
+    cannot read this chat's other messages (so hashtag messages there never reach it); the core tells
+    the chat once.
     """
 
     sender: Sender
@@ -76,6 +78,7 @@ class Incoming:
     button_token: str | None = None
     message_id: str | None = None
     mentions: tuple[PlatformUser, ...] = ()
+    sees_only_commands: bool = False
     raw: Any = field(default=None, compare=False, repr=False)
 
     @property
@@ -85,10 +88,16 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Button:
-    """A button under a message. `token` is the opaque, stored key the platform sends back on press."""
+    """A button under a message. `token` is the opaque, stored key the platform sends back on press.
+
+    `link` marks a button whose press also makes sense from a shared link (an invitation's Join): where
+    the platform has links that open a private chat with the bot carrying a payload, the adapter offers
+    one with `token` as that payload, and hands the token back as a press when the link is followed.
+    """
 
     label: str
     token: str
+    link: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,3 +139,5 @@ class Capabilities:
     max_button_payload_bytes: int
     max_buttons: int = 10
     supports_images: bool = True
+    max_caption_length: int | None = None
+    """The longest text that can go with an image; None when it is `max_text_length`."""

@@ -137,6 +137,15 @@ class Idea(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
+class ChatNotice(SQLModel, table=True):
+    """A one-time notice already given in a chat (e.g. that the bot sees only commands there)."""
+
+    platform: str = Field(primary_key=True, max_length=32)
+    chat_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=32)
+    created_at: datetime = _timestamp()
+
+
 class ButtonAction(SQLModel, table=True):
     """What a button does, behind the short opaque token the platform sends back on press."""
 

@@ -77,5 +77,7 @@ class Harness:
 
     async def start_parks(self) -> None:
         """A facilitator creates #parks and invites this chat."""
-        await self.say("/campaign #parks Better parks | How can we make our parks welcoming?", user=FACILITATOR)
+        await self.say(
+            "/campaign #parks Better parks | How can we make our parks welcoming?", user=FACILITATOR
+        )
         await self.say("/invite #parks", user=FACILITATOR)

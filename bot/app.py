@@ -1,4 +1,4 @@
-"""Townhall's running parts in one asyncio loop: database, core, outbox delivery and adapters."""
+"""Townhall's running parts in one asyncio loop: database, core, outbox delivery, scheduler and adapters."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from adapters.base import Adapter, Incoming
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import LOCAL_USER_ID
 from bot.settings import Settings, SettingsError
 from facilitation.context import CoreConfig
-from facilitation.core import Core
+from facilitation.core import FEATURES, Core
 from facilitation.outbox import DeliveryService
+from facilitation.router import CommandSet
+from facilitation.scheduling import JobSpec, Scheduler
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,9 @@ def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
 class Townhall:
     """Starts and stops everything in order; the same wiring serves `townhall run` and the tests."""
 
-    def __init__(self, settings: Settings, adapters: Sequence[Adapter]) -> None:
+    def __init__(
+        self, settings: Settings, adapters: Sequence[Adapter], features: Iterable[CommandSet] = FEATURES
+    ) -> None:
         self.settings = settings
         self.adapters = list(adapters)
         self.database = Database(settings.effective_database_url)
@@ -75,15 +79,22 @@ class Townhall:
             self.database,
             core_config(settings, self.adapters),
             capabilities={adapter.platform: adapter.capabilities for adapter in self.adapters},
+            features=features,
         )
         self.delivery = DeliveryService(
             self.database, {adapter.platform: adapter for adapter in self.adapters}
         )
-        self.core.after_commit.append(self.delivery.wake)
+        self.scheduler = Scheduler(self.database, self.core.run_job, self.core.reconcile)
+        self.core.after_commit.append(self._committed)
+
+    def _committed(self, scheduled: list[JobSpec]) -> None:
+        self.scheduler.submit(scheduled)
+        self.delivery.wake()
 
     async def start(self) -> None:
         await asyncio.to_thread(self.database.upgrade)
         await self.delivery.start()  # first, so that messages left undelivered by a crash go out now
+        await self.scheduler.start()  # jobs that fell due while Townhall was down run now
         for adapter in self.adapters:
             await adapter.start(self.on_incoming)
             log.info("adapter started platform=%s", adapter.platform)
@@ -99,6 +110,7 @@ class Townhall:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter did not stop cleanly platform=%s", adapter.platform)
+        await self.scheduler.stop()
         await self.delivery.stop()
         self.core.close()
         self.database.dispose()

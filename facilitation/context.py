@@ -1,9 +1,13 @@
-"""What a command or action handler works with: the update, the sender as a member, a session, replies."""
+"""What handlers work with: a session, and the messages and jobs they produce, written when it commits.
+
+`Effects` serves scheduled jobs; `Context` adds the update being answered and its sender.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -11,7 +15,8 @@ from sqlmodel import Session, select
 from facilitation.events import Address, Button, ChatKind, Incoming, Outgoing
 from facilitation.i18n import translator
 from facilitation.router import Command, Refusal, new_button_token
-from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member
+from facilitation.scheduling import JobSpec
+from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, utcnow
 
 
 @dataclass(frozen=True)
@@ -21,18 +26,46 @@ class CoreConfig:
     facilitator_identities: frozenset[tuple[str, str]] = frozenset()
     default_language: str = "en"
     default_timezone: str = "UTC"
+    clock: Callable[[], datetime] = utcnow
+    """The present, as aware UTC; tests inject their own to walk through days in a moment."""
 
 
-@dataclass
-class Context:
-    """One update being handled, inside one database transaction."""
+@dataclass(kw_only=True)
+class Effects:
+    """A unit of work in one transaction: messages to send and jobs to schedule once it commits."""
 
     session: Session
+    config: CoreConfig
+    messages: list[tuple[Address, Outgoing]] = field(default_factory=list)
+    scheduled: list[JobSpec] = field(default_factory=list)
+
+    def send(
+        self, address: Address, text: str, buttons: tuple[Button, ...] = (), private: bool = False
+    ) -> None:
+        """Queue a message to any address (proactive: digests, check-ins, nudges)."""
+        self.messages.append((address, Outgoing(text=text, buttons=buttons, private=private)))
+
+    def button(self, label: str, action: str, *, link: bool = False, **payload: Any) -> Button:
+        """A button whose press runs `action` with `payload`; the token is stored so it survives restarts.
+
+        `link`: the platform may also offer the press as a shareable link (see `Button.link`).
+        """
+        token = new_button_token()
+        self.session.add(ButtonAction(token=token, action=action, payload=payload))
+        return Button(label=label, token=token, link=link)
+
+    def schedule(self, job: JobSpec) -> None:
+        """Run `job` at its time; handed to the scheduler only if this transaction commits."""
+        self.scheduled.append(job)
+
+
+@dataclass(kw_only=True)
+class Context(Effects):
+    """One update being handled, inside one database transaction."""
+
     incoming: Incoming
     member: Member
-    config: CoreConfig
     commands: Mapping[str, Command]
-    replies: list[tuple[Address, Outgoing]] = field(default_factory=list)
     current_command: Command | None = None
 
     def __post_init__(self) -> None:
@@ -57,16 +90,7 @@ class Context:
                 self.incoming.sender.user_id,
                 address.reply_handle,
             )
-        self.replies.append((address, Outgoing(text=text, buttons=buttons, private=private)))
-
-    def button(self, label: str, action: str, *, link: bool = False, **payload: Any) -> Button:
-        """A button whose press runs `action` with `payload`; the token is stored so it survives restarts.
-
-        `link`: the platform may also offer the press as a shareable link (see `Button.link`).
-        """
-        token = new_button_token()
-        self.session.add(ButtonAction(token=token, action=action, payload=payload))
-        return Button(label=label, token=token, link=link)
+        self.send(address, text, buttons, private)
 
     def is_configured_facilitator(self) -> bool:
         sender = self.incoming.sender

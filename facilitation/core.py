@@ -1,4 +1,4 @@
-"""The core: turns one `Incoming` into stored changes and outbox messages, in one transaction."""
+"""The core: turns an `Incoming` or a scheduled job into stored changes and outbox messages, in one transaction."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlmodel import Session
 
 from facilitation import campaigns, help, ideas, members, notices
-from facilitation.context import Context, CoreConfig
+from facilitation.context import Context, CoreConfig, Effects
 from facilitation.events import Capabilities, Incoming
 from facilitation.i18n import Translator
 from facilitation.members import member_for
 from facilitation.outbox import Outbox
 from facilitation.router import CommandSet, Role, Router, UsageError, UserError, parse_command
+from facilitation.scheduling import JobSpec
 from storage.db import Database
 from storage.models import ButtonAction
 
@@ -51,25 +53,53 @@ class Core:
         self.router = Router(features)
         self.outbox = Outbox(capabilities)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="townhall-core")
-        self.after_commit: list[Callable[[], None]] = []
+        self.after_commit: list[Callable[[list[JobSpec]], None]] = []
+        """Called on the event loop after each committed unit of work, with the jobs it scheduled."""
 
     async def handle(self, incoming: Incoming) -> None:
         """Handle one update; replies are in the outbox when this returns."""
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._worker, self.handle_now, incoming)
+        await self._on_worker(self.handle_now, incoming)
+
+    async def run_job(self, kind: str, payload: dict[str, Any]) -> None:
+        """Run a scheduled job's handler in a transaction of its own; its messages go to the outbox."""
+        await self._on_worker(self.run_job_now, kind, payload)
+
+    async def reconcile(self) -> list[JobSpec]:
+        """Every job the stored state calls for, from each feature's reconcilers."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, self._reconcile_now)
+
+    async def _on_worker(self, work: Callable[..., list[JobSpec]], *args: Any) -> None:
+        scheduled = await asyncio.get_running_loop().run_in_executor(self._worker, work, *args)
         for callback in self.after_commit:
-            callback()
+            callback(scheduled)
+
+    def run_job_now(self, kind: str, payload: dict[str, Any]) -> list[JobSpec]:
+        handler = self.router.jobs.get(kind)
+        if handler is None:
+            log.error("scheduled job of unknown kind=%s dropped", kind)
+            return []
+        log.info("job kind=%s payload=%s", kind, payload)
+        with self.database.session() as session:
+            effects = Effects(session=session, config=self.config)
+            handler(effects, payload)
+            self._enqueue_messages(effects)
+        return effects.scheduled
+
+    def _reconcile_now(self) -> list[JobSpec]:
+        now = self.config.clock()
+        with self.database.session() as session:
+            return [spec for reconciler in self.router.reconcilers for spec in reconciler(session, now)]
 
     def close(self) -> None:
         self._worker.shutdown(wait=True)
 
-    def handle_now(self, incoming: Incoming) -> None:
+    def handle_now(self, incoming: Incoming) -> list[JobSpec]:
         """The synchronous heart of `handle`: used directly by tests and tools.
 
         A `UserError` rolls back everything the update changed, then answers in a transaction of its own.
         """
         if incoming.sender.is_bot:
-            return
+            return []
         log.info(
             "update platform=%s chat=%s message=%s user=%s",
             incoming.platform,
@@ -86,7 +116,8 @@ class Core:
                 except UserError as error:
                     error.message = self._with_usage(ctx, error)
                     raise
-                self._enqueue_replies(ctx)
+                self._enqueue_messages(ctx)
+            return ctx.scheduled
         except UserError as error:
             answer = error.message
             self._answer_alone(incoming, lambda ctx: answer)
@@ -103,14 +134,21 @@ class Core:
                     "Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."
                 ),
             )
+        return []
 
     def _context(self, session: Session, incoming: Incoming) -> Context:
         member = member_for(session, incoming.sender, self.config)
-        return Context(session, incoming, member, self.config, self.router.commands)
+        return Context(
+            session=session,
+            config=self.config,
+            incoming=incoming,
+            member=member,
+            commands=self.router.commands,
+        )
 
-    def _enqueue_replies(self, ctx: Context) -> None:
-        for address, message in ctx.replies:
-            self.outbox.enqueue(ctx.session, address, message)
+    def _enqueue_messages(self, effects: Effects) -> None:
+        for address, message in effects.messages:
+            self.outbox.enqueue(effects.session, address, message)
 
     def _answer_alone(self, incoming: Incoming, answer: Callable[[Context], str]) -> None:
         """Reply in a fresh transaction, after the update's own changes were rolled back."""
@@ -118,7 +156,7 @@ class Core:
             with self.database.session() as session:
                 ctx = self._context(session, incoming)
                 ctx.reply(answer(ctx))
-                self._enqueue_replies(ctx)
+                self._enqueue_messages(ctx)
         except Exception:
             log.exception("could not answer platform=%s chat=%s", incoming.platform, incoming.address.chat_id)
 

@@ -171,3 +171,15 @@ class OutboxMessage(SQLModel, table=True):
     platform_message_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = _timestamp()
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+SCHEDULER_JOBS_TABLE = "apscheduler_jobs"
+
+scheduler_jobs = sa.Table(
+    SCHEDULER_JOBS_TABLE,
+    SQLModel.metadata,
+    # The shape APScheduler 3's SQLAlchemyJobStore expects; declared here so that migrations own it.
+    sa.Column("id", sa.Unicode(191), primary_key=True),
+    sa.Column("next_run_time", sa.Float(25), index=True),
+    sa.Column("job_state", sa.LargeBinary, nullable=False),
+)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from adapters.recording import RecordingAdapter
 from adapters.recording.adapter import Sent
 from bot.app import Townhall
 from bot.settings import Settings
+from facilitation.core import FEATURES
+from facilitation.router import CommandSet
 
 FACILITATOR = "fran"
 """The recording platform's configured facilitator; every other user is a resident."""
@@ -39,10 +42,15 @@ class Harness:
     @classmethod
     @asynccontextmanager
     async def running(
-        cls, database_url: str, data_dir: Path, adapter: RecordingAdapter | None = None, **settings: object
+        cls,
+        database_url: str,
+        data_dir: Path,
+        adapter: RecordingAdapter | None = None,
+        features: Iterable[CommandSet] = FEATURES,
+        **settings: object,
     ) -> AsyncIterator[Harness]:
         adapter = adapter or RecordingAdapter()
-        townhall = Townhall(make_settings(database_url, data_dir, **settings), [adapter])
+        townhall = Townhall(make_settings(database_url, data_dir, **settings), [adapter], features)
         await townhall.start()
         try:
             yield cls(townhall, adapter)
@@ -61,6 +69,16 @@ class Harness:
                     incoming = self.adapter.incoming(user=user, button_token=button.token, **options)  # type: ignore[arg-type]
                     return await self._push(incoming)
         raise AssertionError(f"no button labelled {label!r} was sent")
+
+    async def wait_for_text(self, fragment: str, timeout: float = 10.0) -> str:
+        """Wait until the bot sends a message containing `fragment` (scheduled and proactive messages)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for sent in self.adapter.sent:
+                if fragment in sent.text:
+                    return sent.text
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no message containing {fragment!r} within {timeout} s")
 
     async def _push(self, incoming) -> list[Sent]:  # noqa: ANN001
         before = len(self.adapter.sent)

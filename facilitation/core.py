@@ -162,6 +162,13 @@ class Core:
 
     def _dispatch(self, ctx: Context) -> None:
         incoming = ctx.incoming
+        if incoming.moved_from_chat_id is not None:
+            campaigns.follow_moved_chat(ctx, incoming.moved_from_chat_id)
+            notices.follow_moved_chat(ctx, incoming.moved_from_chat_id)
+            return
+        if incoming.edited:
+            ideas.apply_edit(ctx)
+            return
         if incoming.button_token is not None:
             self._press(ctx, incoming.button_token)
             return

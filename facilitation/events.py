@@ -66,7 +66,9 @@ class Incoming:
     otherwise the core parses a leading `/word` from `text`. `message_id` is the platform's id for the
     update, used so that a re-delivered update is recorded once. `sees_only_commands` says the bot
     cannot read this chat's other messages (so hashtag messages there never reach it); the core tells
-    the chat once.
+    the chat once. `edited` says `text` replaces the earlier message with the same `message_id`.
+    `moved_from_chat_id` says this chat continues one the platform replaced (a Telegram group upgraded
+    to a supergroup), so what was bound to the old chat follows.
     """
 
     sender: Sender
@@ -79,6 +81,8 @@ class Incoming:
     message_id: str | None = None
     mentions: tuple[PlatformUser, ...] = ()
     sees_only_commands: bool = False
+    edited: bool = False
+    moved_from_chat_id: str | None = None
     raw: Any = field(default=None, compare=False, repr=False)
 
     @property

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+from sqlmodel import col
+
 from facilitation.context import Context
 from storage.models import ChatNotice
 
@@ -28,3 +31,13 @@ def tell_commands_only(ctx: Context) -> None:
                 "messages (Townhall's README explains how)."
             )
         )
+
+
+def follow_moved_chat(ctx: Context, old_chat_id: str) -> None:
+    """Notices given in a chat the platform replaced count for the update's chat."""
+    platform, new_chat_id = ctx.incoming.platform, ctx.incoming.address.chat_id
+    ctx.session.exec(  # type: ignore[call-overload]
+        update(ChatNotice)
+        .where(col(ChatNotice.platform) == platform, col(ChatNotice.chat_id) == old_chat_id)
+        .values(chat_id=new_chat_id)
+    )

@@ -21,7 +21,7 @@ from aiohttp import web
 
 FIXTURES = Path(__file__).parent / "fixtures" / "telegram"
 TOKEN = "7100000001:AAFakeTokenForTestsOnly_0123456789ab"
-LONG_POLL_CAP_SECONDS = 0.5
+LONG_POLL_CAP_SECONDS = 0.1
 """getUpdates holds an empty answer at most this long, so stopping the bot is quick."""
 WAIT_SECONDS = 15.0
 JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "chat_id", "offset", "timeout", "limit"}
@@ -88,7 +88,7 @@ class FakeBotAPI:
         """Queue an update for getUpdates; returns it with its update_id."""
         update = copy.deepcopy(update)
         update["update_id"] = next(self._update_ids)
-        for key in ("message", "callback_query"):
+        for key in ("message", "edited_message", "callback_query"):
             if key in update:
                 chat = (update[key].get("message") or update[key]).get("chat")
                 if chat:
@@ -203,10 +203,15 @@ class FakeBotAPI:
         return None
 
 
-def message_update(text: str, sender: dict, chat: dict, message_id: int | None = None) -> dict:
-    """A message update shaped like the recorded one; commands carry their bot_command entity."""
-    update = fixture("message")
-    message = update["message"]
+def message_update(
+    text: str, sender: dict, chat: dict, message_id: int | None = None, kind: str = "message"
+) -> dict:
+    """A message update (or, with kind="edited_message", an edit) shaped like the recorded one.
+
+    Commands carry their bot_command entity.
+    """
+    update = fixture(kind)
+    message = update[kind]
     message.update({"from": sender, "chat": chat, "text": text})
     if message_id is not None:
         message["message_id"] = message_id

@@ -18,7 +18,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.app import Townhall, select_adapters
-from storage.models import ChatNotice, Membership, OutboxMessage
+from storage.models import ChatBinding, ChatNotice, Idea, Membership, OutboxMessage
 from tests.fake_telegram import (
     TOKEN,
     FakeBotAPI,
@@ -354,3 +354,35 @@ async def test_a_redelivered_group_message_is_recorded_once(chat: Chat, api: Fak
     await chat._push(update, 1)
     (again,) = await chat._push(update, 1)
     assert "already recorded" in again["text"]
+
+
+async def test_editing_a_message_updates_the_idea_it_recorded(chat: Chat, api: FakeBotAPI) -> None:
+    await chat.start_parks()
+    await chat._push(message_update("Plant trees #parks", ALICE, GROUP, message_id=80), 1)
+    edit = message_update("Plant shade trees along the river path #parks", ALICE, GROUP, 80, "edited_message")
+    (answer,) = await chat._push(edit, 1)
+    assert answer["text"] == "Idea i1 updated."
+    (listing,) = await chat.say("/ideas")
+    assert "Plant shade trees along the river path #parks" in listing["text"]
+    assert "Plant trees #parks" not in listing["text"]
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_campaign(
+    api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    old = {"id": -4100000001, "title": "Parks neighbours", "type": "group"}
+    new = fixture("message_migrate_from_chat_id")
+    new_id = new["message"]["chat"]["id"]
+    async with running(api, database_url, tmp_path) as townhall:
+        chat = Chat(api)
+        await chat.say(CAMPAIGN, sender=FRAN, chat=old)
+        await chat.say("/invite", sender=FRAN, chat=old)
+        api.fail_next("sendMessage", "error_400_migrated")
+        (confirmation,) = await chat.say("Plant shade trees #parks", chat=old)
+        assert confirmation["chat_id"] == new_id and "Idea i1 recorded" in confirmation["text"]
+
+        await api.push(new)
+        await api.wait_until(lambda: rows(townhall, ChatBinding)[0].chat_id == str(new_id))
+        (listing,) = await chat.say("/ideas", chat=new["message"]["chat"])
+        assert listing["chat_id"] == new_id and "Plant shade trees" in listing["text"]
+        assert [idea.text for idea in rows(townhall, Idea)] == ["Plant shade trees #parks"]

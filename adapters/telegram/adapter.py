@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 PUBLIC_API = "https://api.telegram.org"
 POLL_TIMEOUT_SECONDS = 10
-ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
+ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
 
 
 @dataclass(frozen=True)

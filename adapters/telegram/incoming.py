@@ -1,6 +1,7 @@
 """Telegram updates as neutral `Incoming` events.
 
-Commands addressed to another bot (`/help@otherbot`) are left alone. `/start` is Telegram's door into a
+Commands addressed to another bot (`/help@otherbot`) are left alone; an edited message is marked
+`edited`; the first message of a group upgraded to a supergroup carries the old chat's id. `/start` is Telegram's door into a
 private chat: alone it means /help; with a payload (from a deep link) it is the press of the button whose
 stored token the payload is.
 """
@@ -60,9 +61,17 @@ def to_incoming(update: Update, bot_username: str, sees_only_commands: bool) -> 
             message_id=query.id,
             raw=update,
         )
-    message = update.message
+    message = update.message or update.edited_message
     if message is None or message.from_user is None:
         return None
+    if message.migrate_from_chat_id is not None:  # the group became this supergroup
+        return Incoming(
+            sender=sender(message.from_user),
+            address=address(message.chat),
+            moved_from_chat_id=str(message.migrate_from_chat_id),
+            message_id=str(message.message_id),
+            raw=update,
+        )
     text = message.text or message.caption or ""
     if not text:
         return None
@@ -82,6 +91,7 @@ def to_incoming(update: Update, bot_username: str, sees_only_commands: bool) -> 
             if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None
         ),
         sees_only_commands=sees_only_commands and kind is ChatKind.GROUP,
+        edited=update.edited_message is not None,
         raw=update,
     )
     start = START_PATTERN.match(text)

@@ -145,3 +145,7 @@ class Capabilities:
     supports_images: bool = True
     max_caption_length: int | None = None
     """The longest text that can go with an image; None when it is `max_text_length`."""
+    per_chat_interval: float = 0.0
+    """Seconds to leave between two messages to one chat (the platform's flood limit); 0 for none."""
+    global_interval: float = 0.0
+    """Seconds to leave between any two messages on the platform; 0 for none."""

@@ -2,9 +2,10 @@
 
 The Application is initialised, started and stopped by hand (never `run_polling`, which owns the loop),
 so Telegram runs beside other adapters. Updates arrive by long polling, or by webhook when a webhook URL
-is configured. Sends are paced by python-telegram-bot's rate limiter (30 a second overall, 20 a minute per
-group) and never retried here: a flood-control answer or a network fault goes back to the outbox, which
-retries after the time Telegram asked for.
+is configured. The outbox paces sends (one a second per chat, 30 a second overall, see `capabilities`);
+python-telegram-bot's rate limiter adds Telegram's 20 a minute per group. Nothing is retried here: a
+flood-control answer or a network fault goes back to the outbox, which retries after the time Telegram
+asked for.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ log = logging.getLogger(__name__)
 
 PUBLIC_API = "https://api.telegram.org"
 POLL_TIMEOUT_SECONDS = 10
+PER_CHAT_INTERVAL_SECONDS = 1.0
+"""Telegram asks bots to avoid more than one message a second in a chat."""
+GLOBAL_INTERVAL_SECONDS = 1 / 30
+"""And about 30 messages a second overall."""
 ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
 
 
@@ -64,6 +69,8 @@ class TelegramAdapter(Adapter):
         max_text_length=MAX_TEXT_LENGTH,
         max_button_payload_bytes=MAX_CALLBACK_DATA_BYTES,
         max_caption_length=MAX_CAPTION_LENGTH,
+        per_chat_interval=PER_CHAT_INTERVAL_SECONDS,
+        global_interval=GLOBAL_INTERVAL_SECONDS,
     )
 
     def __init__(

@@ -24,7 +24,16 @@ TOKEN = "7100000001:AAFakeTokenForTestsOnly_0123456789ab"
 LONG_POLL_CAP_SECONDS = 0.1
 """getUpdates holds an empty answer at most this long, so stopping the bot is quick."""
 WAIT_SECONDS = 15.0
-JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "chat_id", "offset", "timeout", "limit"}
+JSON_FIELDS = {
+    "reply_markup",
+    "reply_parameters",
+    "commands",
+    "allowed_updates",
+    "chat_id",
+    "offset",
+    "timeout",
+    "limit",
+}
 """Parameters python-telegram-bot sends JSON-encoded; every other one is a plain string."""
 
 

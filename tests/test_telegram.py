@@ -396,3 +396,27 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_campaign(
         (listing,) = await chat.say("/ideas", chat=new["message"]["chat"])
         assert listing["chat_id"] == new_id and "Plant shade trees" in listing["text"]
         assert [idea.text for idea in rows(townhall, Idea)] == ["Plant shade trees #parks"]
+
+
+async def test_a_private_answer_asked_for_in_a_group_goes_to_the_persons_own_chat(chat: Chat) -> None:
+    (answer,) = await chat.say("/me", sender=BASILE)
+    assert answer["chat_id"] == BASILE["id"]
+    assert "basile_b" in answer["text"]
+    assert chat.api.messages(GROUP["id"]) == []
+
+
+async def test_someone_who_never_started_the_bot_is_pointed_to_it_in_the_group(
+    api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    async with running(api, database_url, tmp_path) as townhall:
+        api.fail_next("sendMessage", "error_403")
+        asked = message_update("/me", ALICE, GROUP, message_id=91)
+        (pointer,) = await Chat(api)._push(asked, 1)
+        assert pointer["chat_id"] == GROUP["id"]
+        assert "https://t.me/townhall_test_bot" in pointer["text"]
+        assert pointer["reply_parameters"]["message_id"] == 91
+        assert "alice_m" not in pointer["text"]
+        refused = api.calls_to("sendMessage", chat_id=ALICE["id"])
+        assert len(refused) == 1 and "alice_m" in refused[0]["text"]
+        await api.wait_until(lambda: rows(townhall, OutboxMessage)[0].status == "failed")
+        assert "blocked" in (rows(townhall, OutboxMessage)[0].last_error or "")

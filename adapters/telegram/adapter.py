@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Message, Update
+from telegram import BotCommand, Message, ReplyParameters, Update
 from telegram.constants import BotCommandLimit
-from telegram.error import ChatMigrated, TelegramError
+from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.base import (
@@ -39,7 +39,7 @@ from adapters.telegram.render import (
     render,
 )
 from facilitation.core import command_menu
-from facilitation.i18n import SUPPORTED_LANGUAGES
+from facilitation.i18n import SUPPORTED_LANGUAGES, Translator
 from facilitation.text import shorten
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ class TelegramAdapter(Adapter):
         )
         self.webhook = webhook
         self.default_language = default_language
+        self._ = Translator(default_language).gettext
         self.username = ""
         self.sees_only_commands = False
         self._on_incoming: IncomingHandler | None = None
@@ -168,27 +169,52 @@ class TelegramAdapter(Adapter):
         log.error("telegram update failed update=%s", update_id, exc_info=context.error)
 
     async def send(self, address: Address, message: Outgoing) -> str | None:
+        if message.private and address.user_id and address.user_id != address.chat_id:
+            return await self._send_privately(address, message)
         try:
-            sent = await self._send(chat_id(address.chat_id), address, message)
+            sent = await self._send(chat_id(address.chat_id), address.thread_id, message)
         except ChatMigrated as migrated:  # the group became a supergroup: deliver to its new id
             log.warning("telegram chat=%s migrated to %s", address.chat_id, migrated.new_chat_id)
-            sent = await self._send(migrated.new_chat_id, address, message)
+            sent = await self._send(migrated.new_chat_id, address.thread_id, message)
         return str(sent.message_id)
 
-    async def _send(self, chat: int | str, address: Address, message: Outgoing) -> Message:
+    async def _send_privately(self, address: Address, message: Outgoing) -> str:
+        """Telegram has no message only one member of a group sees: a private answer goes to the person's
+        own chat with the bot. When they never opened it (or blocked the bot), the group gets a reply to
+        their message pointing them there, and the refusal is recorded as the message's failure.
+        """
+        assert address.user_id is not None
+        try:
+            sent = await self._send(int(address.user_id), None, message)
+        except PermanentDeliveryError as refused:
+            if not isinstance(refused.__cause__, Forbidden):
+                raise
+            pointer = self._(
+                "I cannot write to you privately yet. Open {link}, press Start, then ask me again.",
+                link=f"https://t.me/{self.username}",
+            )
+            reply_to = int(address.reply_handle) if address.reply_handle else None
+            await self._send(chat_id(address.chat_id), address.thread_id, Outgoing(pointer), reply_to)
+            raise
+        return str(sent.message_id)
+
+    async def _send(
+        self, chat: int | str, thread_id: str | None, message: Outgoing, reply_to: int | None = None
+    ) -> Message:
         bot = self.application.bot
         text, keyboard = render(message, self.username)
-        thread = int(address.thread_id) if address.thread_id else None
+        options = {
+            "reply_markup": keyboard,
+            "message_thread_id": int(thread_id) if thread_id else None,
+            "reply_parameters": ReplyParameters(reply_to, allow_sending_without_reply=True)
+            if reply_to
+            else None,
+        }
         try:
             if message.image_path:
-                return await bot.send_photo(
-                    chat,
-                    Path(message.image_path).read_bytes(),
-                    caption=text or None,
-                    reply_markup=keyboard,
-                    message_thread_id=thread,
-                )
-            return await bot.send_message(chat, text, reply_markup=keyboard, message_thread_id=thread)
+                photo = Path(message.image_path).read_bytes()
+                return await bot.send_photo(chat, photo, caption=text or None, **options)
+            return await bot.send_message(chat, text, **options)
         except ChatMigrated:
             raise
         except TelegramError as error:

@@ -41,8 +41,16 @@ def chat_kind(chat: Chat) -> ChatKind:
 
 
 def address(chat: Chat, message: Message | None = None) -> Address:
-    thread = message.message_thread_id if message is not None and message.is_topic_message else None
-    return Address(PLATFORM, str(chat.id), thread_id=str(thread) if thread else None)
+    """The chat (and forum topic) to answer in; `reply_handle` is the message answered, when there is one."""
+    if message is None:
+        return Address(PLATFORM, str(chat.id))
+    thread = message.message_thread_id if message.is_topic_message else None
+    return Address(
+        PLATFORM,
+        str(chat.id),
+        thread_id=str(thread) if thread else None,
+        reply_handle=str(message.message_id),
+    )
 
 
 def to_incoming(update: Update, bot_username: str, sees_only_commands: bool) -> Incoming | None:

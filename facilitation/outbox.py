@@ -31,10 +31,10 @@ RETRY_BASE_SECONDS = 1.0
 RETRY_CAP_SECONDS = 300.0
 DELIVERY_BATCH_SIZE = 100
 IDLE_POLL_SECONDS = 5.0
-CLAIM_LEASE_SECONDS = 120.0
-"""A message being sent is claimed for this long, so another process does not send it too. If this process
-dies between the platform accepting a message and marking it sent, the message goes out once more after
-the lease: the one window where a duplicate is possible, kept to a single message per chat."""
+CLAIM_LEASE_SECONDS = 30.0
+"""A message being sent is claimed for this long (well past adapters' request timeouts), so another process
+does not send it too. A message in flight when its process dies is sent again once the claim lapses: the
+one window where a duplicate is possible, one message per chat, and its chat waits until then."""
 
 
 class DeliveryError(Exception):

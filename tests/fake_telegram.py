@@ -13,6 +13,7 @@ import contextlib
 import copy
 import itertools
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,7 @@ class FakeBotAPI:
         return params
 
     async def _record(self, method: str, params: dict[str, Any]) -> None:
+        params["_at"] = time.monotonic()  # when the call arrived, for benchmarks
         async with self._changed:
             self.calls.append((method, params))
             self._changed.notify_all()

@@ -188,6 +188,8 @@ async def test_a_resident_cannot_use_facilitator_commands(chat: Chat) -> None:
 async def test_a_hashtag_message_in_a_bound_group_becomes_an_idea(chat: Chat, api: FakeBotAPI) -> None:
     invitation = await chat.start_parks()
     assert "Open invitation: #parks" in invitation["text"]
+    other_bot = user(7300000001, "Echo", "echo_bot") | {"is_bot": True}
+    await api.push(message_update("Buy cheap stuff #parks", other_bot, GROUP))
     (confirmation,) = await chat.say("Plant shade trees #parks")
     assert confirmation["chat_id"] == GROUP["id"]
     assert "Idea i1 recorded in #parks" in confirmation["text"]
@@ -420,3 +422,14 @@ async def test_someone_who_never_started_the_bot_is_pointed_to_it_in_the_group(
         assert len(refused) == 1 and "alice_m" in refused[0]["text"]
         await api.wait_until(lambda: rows(townhall, OutboxMessage)[0].status == "failed")
         assert "blocked" in (rows(townhall, OutboxMessage)[0].last_error or "")
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [("TELEGRAM_WEBHOOK_SECRET", "not secret!"), ("TELEGRAM_API_BASE_URL", "api.telegram.org")],
+)
+def test_bad_telegram_settings_name_the_variable(variable: str, value: str) -> None:
+    from bot.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match=variable):
+        load_settings(_env_file=None, **{variable.lower(): value})

@@ -1,14 +1,19 @@
-"""Telegram rendering and error mapping, without a socket."""
+"""Telegram rendering, error mapping and update parsing, without a socket."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from telegram import Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from adapters.base import Button, Outgoing, PermanentDeliveryError, TransientDeliveryError
+from adapters.base import Button, ChatKind, Outgoing, PermanentDeliveryError, TransientDeliveryError
+from adapters.telegram.incoming import to_incoming
 from adapters.telegram.render import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, delivery_error, render
+from tests.fake_telegram import group, message_update, private, user
+
+ALICE = user(6200000002, "Alice", "alice_m", language="fr")
 
 
 def keyboard(markup) -> list[tuple[str, str | None, str | None]]:  # noqa: ANN001
@@ -57,3 +62,40 @@ def test_bot_api_errors_map_to_delivery_errors(error: Exception, kind: type) -> 
 def test_flood_control_keeps_the_wait_telegram_asked_for(retry_after: int | timedelta) -> None:
     mapped = delivery_error(RetryAfter(retry_after))
     assert isinstance(mapped, TransientDeliveryError) and mapped.retry_after == 7.0
+
+
+def parse(update: dict, sees_only_commands: bool = False):  # noqa: ANN201
+    return to_incoming(Update.de_json(update, None), "townhall_test_bot", sees_only_commands)
+
+
+def test_a_group_message_in_a_forum_topic() -> None:
+    update = message_update("Plant trees #parks", ALICE, group(), message_id=57)
+    update["message"] |= {"message_thread_id": 12, "is_topic_message": True}
+    incoming = parse(update, sees_only_commands=True)
+    assert (incoming.address.chat_id, incoming.address.thread_id) == ("-1002100000001", "12")
+    assert incoming.address.reply_handle == "57" and incoming.message_id == "57"
+    assert incoming.chat_kind is ChatKind.GROUP and incoming.sees_only_commands
+    assert incoming.sender.language_hint == "fr" and incoming.sender.display_name == "alice_m"
+
+
+def test_start_with_a_payload_presses_in_private_and_means_help_elsewhere() -> None:
+    pressed = parse(message_update("/start kY3pQ0vR7sT_", ALICE, private(ALICE)))
+    assert pressed.button_token == "kY3pQ0vR7sT_" and pressed.chat_kind is ChatKind.PRIVATE
+    assert not pressed.sees_only_commands
+    in_group = parse(message_update("/start@townhall_test_bot kY3pQ0vR7sT_", ALICE, group()))
+    assert (in_group.command, in_group.button_token) == ("help", None)
+
+
+def test_commands_for_other_bots_and_messages_without_text_are_skipped() -> None:
+    assert parse(message_update("/help@other_bot", ALICE, group())) is None
+    assert parse(message_update("/help@TownHall_Test_Bot", ALICE, group())) is not None
+    empty = message_update("", ALICE, group())
+    del empty["message"]["text"]
+    assert parse(empty) is None
+
+
+def test_a_text_mention_names_the_person() -> None:
+    update = message_update("/facilitator Bob", ALICE, group())
+    bob = user(6200000004, "Bob")
+    update["message"]["entities"].append({"offset": 13, "length": 3, "type": "text_mention", "user": bob})
+    assert [mention.user_id for mention in parse(update).mentions] == ["6200000004"]

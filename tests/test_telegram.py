@@ -20,6 +20,8 @@ from sqlmodel import Session, select
 
 from adapters.telegram import TelegramAdapter
 from bot.app import Townhall, select_adapters
+from facilitation.core import FEATURES
+from facilitation.router import Role, Router
 from storage.models import ChatBinding, ChatNotice, Idea, Membership, OutboxMessage
 from tests.fake_telegram import (
     TOKEN,
@@ -179,8 +181,13 @@ async def test_commands_are_registered_in_english_and_french(chat: Chat) -> None
 
 
 async def test_a_resident_cannot_use_facilitator_commands(chat: Chat) -> None:
-    (answer,) = await chat.say(CAMPAIGN, sender=ALICE)
-    assert "Only facilitators can do that" in answer["text"]
+    facilitator_commands = [
+        name for name, command in Router(FEATURES).commands.items() if command.role is Role.FACILITATOR
+    ]
+    assert "campaign" in facilitator_commands and "invite" in facilitator_commands
+    for name in facilitator_commands:
+        (answer,) = await chat.say(f"/{name}@townhall_test_bot #parks x | y", sender=ALICE)
+        assert "Only facilitators" in answer["text"], name
     (answer,) = await chat.say("/campaigns", sender=ALICE)
     assert "no campaign yet" in answer["text"]
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from adapters.telegram import TelegramAdapter
 from bot.app import Townhall, select_adapters
 from facilitation.core import FEATURES
+from facilitation.events import Address, Outgoing
 from facilitation.router import Role, Router
 from storage.models import ChatBinding, ChatNotice, Idea, Membership, OutboxMessage
 from tests.fake_telegram import (
@@ -317,8 +318,6 @@ async def test_a_group_where_the_bot_sees_only_commands_is_told_once(
 async def test_images_go_as_photos_with_captions_that_fit(
     api: FakeBotAPI, database_url: str, tmp_path: Path
 ) -> None:
-    from facilitation.events import Address, Outgoing
-
     image = tmp_path / "themes.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
     address = Address("telegram", str(GROUP["id"]))
@@ -440,3 +439,27 @@ def test_bad_telegram_settings_name_the_variable(variable: str, value: str) -> N
 
     with pytest.raises(SettingsError, match=variable):
         load_settings(_env_file=None, **{variable.lower(): value})
+
+
+async def test_a_group_past_20_messages_a_minute_waits_without_holding_up_other_chats(
+    api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    group_address = Address("telegram", str(GROUP["id"]))
+    private_address = Address("telegram", str(ALICE["id"]))
+    async with running(api, database_url, tmp_path) as townhall:
+        with townhall.database.session() as session:
+            for n in range(21):
+                townhall.core.outbox.enqueue(session, group_address, Outgoing(f"Group news {n}"))
+            townhall.core.outbox.enqueue(session, private_address, Outgoing("Just for you"))
+        townhall.delivery.wake()
+        await api.wait_until(lambda: len(api.messages()) == 21)
+        await api.wait_until(
+            lambda: [
+                row for row in rows(townhall, OutboxMessage) if row.attempts == 1 and row.status == "pending"
+            ]
+        )
+        assert [m["text"] for m in api.messages(ALICE["id"])] == ["Just for you"]
+        assert len(api.messages(GROUP["id"])) == 20
+        (waiting,) = [row for row in rows(townhall, OutboxMessage) if row.status == "pending"]
+        assert waiting.payload["text"] == "Group news 20"
+        assert (waiting.next_attempt_at - waiting.created_at).total_seconds() > 50

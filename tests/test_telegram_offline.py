@@ -10,6 +10,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from adapters.base import Button, ChatKind, Outgoing, PermanentDeliveryError, TransientDeliveryError
 from adapters.telegram.incoming import to_incoming
+from adapters.telegram.pace import GroupPace
 from adapters.telegram.render import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, delivery_error, render
 from tests.fake_telegram import group, message_update, private, user
 
@@ -99,3 +100,17 @@ def test_a_text_mention_names_the_person() -> None:
     bob = user(6200000004, "Bob")
     update["message"]["entities"].append({"offset": 13, "length": 3, "type": "text_mention", "user": bob})
     assert [mention.user_id for mention in parse(update).mentions] == ["6200000004"]
+
+
+def test_a_group_takes_20_messages_a_minute_and_private_chats_are_not_counted() -> None:
+    now = [1000.0]
+    pace = GroupPace(clock=lambda: now[0])
+    for _ in range(20):
+        assert pace.wait(-100) == 0
+        pace.sent(-100)
+        pace.sent(42)
+        now[0] += 1
+    assert pace.wait(-100) == pytest.approx(40.0)  # the first of the 20 leaves the window at 1060
+    assert pace.wait(-200) == 0 and pace.wait(42) == 0
+    now[0] = 1060.0
+    assert pace.wait(-100) == 0

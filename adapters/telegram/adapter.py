@@ -2,10 +2,9 @@
 
 The Application is initialised, started and stopped by hand (never `run_polling`, which owns the loop),
 so Telegram runs beside other adapters. Updates arrive by long polling, or by webhook when a webhook URL
-is configured. The outbox paces sends (one a second per chat, 30 a second overall, see `capabilities`);
-python-telegram-bot's rate limiter adds Telegram's 20 a minute per group. Nothing is retried here: a
-flood-control answer or a network fault goes back to the outbox, which retries after the time Telegram
-asked for.
+is configured. The outbox paces sends (one a second per chat, 30 a second overall, see `capabilities`)
+and `GroupPace` keeps a group to 20 a minute. Nothing is retried or waited for here: a flood-control
+answer or a network fault goes back to the outbox, which retries that chat after the time asked for.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, Message, ReplyParameters, Update
 from telegram.constants import BotCommandLimit
 from telegram.error import ChatMigrated, Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.base import (
     Adapter,
@@ -29,8 +28,10 @@ from adapters.base import (
     IncomingHandler,
     Outgoing,
     PermanentDeliveryError,
+    TransientDeliveryError,
 )
 from adapters.telegram.incoming import PLATFORM, to_incoming
+from adapters.telegram.pace import GROUP_MESSAGES_PER_MINUTE, GroupPace
 from adapters.telegram.render import (
     MAX_CALLBACK_DATA_BYTES,
     MAX_CAPTION_LENGTH,
@@ -87,7 +88,6 @@ class TelegramAdapter(Adapter):
             .token(token)
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=0))
             .job_queue(None)
             .build()
         )
@@ -96,6 +96,7 @@ class TelegramAdapter(Adapter):
         self._ = Translator(default_language).gettext
         self.username = ""
         self.sees_only_commands = False
+        self.group_pace = GroupPace()
         self._on_incoming: IncomingHandler | None = None
 
     async def start(self, on_incoming: IncomingHandler) -> None:
@@ -201,6 +202,9 @@ class TelegramAdapter(Adapter):
     async def _send(
         self, chat: int | str, thread_id: str | None, message: Outgoing, reply_to: int | None = None
     ) -> Message:
+        wait = self.group_pace.wait(chat)
+        if wait > 0:
+            raise TransientDeliveryError(f"group {chat} had its {GROUP_MESSAGES_PER_MINUTE} messages", wait)
         bot = self.application.bot
         text, keyboard = render(message, self.username)
         options = {
@@ -213,8 +217,9 @@ class TelegramAdapter(Adapter):
         try:
             if message.image_path:
                 photo = Path(message.image_path).read_bytes()
-                return await bot.send_photo(chat, photo, caption=text or None, **options)
-            return await bot.send_message(chat, text, **options)
+                sent = await bot.send_photo(chat, photo, caption=text or None, **options)
+            else:
+                sent = await bot.send_message(chat, text, **options)
         except ChatMigrated:
             raise
         except TelegramError as error:
@@ -224,6 +229,8 @@ class TelegramAdapter(Adapter):
             raise mapped from error
         except OSError as error:  # the image file is gone: retrying cannot bring it back
             raise PermanentDeliveryError(f"image {message.image_path}: {error}") from error
+        self.group_pace.sent(chat)
+        return sent
 
 
 def chat_id(value: str) -> int | str:

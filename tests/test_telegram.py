@@ -53,14 +53,15 @@ class Chat:
 
     async def say(self, text: str, sender: dict = ALICE, chat: dict = GROUP, replies: int = 1) -> list[dict]:
         """Post a message; returns the `replies` messages the bot sent next."""
-        return await self._push(message_update(text, sender, chat), replies)
+        return await self.push(message_update(text, sender, chat), replies)
 
     async def press(
         self, data: str, sender: dict = ALICE, chat: dict = GROUP, replies: int = 1
     ) -> list[dict]:
-        return await self._push(callback_update(data, sender, chat), replies)
+        return await self.push(callback_update(data, sender, chat), replies)
 
-    async def _push(self, update: dict, replies: int) -> list[dict]:
+    async def push(self, update: dict, replies: int) -> list[dict]:
+        """Hand any update to getUpdates; returns the `replies` messages the bot sent next."""
         before = len(self.api.messages())
         await self.api.push(update)
         return (await self.api.wait_for_messages(before + replies))[before : before + replies]
@@ -369,16 +370,16 @@ async def test_webhook_mode_refuses_updates_without_the_secret(
 async def test_a_redelivered_group_message_is_recorded_once(chat: Chat, api: FakeBotAPI) -> None:
     await chat.start_parks()
     update = message_update("Plant shade trees #parks", ALICE, GROUP, message_id=77)
-    await chat._push(update, 1)
-    (again,) = await chat._push(update, 1)
+    await chat.push(update, 1)
+    (again,) = await chat.push(update, 1)
     assert "already recorded" in again["text"]
 
 
 async def test_editing_a_message_updates_the_idea_it_recorded(chat: Chat, api: FakeBotAPI) -> None:
     await chat.start_parks()
-    await chat._push(message_update("Plant trees #parks", ALICE, GROUP, message_id=80), 1)
+    await chat.push(message_update("Plant trees #parks", ALICE, GROUP, message_id=80), 1)
     edit = message_update("Plant shade trees along the river path #parks", ALICE, GROUP, 80, "edited_message")
-    (answer,) = await chat._push(edit, 1)
+    (answer,) = await chat.push(edit, 1)
     assert answer["text"] == "Idea i1 updated."
     (listing,) = await chat.say("/ideas")
     assert "Plant shade trees along the river path #parks" in listing["text"]
@@ -419,7 +420,7 @@ async def test_someone_who_never_started_the_bot_is_pointed_to_it_in_the_group(
     async with running(api, database_url, tmp_path) as townhall:
         api.fail_next("sendMessage", "error_403")
         asked = message_update("/me", ALICE, GROUP, message_id=91)
-        (pointer,) = await Chat(api)._push(asked, 1)
+        (pointer,) = await Chat(api).push(asked, 1)
         assert pointer["chat_id"] == GROUP["id"]
         assert "https://t.me/townhall_test_bot" in pointer["text"]
         assert pointer["reply_parameters"]["message_id"] == 91

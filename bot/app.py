@@ -63,6 +63,9 @@ def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
         facilitator_identities=frozenset(identities),
         default_language=settings.default_language,
         default_timezone=settings.default_timezone,
+        data_dir=settings.data_dir,
+        open_data_secret=settings.pseudonym_secret(),
+        open_data_license=settings.open_data_license,
     )
 
 

@@ -10,7 +10,18 @@ from typing import Any
 
 from sqlmodel import Session
 
-from facilitation import campaigns, help, ideas, members, notices, privacy, status
+from facilitation import (
+    campaigns,
+    goals,
+    help,
+    ideas,
+    members,
+    moderation,
+    notices,
+    opendata,
+    privacy,
+    status,
+)
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.events import Capabilities, Incoming
 from facilitation.fair_use import UpdateLimiter
@@ -29,6 +40,9 @@ FEATURES: tuple[CommandSet, ...] = (
     campaigns.commands,
     ideas.commands,
     members.commands,
+    goals.commands,
+    opendata.commands,
+    moderation.commands,
     privacy.commands,
     status.commands,
 )

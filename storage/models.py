@@ -45,6 +45,8 @@ class Member(SQLModel, table=True):
     pseudonym: str = Field(max_length=64, unique=True)
     language: str = Field(max_length=8)
     timezone: str = Field(max_length=64)
+    muted: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """Set by /mute: no proactive message (digest, check-in, nudge) reaches this member."""
     created_at: datetime = _timestamp()
 
 
@@ -131,6 +133,8 @@ class Idea(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
     status: str = Field(default="open", max_length=16)
     merged_into_id: int | None = Field(default=None, foreign_key="idea.id", ondelete="SET NULL")
+    hidden_reason: str | None = Field(default=None, sa_type=sa.Text)
+    """Why a facilitator hid the idea (status 'hidden'); hidden ideas leave listings, themes and exports."""
     source_platform: str = Field(max_length=32)
     source_chat_id: str = Field(max_length=64)
     source_message_id: str | None = Field(default=None, max_length=64)
@@ -171,6 +175,40 @@ class OutboxMessage(SQLModel, table=True):
     platform_message_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = _timestamp()
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+GOAL_NAME_MAX_LENGTH = 40
+UNIT_MAX_LENGTH = 32
+
+
+class Goal(SQLModel, table=True):
+    """A shared, measurable goal of a campaign: reach `target` `unit`s."""
+
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=GOAL_NAME_MAX_LENGTH)
+    target: float
+    unit: str = Field(max_length=UNIT_MAX_LENGTH)
+    created_at: datetime = _timestamp()
+
+
+class GoalMeasurement(SQLModel, table=True):
+    """One recorded value of a goal; the history shows the trend."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", index=True, ondelete="CASCADE")
+    value: float
+    member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    recorded_at: datetime = _timestamp()
+
+
+class GoalRecorder(SQLModel, table=True):
+    """A member whom facilitators allowed to record measurements of a goal."""
+
+    goal_id: int = Field(foreign_key="goal.id", primary_key=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
 
 
 SCHEDULER_JOBS_TABLE = "apscheduler_jobs"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from adapters.base import Adapter, Incoming
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import LOCAL_USER_ID
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
 from facilitation.context import CoreConfig
 from facilitation.core import FEATURES, Core
 from facilitation.outbox import DeliveryService
@@ -30,7 +30,7 @@ def select_adapters(settings: Settings) -> list[Adapter]:
     """An adapter for each platform whose token is set; the local console when none is."""
     adapters: list[Adapter] = []
     if settings.telegram_bot_token:
-        raise SettingsError("TELEGRAM_BOT_TOKEN: the Telegram adapter is not part of this version yet")
+        adapters.append(telegram_adapter(settings))
     if settings.discord_bot_token:
         adapters.append(discord_adapter(settings))
     if not adapters:
@@ -47,6 +47,26 @@ def discord_adapter(settings: Settings) -> DiscordAdapter:
         Router(FEATURES).commands,
         api_base_url=settings.discord_api_base_url,
         gateway_url=settings.discord_gateway_url,
+    )
+
+
+def telegram_adapter(settings: Settings) -> Adapter:
+    """Telegram by long polling, or by webhook when TELEGRAM_WEBHOOK_URL is set."""
+    from adapters.telegram import TelegramAdapter, Webhook
+
+    webhook = None
+    if settings.telegram_webhook_url:
+        webhook = Webhook(
+            url=settings.telegram_webhook_url,
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            secret=settings.telegram_webhook_secret,
+        )
+    return TelegramAdapter(
+        settings.telegram_bot_token,
+        api_base_url=settings.telegram_api_base_url,
+        webhook=webhook,
+        default_language=settings.default_language,
     )
 
 

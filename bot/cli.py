@@ -64,6 +64,8 @@ def configure_logging(settings: Settings, console_only: bool) -> None:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
+    # httpx logs every request's URL, and Telegram's URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,7 @@ the variable (see `load_settings`).
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,8 @@ from facilitation.opendata import DEFAULT_LICENSE, LICENSES
 DEFAULT_DATA_DIR = Path("data")
 DISCORD_API_BASE_URL = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+TELEGRAM_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+"""What Telegram accepts as a webhook's secret token."""
 
 
 class SettingsError(Exception):
@@ -35,6 +38,11 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""
     telegram_bot_token: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_webhook_url: str = ""
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_webhook_secret: str = ""
     discord_bot_token: str = ""
     discord_api_base_url: str = DISCORD_API_BASE_URL
     discord_gateway_url: str = DISCORD_GATEWAY_URL
@@ -70,6 +78,20 @@ class Settings(BaseSettings):
                 platform, _, user_id = str(item).partition(":")
                 if not platform or not user_id:
                     raise ValueError(f"{item!r} is not of the form platform:user_id (e.g. telegram:12345)")
+        return value
+
+    @field_validator("telegram_api_base_url", "telegram_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: str) -> str:
+        if value and TELEGRAM_SECRET_PATTERN.fullmatch(value) is None:
+            raise ValueError("use 1 to 256 characters among A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("default_language")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from facilitation.context import Context
@@ -88,6 +88,16 @@ def resolve_campaign(ctx: Context, args: str) -> tuple[Campaign, str]:
         tags = " ".join(f"#{campaign.hashtag}" for campaign in candidates)
         raise UserError(_("Which campaign do you mean? Add its hashtag: {hashtags}", hashtags=tags))
     return candidates[0], args.strip()
+
+
+def follow_moved_chat(ctx: Context, old_chat_id: str) -> None:
+    """The platform replaced a chat by the update's chat: its campaign bindings move along."""
+    platform, new_chat_id = ctx.incoming.platform, ctx.incoming.address.chat_id
+    ctx.session.exec(  # type: ignore[call-overload]
+        update(ChatBinding)
+        .where(col(ChatBinding.platform) == platform, col(ChatBinding.chat_id) == old_chat_id)
+        .values(chat_id=new_chat_id)
+    )
 
 
 def join(ctx: Context, campaign: Campaign) -> bool:
@@ -232,7 +242,7 @@ def invite(ctx: Context, args: str) -> None:
             )
         )
     join_button = ctx.button(
-        ctx._("Join #{hashtag}", hashtag=campaign.hashtag), "join", campaign_id=campaign.id
+        ctx._("Join #{hashtag}", hashtag=campaign.hashtag), "join", link=True, campaign_id=campaign.id
     )
     ctx.reply(invitation_text(ctx, campaign), buttons=(join_button,))
 

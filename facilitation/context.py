@@ -61,11 +61,14 @@ class Effects:
             (address, Outgoing(text=text, buttons=buttons, private=private, file_path=file_path))
         )
 
-    def button(self, label: str, action: str, **payload: Any) -> Button:
-        """A button whose press runs `action` with `payload`; the token is stored so it survives restarts."""
+    def button(self, label: str, action: str, *, link: bool = False, **payload: Any) -> Button:
+        """A button whose press runs `action` with `payload`; the token is stored so it survives restarts.
+
+        `link`: the platform may also offer the press as a shareable link (see `Button.link`).
+        """
         token = new_button_token()
         self.session.add(ButtonAction(token=token, action=action, payload=payload))
-        return Button(label=label, token=token)
+        return Button(label=label, token=token, link=link)
 
     def schedule(self, job: JobSpec) -> None:
         """Run `job` at its time; handed to the scheduler only if this transaction commits."""

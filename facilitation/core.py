@@ -25,6 +25,7 @@ from facilitation import (
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.events import Address, Capabilities, Incoming
 from facilitation.fair_use import UpdateLimiter
+from facilitation.i18n import Translator
 from facilitation.members import member_for
 from facilitation.outbox import Outbox
 from facilitation.router import CommandSet, Role, Router, UsageError, UserError, parse_command
@@ -46,6 +47,12 @@ FEATURES: tuple[CommandSet, ...] = (
     status.commands,
 )
 """Every feature module's commands; /help lists them in this order."""
+
+
+def command_menu(language: str, features: Iterable[CommandSet] = FEATURES) -> list[tuple[str, str]]:
+    """Each command's name and summary in `language`, for platforms that show commands in a menu."""
+    _ = Translator(language).gettext
+    return [(name, _(command.summary)) for name, command in Router(features).commands.items()]
 
 
 class Core:
@@ -140,14 +147,12 @@ class Core:
             incoming.message_id,
             incoming.sender.user_id,
         )
-        if incoming.text_hidden:
-            notices.notice_hidden_text(self.database, self.outbox, incoming, self.config.default_language)
-            return []
         try:
             with self.database.session() as session:
                 ctx = self._context(session, incoming)
                 try:
                     self._dispatch(ctx)
+                    notices.tell_commands_only(ctx)
                 except UserError as error:
                     error.message = self._with_usage(ctx, error)
                     raise
@@ -204,6 +209,13 @@ class Core:
 
     def _dispatch(self, ctx: Context) -> None:
         incoming = ctx.incoming
+        if incoming.moved_from_chat_id is not None:
+            campaigns.follow_moved_chat(ctx, incoming.moved_from_chat_id)
+            notices.follow_moved_chat(ctx, incoming.moved_from_chat_id)
+            return
+        if incoming.edited:
+            ideas.apply_edit(ctx)
+            return
         if incoming.button_token is not None:
             self._press(ctx, incoming.button_token)
             return

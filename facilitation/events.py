@@ -64,8 +64,11 @@ class Incoming:
 
     `command` is set when the platform delivers commands as structure (Discord slash commands);
     otherwise the core parses a leading `/word` from `text`. `message_id` is the platform's id for the
-    update, used so that a re-delivered update is recorded once. `text_hidden` says the platform withheld
-    the text of this message from the bot (Discord without the message-content intent).
+    update, used so that a re-delivered update is recorded once. `sees_only_commands` says the bot
+    cannot read this chat's other messages (Telegram's privacy mode; Discord without the message-content
+    intent, where such a message arrives with its text withheld); the core tells the chat once. `edited` says `text` replaces the earlier message with the same `message_id`.
+    `moved_from_chat_id` says this chat continues one the platform replaced (a Telegram group upgraded
+    to a supergroup), so what was bound to the old chat follows.
     """
 
     sender: Sender
@@ -77,7 +80,9 @@ class Incoming:
     button_token: str | None = None
     message_id: str | None = None
     mentions: tuple[PlatformUser, ...] = ()
-    text_hidden: bool = False
+    sees_only_commands: bool = False
+    edited: bool = False
+    moved_from_chat_id: str | None = None
     raw: Any = field(default=None, compare=False, repr=False)
 
     @property
@@ -87,10 +92,16 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Button:
-    """A button under a message. `token` is the opaque, stored key the platform sends back on press."""
+    """A button under a message. `token` is the opaque, stored key the platform sends back on press.
+
+    `link` marks a button whose press also makes sense from a shared link (an invitation's Join): where
+    the platform has links that open a private chat with the bot carrying a payload, the adapter offers
+    one with `token` as that payload, and hands the token back as a press when the link is followed.
+    """
 
     label: str
     token: str
+    link: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +150,8 @@ class Capabilities:
     max_button_payload_bytes: int
     max_buttons: int = 10
     supports_images: bool = True
+    max_caption_length: int | None = None
+    """The longest text that can go with an image; None when it is `max_text_length`."""
     per_chat_interval: float = 0.0
     """Seconds to leave between two messages to one chat (the platform's flood limit); 0 for none."""
     global_interval: float = 0.0

@@ -11,7 +11,15 @@ from facilitation.campaigns import campaign_candidates, join, open_campaign, res
 from facilitation.context import Context
 from facilitation.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.i18n import N_
-from facilitation.router import HASHTAG_OPTION, CommandSet, Option, OptionKind, UsageError, UserError
+from facilitation.router import (
+    HASHTAG_OPTION,
+    CommandSet,
+    Option,
+    OptionKind,
+    UsageError,
+    UserError,
+    parse_command,
+)
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags, shorten
 from storage.models import Campaign, Idea, Member
 
@@ -166,6 +174,43 @@ def record_hashtag_message(ctx: Context) -> bool:
     for campaign in campaigns:
         record_idea(ctx, campaign, text, ctx.incoming.message_id)
     return True
+
+
+def apply_edit(ctx: Context) -> None:
+    """An edited message that recorded ideas updates their text; an edit that adds a hashtag shares it.
+
+    Other edits are ignored, as are edits by anyone but the idea's author.
+    """
+    incoming = ctx.incoming
+    parsed = (incoming.command, incoming.args) if incoming.command else parse_command(incoming.text)
+    if parsed is not None and parsed[0] != "idea":
+        return
+    address = incoming.address
+    edited = ctx.session.exec(
+        select(Idea)
+        .where(
+            Idea.source_platform == address.platform,
+            Idea.source_chat_id == address.chat_id,
+            Idea.source_message_id == incoming.message_id,
+            Idea.member_id == ctx.member.id,
+        )
+        .order_by(col(Idea.id))
+    ).all()
+    if not edited:
+        if parsed is None:
+            record_hashtag_message(ctx)
+        return
+    text = validated_idea_text(ctx, parsed[1] if parsed else incoming.text)
+    for idea in edited:
+        idea.text = text
+    ctx.reply(
+        ctx.ngettext(
+            "Idea {refs} updated.",
+            "Ideas {refs} updated.",
+            len(edited),
+            refs=", ".join(idea_ref(idea) for idea in edited),
+        )
+    )
 
 
 @commands.command(

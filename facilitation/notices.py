@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from facilitation.events import Address, ChatKind, Incoming, Outgoing
+from facilitation.context import Context
+from facilitation.events import Address, Outgoing
 from facilitation.i18n import translator
 from facilitation.members import active_campaign_ids
 from facilitation.outbox import Outbox
@@ -21,7 +22,8 @@ from storage.models import Campaign, ChatBinding, ChatNotice, Identity, Member
 
 log = logging.getLogger(__name__)
 
-HIDDEN_TEXT_NOTICE = "hidden_text"
+COMMANDS_ONLY = "commands_only"
+"""The bot can read only commands in this chat, so hashtag messages there never reach it."""
 
 
 def _open_binding(session: Session, platform: str, chat_id: str) -> ChatBinding | None:
@@ -32,37 +34,52 @@ def _open_binding(session: Session, platform: str, chat_id: str) -> ChatBinding 
     ).first()
 
 
-def notice_hidden_text(database: Database, outbox: Outbox, incoming: Incoming, language: str) -> None:
-    """In a campaign's chat where the platform hides messages from the bot, say once that commands work."""
-    address = incoming.address
-    if incoming.chat_kind is ChatKind.PRIVATE:
+def first_time(ctx: Context, kind: str) -> bool:
+    """True the first time `kind` is asked for in the update's chat; records it in the update's transaction."""
+    address = ctx.incoming.address
+    given = ctx.session.exec(
+        select(ChatNotice.id).where(
+            ChatNotice.platform == address.platform,
+            ChatNotice.chat_id == address.chat_id,
+            ChatNotice.kind == kind,
+        )
+    ).first()
+    if given is not None:
+        return False
+    ctx.session.add(ChatNotice(platform=address.platform, chat_id=address.chat_id, kind=kind))
+    return True
+
+
+def tell_commands_only(ctx: Context) -> None:
+    """Explain once in a shared chat where the bot sees only commands how ideas can still reach it.
+
+    Said where someone spoke to the bot (a command) or in a campaign's chat, never in every channel a
+    Discord bot happens to be in.
+    """
+    incoming = ctx.incoming
+    if not incoming.sees_only_commands or ctx.is_private_chat:
         return
-    try:
-        with database.session() as session:
-            if _open_binding(session, address.platform, address.chat_id) is None:
-                return
-            given = session.exec(
-                select(ChatNotice).where(
-                    ChatNotice.platform == address.platform,
-                    ChatNotice.chat_id == address.chat_id,
-                    ChatNotice.kind == HIDDEN_TEXT_NOTICE,
-                )
-            ).first()
-            if given is not None:
-                return
-            session.add(
-                ChatNotice(platform=address.platform, chat_id=address.chat_id, kind=HIDDEN_TEXT_NOTICE)
+    spoken_to = ctx.current_command is not None
+    if not spoken_to and _open_binding(ctx.session, incoming.platform, incoming.address.chat_id) is None:
+        return
+    if first_time(ctx, COMMANDS_ONLY):
+        ctx.reply(
+            ctx._(
+                "A note for this chat: I can only see commands here, so messages with a #hashtag do not "
+                "reach me. Share ideas with /idea, or ask an admin of this chat to let me read its "
+                "messages (Townhall's README explains how)."
             )
-            _ = translator(language)[0]
-            text = _(
-                "I cannot read ordinary messages in this chat, so messages with a #hashtag are not recorded "
-                "here. Commands still work: share an idea with /idea."
-            )
-            outbox.enqueue(
-                session, Address(address.platform, address.chat_id, address.thread_id), Outgoing(text)
-            )
-    except IntegrityError:
-        pass  # another process gave the notice at the same moment
+        )
+
+
+def follow_moved_chat(ctx: Context, old_chat_id: str) -> None:
+    """Notices given in a chat the platform replaced count for the update's chat."""
+    platform, new_chat_id = ctx.incoming.platform, ctx.incoming.address.chat_id
+    ctx.session.exec(  # type: ignore[call-overload]
+        update(ChatNotice)
+        .where(col(ChatNotice.platform) == platform, col(ChatNotice.chat_id) == old_chat_id)
+        .values(chat_id=new_chat_id)
+    )
 
 
 def notify_unreachable(database: Database, outbox: Outbox, address: Address, default_language: str) -> None:

@@ -200,7 +200,7 @@ async def test_without_the_message_content_intent_the_channel_is_told_once(
             assert not fake.identifies[-1]["intents"] & fake_discord.MESSAGE_CONTENT_INTENT
             await start_parks(fake)
             await fake.dispatch("MESSAGE_CREATE", message_create(""))  # Discord hides the text
-            notice = await fake.wait_for(lambda call: "cannot read" in call.content)
+            notice = await fake.wait_for(lambda call: "I can only see commands" in call.content)
             assert notice.path == f"/channels/{CHANNEL_ID}/messages"
             await fake.dispatch("MESSAGE_CREATE", message_create(""))
             answer = await ask(fake, command("idea", idea="Plant shade trees"))  # slash commands still work
@@ -208,7 +208,7 @@ async def test_without_the_message_content_intent_the_channel_is_told_once(
         async with discord_townhall(database_url, tmp_path, fake):
             await fake.dispatch("MESSAGE_CREATE", message_create(""))
             await ask(fake, command("ideas"))
-        assert len([call for call in fake.messages() if "cannot read" in call.content]) == 1
+        assert len([call for call in fake.messages() if "I can only see commands" in call.content]) == 1
 
 
 async def test_a_private_answer_to_a_slash_command_is_ephemeral(database_url: str, tmp_path: Path) -> None:

@@ -238,7 +238,7 @@ class DiscordAdapter(Adapter):
             mentions=tuple(
                 PlatformUser(str(user.id), user.display_name) for user in message.mentions if not user.bot
             ),
-            text_hidden=in_guild and not self.reads_messages and not message.content,
+            sees_only_commands=in_guild and not self.reads_messages,
             raw=message,
         )
         await self._handle(incoming)

@@ -147,12 +147,16 @@ class Embedder:
         return await asyncio.wrap_future(self.submit(texts))
 
     def close(self) -> None:
-        """Stop the encoder thread after the requests already queued."""
+        """Stop the encoder thread after the requests already queued.
+
+        A model still loading is not waited for: the thread is a daemon and ends with the process.
+        """
         with self._lock:
             thread, self._thread = self._thread, None
         if thread is not None:
             self._queue.put(_STOP)
-            thread.join()
+            if self._ready.is_set():
+                thread.join()
 
     def _serve(self) -> None:
         try:

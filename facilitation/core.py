@@ -173,22 +173,23 @@ class Core:
             return ideas_without_embedding(session, self.index.embedder.name, EMBED_MISSING_BATCH)
 
     def _store_vectors(self, batch: list[Idea], vectors: np.ndarray) -> None:
-        """Store a batch of vectors and answer the authors still waiting for close ideas."""
+        """Store a batch of vectors, then answer the authors still waiting for close ideas."""
         index = self.index
         assert index is not None
         with self.database.session() as session:
             for campaign_id in {idea.campaign_id for idea in batch}:
                 index.vectors(session, campaign_id)  # loaded before this batch is written
             store_embeddings(session, [idea.id for idea in batch], vectors, index.embedder.name)
+        for idea, vector in zip(batch, vectors, strict=True):
+            if idea.status != "merged":
+                index.added(idea.campaign_id, idea.id, idea.member_id, vector)
+        with self.database.session() as session:
             for idea, vector in zip(batch, vectors, strict=True):
                 incoming = index.awaiting.pop(idea.id, None)
                 if incoming is not None:
                     ctx = self._context(session, incoming)
                     ideas.offer_similar_later(ctx, idea, vector)
                     self._enqueue_replies(ctx)
-        for idea, vector in zip(batch, vectors, strict=True):
-            if idea.status != "merged":
-                index.added(idea.campaign_id, idea.id, idea.member_id, vector)
 
     def _enqueue_replies(self, ctx: Context) -> None:
         for address, message in ctx.replies:

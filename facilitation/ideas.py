@@ -15,7 +15,7 @@ from facilitation.embeddings import store_embeddings
 from facilitation.events import Button, Incoming
 from facilitation.i18n import N_
 from facilitation.router import CommandSet, Refusal, UsageError, UserError, parse_command
-from facilitation.similarity import REPEAT_THRESHOLD, Match
+from facilitation.similarity import REPEAT_THRESHOLD, SIMILAR_SHOWN, Match
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags, shorten
 from storage.models import Campaign, Idea, IdeaSupport, Member
 
@@ -208,12 +208,19 @@ def _campaign_tag(ctx: Context, idea: Idea) -> str:
     return ctx.session.get_one(Campaign, idea.campaign_id).hashtag
 
 
+LATER_SEARCH_COUNT = 4 * SIMILAR_SHOWN
+"""Ideas looked at for a late answer, of which only those posted earlier are shown."""
+
+
 def offer_similar_later(ctx: Context, idea: Idea, vector: np.ndarray) -> None:
     """For an idea recorded while the model loaded: tell its author about close ideas, if any."""
     if ctx.index is None:
         return
-    _own, matches = ctx.index.search(ctx.session, idea.campaign_id, vector, idea.member_id)
-    text, buttons = close_ideas_section(ctx, idea, matches)
+    _own, matches = ctx.index.search(
+        ctx.session, idea.campaign_id, vector, idea.member_id, count=LATER_SEARCH_COUNT
+    )
+    earlier = [match for match in matches if match.idea_id < idea.id][:SIMILAR_SHOWN]
+    text, buttons = close_ideas_section(ctx, idea, earlier)
     if buttons:
         ctx.reply(ctx._("About your idea {ref}:", ref=idea_ref(idea)) + text, buttons=buttons)
 

@@ -22,8 +22,12 @@ SIMILAR_THRESHOLD = 0.62
 Chosen with benchmarks/calibrate_similarity.py (all-MiniLM-L6-v2; figures in that script's docstring).
 """
 
-REPEAT_THRESHOLD = 0.92
-"""Cosine similarity from which a person's new idea is taken as a repeat of their own earlier one."""
+REPEAT_THRESHOLD = 0.95
+"""Cosine similarity from which a person's new idea is taken as a repeat of their own earlier one.
+
+Near-exact wording only: "More benches near the playground" and "more benches near the playground
+please" score 0.95, while opposite ideas in the same words ("Ban dogs from the playground" and "Allow
+dogs in the playground") reach 0.90 and must stay two ideas."""
 
 SIMILAR_SHOWN = 3
 """At most this many close ideas are shown under a new one."""

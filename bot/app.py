@@ -23,7 +23,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-STOP_WAIT_FOR_EMBEDDING_SECONDS = 60
+STOP_WAIT_FOR_EMBEDDING_SECONDS = 120
 """At stop, how long ideas recorded while the model loaded may wait to be answered with close ideas."""
 
 
@@ -108,7 +108,9 @@ class Townhall:
         await self.delivery.deliver_due()
 
     async def stop(self) -> None:
-        """Stop cleanly: a last delivery pass (the console prints what is due), then adapters, then the rest."""
+        """Stop cleanly: close ideas still owed, a last delivery pass (the console prints what is due),
+        then adapters, then the rest."""
+        await self._finish_embedding()
         try:
             await self.delivery.deliver_due()
         except Exception:
@@ -118,10 +120,11 @@ class Townhall:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter did not stop cleanly platform=%s", adapter.platform)
-        await self._finish_embedding()
         await self.scheduler.stop()
         await self.delivery.stop()
         self.core.close()
+        if self._owns_embedder and self.embedder is not None:
+            await asyncio.to_thread(self.embedder.close)
         self.database.dispose()
 
     async def _finish_embedding(self) -> None:
@@ -133,14 +136,11 @@ class Townhall:
         if index is not None and index.awaiting:
             try:
                 await asyncio.wait_for(asyncio.shield(task), STOP_WAIT_FOR_EMBEDDING_SECONDS)
-                await self.delivery.deliver_due()
             except Exception:
                 log.warning("stopped before every waiting idea was embedded count=%d", len(index.awaiting))
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-        if self._owns_embedder and self.embedder is not None:
-            await asyncio.to_thread(self.embedder.close)
 
     async def run_until_stopped(self) -> None:
         """Run until SIGINT/SIGTERM or until an adapter finishes on its own (the console at end of input)."""

@@ -110,7 +110,9 @@ class Harness:
         await self.say("/invite #parks", user=FACILITATOR)
 
 
-def townhall(*args: str, stdin: str = "", env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def townhall(
+    *args: str, stdin: str = "", env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a child process, as a shell would."""
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
@@ -119,5 +121,5 @@ def townhall(*args: str, stdin: str = "", env: dict[str, str], cwd: Path) -> sub
         text=True,
         env=env,
         cwd=cwd,
-        timeout=120,
+        timeout=timeout,
     )

@@ -11,10 +11,21 @@ from typing import Any, TypeVar
 import numpy as np
 from sqlmodel import Session
 
-from facilitation import campaigns, goals, help, ideas, members, opendata, privacy, status
+from facilitation import (
+    campaigns,
+    goals,
+    help,
+    ideas,
+    members,
+    moderation,
+    notices,
+    opendata,
+    privacy,
+    status,
+)
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.embeddings import ideas_without_embedding, store_embeddings
-from facilitation.events import Capabilities, Incoming
+from facilitation.events import Address, Capabilities, Incoming
 from facilitation.fair_use import UpdateLimiter
 from facilitation.members import member_for
 from facilitation.outbox import Outbox
@@ -38,6 +49,7 @@ FEATURES: tuple[CommandSet, ...] = (
     members.commands,
     goals.commands,
     opendata.commands,
+    moderation.commands,
     privacy.commands,
     status.commands,
 )
@@ -163,6 +175,9 @@ class Core:
             incoming.message_id,
             incoming.sender.user_id,
         )
+        if incoming.text_hidden:
+            notices.notice_hidden_text(self.database, self.outbox, incoming, self.config.default_language)
+            return []
         try:
             with self.database.session() as session:
                 ctx = self._context(session, incoming, vectors or {})
@@ -191,6 +206,10 @@ class Core:
                 ),
             )
         return []
+
+    def notify_unreachable(self, address: Address) -> None:
+        """A private message could not reach its user: name them in a shared chat instead (outbox hook)."""
+        notices.notify_unreachable(self.database, self.outbox, address, self.config.default_language)
 
     def _context(
         self, session: Session, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None
@@ -258,11 +277,14 @@ class Core:
             self.outbox.enqueue(effects.session, address, message)
 
     def _answer_alone(self, incoming: Incoming, answer: Callable[[Context], str]) -> None:
-        """Reply in a fresh transaction, after the update's own changes were rolled back."""
+        """Reply in a fresh transaction, after the update's own changes were rolled back.
+
+        The answer to a button press concerns only the person who pressed it, so it is private.
+        """
         try:
             with self.database.session() as session:
                 ctx = self._context(session, incoming)
-                ctx.reply(answer(ctx))
+                ctx.reply(answer(ctx), private=incoming.button_token is not None)
                 self._enqueue_messages(ctx)
         except Exception:
             log.exception("could not answer platform=%s chat=%s", incoming.platform, incoming.address.chat_id)

@@ -15,7 +15,16 @@ from facilitation.embeddings import store_embeddings
 from facilitation.events import Button, Incoming
 from facilitation.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.i18n import N_
-from facilitation.router import CommandSet, Refusal, UsageError, UserError, parse_command
+from facilitation.router import (
+    HASHTAG_OPTION,
+    CommandSet,
+    Option,
+    OptionKind,
+    Refusal,
+    UsageError,
+    UserError,
+    parse_command,
+)
 from facilitation.similarity import REPEAT_THRESHOLD, SIMILAR_SHOWN, Match
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags, shorten
 from storage.models import Campaign, Idea, IdeaSupport, Member
@@ -31,6 +40,18 @@ IDEA_PREVIEW_WIDTH = 200
 def idea_ref(idea: Idea) -> str:
     """The short id residents type and read: i42."""
     return f"i{idea.id}"
+
+
+IDEA_REF_PATTERN = re.compile(r"i?(\d{1,12})", re.IGNORECASE)
+
+
+def idea_by_ref(ctx: Context, ref: str) -> Idea:
+    """The idea a resident names as i42 (or 42), or a clear answer that there is none."""
+    match = IDEA_REF_PATTERN.fullmatch(ref.strip())
+    idea = ctx.session.get(Idea, int(match.group(1))) if match else None
+    if idea is None:
+        raise UserError(ctx._("There is no idea {ref}. Idea ids look like i12.", ref=ref.strip() or "?"))
+    return idea
 
 
 def validated_idea_text(ctx: Context, text: str) -> str:
@@ -325,7 +346,12 @@ def keep_pressed(ctx: Context, payload: dict) -> None:
     ctx.reply(ctx._("Idea {ref} stays separate.", ref=idea_ref(idea)))
 
 
-@commands.command("idea", N_("Share an idea with the campaign"), N_("/idea [#hashtag] <your idea>"))
+@commands.command(
+    "idea",
+    N_("Share an idea with the campaign"),
+    N_("/idea [#hashtag] <your idea>"),
+    options=(HASHTAG_OPTION, Option("idea", N_("Your idea, in your own words"), required=True)),
+)
 def idea_command(ctx: Context, args: str) -> None:
     _ = ctx._
     tags = find_hashtags(args)
@@ -375,7 +401,12 @@ def record_hashtag_message(ctx: Context) -> bool:
     return True
 
 
-@commands.command("ideas", N_("Show the latest ideas, page by page"), N_("/ideas [#hashtag] [page]"))
+@commands.command(
+    "ideas",
+    N_("Show the latest ideas, page by page"),
+    N_("/ideas [#hashtag] [page]"),
+    options=(HASHTAG_OPTION, Option("page", N_("Page number; 1 is the newest ideas"), OptionKind.INTEGER)),
+)
 def list_ideas(ctx: Context, args: str) -> None:
     campaign, rest = resolve_campaign(ctx, args)
     page = 1
@@ -396,7 +427,8 @@ def ideas_page_pressed(ctx: Context, payload: dict) -> None:
 
 def show_ideas_page(ctx: Context, campaign: Campaign, page: int) -> None:
     _ = ctx._
-    total = ctx.session.exec(select(func.count()).where(Idea.campaign_id == campaign.id)).one()
+    listed = (Idea.campaign_id == campaign.id, Idea.status != "hidden")
+    total = ctx.session.exec(select(func.count()).where(*listed)).one()
     if total == 0:
         ctx.reply(_("No ideas yet in #{hashtag}. Be the first: /idea <your idea>.", hashtag=campaign.hashtag))
         return
@@ -406,7 +438,7 @@ def show_ideas_page(ctx: Context, campaign: Campaign, page: int) -> None:
     rows = ctx.session.exec(
         select(Idea, Member.pseudonym)
         .join(Member, col(Member.id) == col(Idea.member_id), isouter=True)
-        .where(Idea.campaign_id == campaign.id)
+        .where(*listed)
         .order_by(col(Idea.created_at).desc(), col(Idea.id).desc())
         .offset((page - 1) * IDEAS_PAGE_SIZE)
         .limit(IDEAS_PAGE_SIZE)

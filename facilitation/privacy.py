@@ -16,7 +16,7 @@ FORGET_KEEP_IDEAS = "keep"
 FORGET_DELETE_IDEAS = "delete"
 
 
-@commands.command("me", N_("See, privately, everything Townhall holds about you"))
+@commands.command("me", N_("See, privately, everything Townhall holds about you"), options=())
 def show_me(ctx: Context, args: str) -> None:
     _ = ctx._
     member = ctx.member
@@ -50,12 +50,13 @@ def show_me(ctx: Context, args: str) -> None:
         ),
         _("Facilitator of: {campaigns}", campaigns=", ".join(f"#{tag}" for tag in facilitates) or none),
         _("Your ideas: {ideas}", ideas=", ".join(f"i{idea_id}" for idea_id in ideas) or none),
+        _("Messages unasked: muted (/unmute)") if member.muted else _("Messages unasked: allowed (/mute)"),
         _("/forget deletes all this."),
     ]
     ctx.reply("\n".join(lines), private=True)
 
 
-@commands.command("forget", N_("Delete your profile, and choose what becomes of your ideas"))
+@commands.command("forget", N_("Delete your profile, and choose what becomes of your ideas"), options=())
 def forget(ctx: Context, args: str) -> None:
     _ = ctx._
     buttons = (

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from facilitation.embeddings import DEFAULT_EMBEDDING_MODEL, EmbeddingUnavailable, resolve_model_folder
 from facilitation.i18n import SUPPORTED_LANGUAGES
 from facilitation.opendata import DEFAULT_LICENSE, LICENSES
 
@@ -50,16 +51,19 @@ class Settings(BaseSettings):
     default_language: str = "en"
     default_timezone: str = "UTC"
     log_level: str = "INFO"
-    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
     open_data_secret: str = ""
     open_data_license: str = DEFAULT_LICENSE
 
-    @field_validator("discord_api_base_url")
+    @field_validator("discord_api_base_url", "telegram_api_base_url", "telegram_webhook_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str, info: ValidationInfo) -> str:
+        webhook = info.field_name == "telegram_webhook_url"
+        if webhook and not value:
+            return value  # no webhook: long polling
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http:// or https:// URL")
-        return value.rstrip("/")
+        return value if webhook else value.rstrip("/")
 
     @field_validator("discord_gateway_url")
     @classmethod
@@ -78,13 +82,6 @@ class Settings(BaseSettings):
                 platform, _, user_id = str(item).partition(":")
                 if not platform or not user_id:
                     raise ValueError(f"{item!r} is not of the form platform:user_id (e.g. telegram:12345)")
-        return value
-
-    @field_validator("telegram_api_base_url", "telegram_webhook_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http:// or https:// URL")
         return value
 
     @field_validator("telegram_webhook_secret")
@@ -117,6 +114,16 @@ class Settings(BaseSettings):
         if level not in logging.getLevelNamesMapping():
             raise ValueError(f"{value!r} is not a log level (DEBUG, INFO, WARNING, ERROR)")
         return level
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _loadable_model(cls, value: str) -> str:
+        if value and value != DEFAULT_EMBEDDING_MODEL:
+            try:
+                resolve_model_folder(value)
+            except EmbeddingUnavailable as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("open_data_license")
     @classmethod

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
@@ -18,6 +18,11 @@ from facilitation.i18n import translator
 from facilitation.router import Command, Refusal, new_button_token
 from facilitation.scheduling import JobSpec
 from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, utcnow
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from facilitation.similarity import IdeaIndex
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,12 @@ class Context(Effects):
     member: Member
     commands: Mapping[str, Command]
     current_command: Command | None = None
+    index: IdeaIndex | None = None
+    """Similar-idea lookups; None when similarity is off (no model configured)."""
+    vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """Vectors of this update's idea texts, encoded (batched with other updates) before the transaction."""
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+    """Run by the core once the update's transaction is committed (never after a rollback)."""
 
     def __post_init__(self) -> None:
         self._, self.ngettext = translator(self.member.language)

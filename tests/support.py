@@ -16,6 +16,7 @@ from adapters.recording.adapter import Sent
 from bot.app import Townhall
 from bot.settings import Settings
 from facilitation.core import FEATURES
+from facilitation.embeddings import Embedder
 from facilitation.router import CommandSet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "facilitator_ids": [f"recording:{FACILITATOR}"],
         "telegram_bot_token": "",
         "discord_bot_token": "",
+        "embedding_model": "",  # tests that need the model pass the session's shared embedder
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -51,10 +53,13 @@ class Harness:
         data_dir: Path,
         adapter: RecordingAdapter | None = None,
         features: Iterable[CommandSet] = FEATURES,
+        embedder: Embedder | None = None,
         **settings: object,
     ) -> AsyncIterator[Harness]:
         adapter = adapter or RecordingAdapter()
-        townhall = Townhall(make_settings(database_url, data_dir, **settings), [adapter], features)
+        townhall = Townhall(
+            make_settings(database_url, data_dir, **settings), [adapter], features, embedder=embedder
+        )
         await townhall.start()
         try:
             yield cls(townhall, adapter)
@@ -105,7 +110,9 @@ class Harness:
         await self.say("/invite #parks", user=FACILITATOR)
 
 
-def townhall(*args: str, stdin: str = "", env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def townhall(
+    *args: str, stdin: str = "", env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a child process, as a shell would."""
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
@@ -114,5 +121,5 @@ def townhall(*args: str, stdin: str = "", env: dict[str, str], cwd: Path) -> sub
         text=True,
         env=env,
         cwd=cwd,
-        timeout=120,
+        timeout=timeout,
     )

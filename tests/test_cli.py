@@ -90,3 +90,22 @@ def test_settings_read_facilitators_from_a_comma_separated_list(monkeypatch):
     monkeypatch.setenv("FACILITATOR_IDS", "telegram")
     with pytest.raises(SettingsError, match="FACILITATOR_IDS"):
         load_settings(_env_file=None)
+
+
+@pytest.mark.embeddings
+def test_console_shows_a_close_idea_with_its_three_buttons(environment, tmp_path):
+    environment.pop("EMBEDDING_MODEL")
+    script = [
+        "/campaign #parks Better parks | Welcoming parks?",
+        "/idea More benches near the playground",
+        "/as Bob",
+        "/idea We need more benches by the playground",
+    ]
+    # the model loads while the script is read: the close idea comes as a follow-up before exit
+    result = townhall("run", stdin="\n".join(script) + "\n", env=environment, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Idea i2 recorded in #parks" in out
+    assert "Close ideas already shared in #parks:" in out and "More benches near the playground" in out
+    for label in ("Support i1", "Merge mine into i1", "Keep mine separate"):
+        assert label in out

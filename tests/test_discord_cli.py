@@ -35,6 +35,7 @@ def townhall_env(fake: FakeDiscord, data_dir: Path) -> dict[str, str]:
         DISCORD_GATEWAY_URL=fake.gateway_url,
         DATA_DIR=str(data_dir),
         DATABASE_URL="",
+        EMBEDDING_MODEL="",  # these runs need no model: loading it would only slow them
         FACILITATOR_IDS=f"discord:{FRAN}",
     )
     return env

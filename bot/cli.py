@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -65,10 +66,8 @@ def _run(settings: Settings) -> int:
 
     adapters = select_adapters(settings)
     configure_logging(settings, console_only=all(isinstance(a, ConsoleAdapter) for a in adapters))
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(Townhall(settings, adapters).run_until_stopped())
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

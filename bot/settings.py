@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from facilitation.embeddings import DEFAULT_EMBEDDING_MODEL, EmbeddingUnavailable, resolve_model_folder
 from facilitation.i18n import SUPPORTED_LANGUAGES
 
 DEFAULT_DATA_DIR = Path("data")
@@ -36,7 +37,7 @@ class Settings(BaseSettings):
     default_language: str = "en"
     default_timezone: str = "UTC"
     log_level: str = "INFO"
-    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
 
     @field_validator("facilitator_ids", mode="before")
     @classmethod
@@ -73,6 +74,16 @@ class Settings(BaseSettings):
         if level not in logging.getLevelNamesMapping():
             raise ValueError(f"{value!r} is not a log level (DEBUG, INFO, WARNING, ERROR)")
         return level
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _loadable_model(cls, value: str) -> str:
+        if value and value != DEFAULT_EMBEDDING_MODEL:
+            try:
+                resolve_model_folder(value)
+            except EmbeddingUnavailable as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
@@ -12,6 +12,11 @@ from facilitation.events import Address, Button, ChatKind, Incoming, Outgoing
 from facilitation.i18n import translator
 from facilitation.router import Command, Refusal, new_button_token
 from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from facilitation.similarity import IdeaIndex
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,12 @@ class Context:
     commands: Mapping[str, Command]
     replies: list[tuple[Address, Outgoing]] = field(default_factory=list)
     current_command: Command | None = None
+    index: IdeaIndex | None = None
+    """Similar-idea lookups; None when similarity is off (no model configured)."""
+    vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """Vectors of this update's idea texts, encoded (batched with other updates) before the transaction."""
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+    """Run by the core once the update's transaction is committed (never after a rollback)."""
 
     def __post_init__(self) -> None:
         self._, self.ngettext = translator(self.member.language)

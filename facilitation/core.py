@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
+import numpy as np
 from sqlmodel import Session
 
 from facilitation import campaigns, help, ideas, members
 from facilitation.context import Context, CoreConfig
+from facilitation.embeddings import ideas_without_embedding, store_embeddings
 from facilitation.events import Capabilities, Incoming
 from facilitation.members import member_for
 from facilitation.outbox import Outbox
 from facilitation.router import CommandSet, Role, Router, UsageError, UserError, parse_command
+from facilitation.similarity import IdeaIndex
 from storage.db import Database
-from storage.models import ButtonAction
+from storage.models import ButtonAction, Idea
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+EMBED_MISSING_BATCH = 256
+"""Ideas embedded per round when catching up, so that updates keep their turn on the worker thread."""
 
 FEATURES: tuple[CommandSet, ...] = (
     help.commands,
@@ -38,6 +47,7 @@ class Core:
         config: CoreConfig,
         capabilities: dict[str, Capabilities] | None = None,
         features: Iterable[CommandSet] = FEATURES,
+        index: IdeaIndex | None = None,
     ) -> None:
         self.database = database
         self.config = config
@@ -45,18 +55,40 @@ class Core:
         self.outbox = Outbox(capabilities)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="townhall-core")
         self.after_commit: list[Callable[[], None]] = []
+        self.index = index
 
     async def handle(self, incoming: Incoming) -> None:
-        """Handle one update; replies are in the outbox when this returns."""
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._worker, self.handle_now, incoming)
+        """Handle one update; replies are in the outbox when this returns.
+
+        An idea's text is encoded here, before the update waits for the worker thread, so that ideas
+        arriving together are encoded in one batch.
+        """
+        vectors = await self._encode_ideas(incoming)
+        await self.in_worker(self.handle_now, incoming, vectors)
         for callback in self.after_commit:
             callback()
+
+    async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
+        """Run `function` on the core's worker thread, in turn with the updates."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
+
+    async def _encode_ideas(self, incoming: Incoming) -> dict[str, np.ndarray]:
+        if self.index is None or not self.index.ready:
+            return {}
+        texts = ideas.idea_texts(incoming)
+        if not texts:
+            return {}
+        try:
+            vectors = await self.index.embedder.encode_async(texts)
+        except Exception:
+            log.exception("could not encode idea message=%s", incoming.message_id)
+            return {}
+        return dict(zip(texts, vectors, strict=True))
 
     def close(self) -> None:
         self._worker.shutdown(wait=True)
 
-    def handle_now(self, incoming: Incoming) -> None:
+    def handle_now(self, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None) -> None:
         """The synchronous heart of `handle`: used directly by tests and tools.
 
         A `UserError` rolls back everything the update changed, then answers in a transaction of its own.
@@ -72,13 +104,14 @@ class Core:
         )
         try:
             with self.database.session() as session:
-                ctx = self._context(session, incoming)
+                ctx = self._context(session, incoming, vectors or {})
                 try:
                     self._dispatch(ctx)
                 except UserError as error:
                     error.message = self._with_usage(ctx, error)
                     raise
                 self._enqueue_replies(ctx)
+            self._run_on_commit(ctx)
         except UserError as error:
             answer = error.message
             self._answer_alone(incoming, lambda ctx: answer)
@@ -96,9 +129,67 @@ class Core:
                 ),
             )
 
-    def _context(self, session: Session, incoming: Incoming) -> Context:
+    def _context(
+        self, session: Session, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None
+    ) -> Context:
         member = member_for(session, incoming.sender, self.config)
-        return Context(session, incoming, member, self.config, self.router.commands)
+        return Context(
+            session,
+            incoming,
+            member,
+            self.config,
+            self.router.commands,
+            index=self.index,
+            vectors=vectors or {},
+        )
+
+    @staticmethod
+    def _run_on_commit(ctx: Context) -> None:
+        """Callbacks of a committed update; one failing is logged and does not undo what was saved."""
+        for callback in ctx.on_commit:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit step failed message=%s", ctx.incoming.message_id)
+
+    async def embed_missing(self) -> None:
+        """Once the model is loaded, embed every idea stored without a vector for it.
+
+        These are the ideas recorded while the model loaded (their authors then get the close ideas as
+        a follow-up) and, after a change of model, all the ideas.
+        """
+        if self.index is None or not await asyncio.to_thread(self.index.embedder.wait_ready):
+            return
+        while batch := await self.in_worker(self._ideas_to_embed):
+            vectors = await self.index.embedder.encode_async([idea.text for idea in batch])
+            await self.in_worker(self._store_vectors, batch, vectors)
+            for callback in self.after_commit:
+                callback()
+            log.info("ideas embedded count=%d model=%s", len(batch), self.index.embedder.name)
+
+    def _ideas_to_embed(self) -> list[Idea]:
+        assert self.index is not None
+        with self.database.session() as session:
+            return ideas_without_embedding(session, self.index.embedder.name, EMBED_MISSING_BATCH)
+
+    def _store_vectors(self, batch: list[Idea], vectors: np.ndarray) -> None:
+        """Store a batch of vectors, then answer the authors still waiting for close ideas."""
+        index = self.index
+        assert index is not None
+        with self.database.session() as session:
+            for campaign_id in {idea.campaign_id for idea in batch}:
+                index.vectors(session, campaign_id)  # loaded before this batch is written
+            store_embeddings(session, [idea.id for idea in batch], vectors, index.embedder.name)
+        for idea, vector in zip(batch, vectors, strict=True):
+            if idea.status != "merged":
+                index.added(idea.campaign_id, idea.id, idea.member_id, vector)
+        with self.database.session() as session:
+            for idea, vector in zip(batch, vectors, strict=True):
+                incoming = index.awaiting.pop(idea.id, None)
+                if incoming is not None:
+                    ctx = self._context(session, incoming)
+                    ideas.offer_similar_later(ctx, idea, vector)
+                    self._enqueue_replies(ctx)
 
     def _enqueue_replies(self, ctx: Context) -> None:
         for address, message in ctx.replies:

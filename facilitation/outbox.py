@@ -119,24 +119,29 @@ class DeliveryService:
                 await self.deliver_due()
             except Exception:
                 log.exception("outbox delivery pass failed")
+            timeout = await self._seconds_until_next_due()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=await self._seconds_until_next_due())
+                await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
             self._wakeup.clear()
 
-    async def deliver_due(self) -> int:
-        """One pass over due messages; returns how many were sent. Passes never overlap."""
+    async def deliver_due(self, now: datetime | None = None) -> int:
+        """One pass over messages due by `now` (default: the present); returns how many were sent.
+
+        Passes never overlap, so no message is handed to an adapter twice by one process.
+        """
         async with self._lock:
-            rows = await asyncio.to_thread(self._load_due)
+            moment = now or datetime.now(UTC)
+            rows = await asyncio.to_thread(self._load_pending)
             sent = 0
-            blocked_chats: set[tuple[str, str]] = set()
+            held_chats: set[tuple[str, str]] = set()
             for row in rows:
                 chat = (row.platform, str(row.address.get("chat_id")))
-                if chat in blocked_chats:
-                    continue  # an earlier message to this chat failed: keep the order
-                if await self._deliver(row):
-                    sent += 1
+                if chat in held_chats:
+                    continue
+                if row.next_attempt_at > moment or not await self._deliver(row):
+                    held_chats.add(chat)  # an earlier message to this chat waits: keep the order
                 else:
-                    blocked_chats.add(chat)
+                    sent += 1
             return sent
 
     async def _deliver(self, row: OutboxMessage) -> bool:
@@ -176,7 +181,7 @@ class DeliveryService:
         await asyncio.to_thread(self._mark_sent, row.id, platform_message_id)
         return True
 
-    def _load_due(self) -> list[OutboxMessage]:
+    def _load_pending(self) -> list[OutboxMessage]:
         if not self.transports:
             return []
         with self.database.session() as session:
@@ -184,7 +189,6 @@ class DeliveryService:
                 select(OutboxMessage)
                 .where(OutboxMessage.status == "pending")
                 .where(col(OutboxMessage.platform).in_(self.transports))
-                .where(OutboxMessage.next_attempt_at <= datetime.now(UTC))
                 .order_by(col(OutboxMessage.id))
                 .limit(DELIVERY_BATCH_SIZE)
             )

@@ -137,6 +137,29 @@ class Idea(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
+class IdeaEmbedding(SQLModel, table=True):
+    """An idea's sentence embedding for one model: float32 little-endian bytes, L2-normalised.
+
+    Computed once per idea and model; a change of model adds rows for the new one in the background.
+    """
+
+    idea_id: int = Field(foreign_key="idea.id", primary_key=True, ondelete="CASCADE")
+    model: str = Field(primary_key=True, max_length=200)
+    vector: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = _timestamp()
+
+
+class IdeaSupport(SQLModel, table=True):
+    """A member supporting an idea: at most once per member and idea."""
+
+    __table_args__ = (sa.UniqueConstraint("idea_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    created_at: datetime = _timestamp()
+
+
 THEME_LABEL_MAX_LENGTH = 200
 
 

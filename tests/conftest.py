@@ -37,6 +37,7 @@ def _check_address(address: object) -> None:
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
 
 
 def _guarded_connect(self: socket.socket, address: object) -> None:
@@ -49,12 +50,21 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
     return _real_connect_ex(self, address)
 
 
+def _guarded_getaddrinfo(host, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003 (socket's own signature)
+    """Name lookups would reach a DNS server: only loopback names and addresses resolve in tests."""
+    if host not in (None, "", "localhost"):
+        _check_address((host.decode() if isinstance(host, bytes) else host,))
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def loopback_only() -> Iterator[None]:
     """Fails any test that opens a connection to a non-loopback address."""
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_getaddrinfo
     yield
+    socket.getaddrinfo = _real_getaddrinfo
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
 
@@ -92,8 +102,31 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 async def harness(database_url: str, tmp_path: Path) -> AsyncIterator:
-    """The real core, storage and outbox, with the recording adapter as the only platform."""
+    """The real core, storage and outbox, with the recording adapter as the only platform (no model)."""
     from tests.support import Harness
 
     async with Harness.running(database_url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Iterator:
+    """The bundled sentence-transformers model, loaded once for the whole session.
+
+    Tests using it are marked `@pytest.mark.embeddings`; the others never load it.
+    """
+    from facilitation.embeddings import Embedder
+
+    shared = Embedder()
+    assert shared.wait_ready(), "the bundled embedding model did not load"
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+async def similar_harness(database_url: str, tmp_path: Path, embedder) -> AsyncIterator:  # noqa: ANN001
+    """The harness with the real model: close ideas are shown at posting."""
+    from tests.support import Harness
+
+    async with Harness.running(database_url, tmp_path, embedder=embedder) as running:
         yield running

@@ -12,6 +12,7 @@ from adapters.recording import RecordingAdapter
 from adapters.recording.adapter import Sent
 from bot.app import Townhall
 from bot.settings import Settings
+from facilitation.embeddings import Embedder
 
 FACILITATOR = "fran"
 """The recording platform's configured facilitator; every other user is a resident."""
@@ -24,6 +25,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "facilitator_ids": [f"recording:{FACILITATOR}"],
         "telegram_bot_token": "",
         "discord_bot_token": "",
+        "embedding_model": "",  # tests that need the model pass the session's shared embedder
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -39,10 +41,15 @@ class Harness:
     @classmethod
     @asynccontextmanager
     async def running(
-        cls, database_url: str, data_dir: Path, adapter: RecordingAdapter | None = None, **settings: object
+        cls,
+        database_url: str,
+        data_dir: Path,
+        adapter: RecordingAdapter | None = None,
+        embedder: Embedder | None = None,
+        **settings: object,
     ) -> AsyncIterator[Harness]:
         adapter = adapter or RecordingAdapter()
-        townhall = Townhall(make_settings(database_url, data_dir, **settings), [adapter])
+        townhall = Townhall(make_settings(database_url, data_dir, **settings), [adapter], embedder=embedder)
         await townhall.start()
         try:
             yield cls(townhall, adapter)
@@ -77,5 +84,7 @@ class Harness:
 
     async def start_parks(self) -> None:
         """A facilitator creates #parks and invites this chat."""
-        await self.say("/campaign #parks Better parks | How can we make our parks welcoming?", user=FACILITATOR)
+        await self.say(
+            "/campaign #parks Better parks | How can we make our parks welcoming?", user=FACILITATOR
+        )
         await self.say("/invite #parks", user=FACILITATOR)

@@ -14,7 +14,12 @@ async def test_resident_cannot_create_a_campaign(harness):
 
 
 async def test_malformed_campaign_command_shows_its_usage(harness):
-    for text in ("/campaign", "/campaign #parks", "/campaign #parks Better parks", "/campaign parks Title | x"):
+    for text in (
+        "/campaign",
+        "/campaign #parks",
+        "/campaign #parks Better parks",
+        "/campaign parks Title | x",
+    ):
         answer = await harness.reply_text(text, user=FACILITATOR)
         assert "Usage: /campaign #hashtag Title | challenge statement" in answer, text
     assert harness.rows(Campaign) == []

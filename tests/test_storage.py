@@ -58,7 +58,15 @@ def test_data_written_at_the_first_revision_survives_upgrading_to_head(database_
         campaign = Campaign(hashtag="parks", title="Better parks", challenge="Welcoming parks?")
         session.add(campaign)
         session.flush()
-        session.add(Idea(campaign_id=campaign.id, member_id=member.id, text="More benches", source_platform="console", source_chat_id="c"))
+        session.add(
+            Idea(
+                campaign_id=campaign.id,
+                member_id=member.id,
+                text="More benches",
+                source_platform="console",
+                source_chat_id="c",
+            )
+        )
     database.upgrade()
     with Session(database.engine) as session:
         assert [idea.text for idea in session.exec(select(Idea))] == ["More benches"]
@@ -70,7 +78,14 @@ def test_times_come_back_in_utc_whatever_zone_they_were_written_in(database_url)
     database.upgrade()
     montreal_noon = datetime(2026, 12, 1, 12, 0, tzinfo=timezone(timedelta(hours=-5)))
     with database.session() as session:
-        session.add(Member(pseudonym="Quiet Owl 202", language="fr", timezone="America/Montreal", created_at=montreal_noon))
+        session.add(
+            Member(
+                pseudonym="Quiet Owl 202",
+                language="fr",
+                timezone="America/Montreal",
+                created_at=montreal_noon,
+            )
+        )
     with Session(database.engine) as session:
         stored = session.exec(select(Member)).one().created_at
     assert stored == montreal_noon and stored.tzinfo == UTC and stored.hour == 17

@@ -1,0 +1,46 @@
+"""Text rules: cleaning what residents write, finding hashtags, splitting long messages."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from facilitation.router import parse_command
+from facilitation.text import clean_user_text, find_hashtags, split_text
+
+
+def test_clean_user_text_drops_controls_and_invisible_characters_but_keeps_lines():
+    assert clean_user_text("  a\x00b\u200bc\n\td\x1b  ") == "abc\n d"
+
+
+def test_hashtags_are_found_case_insensitively_once_each():
+    assert find_hashtags("Shade #Parks and #parks, not a#b, and #école") == ["parks", "école"]
+
+
+def test_commands_are_parsed_with_bot_suffix_and_multiline_arguments():
+    assert parse_command("/IDEA@townhall_bot More benches") == ("idea", "More benches")
+    assert parse_command("/idea\nline one\nline two") == ("idea", "line one\nline two")
+    assert parse_command("no command") is None
+    assert parse_command("/ spaced") is None
+
+
+def test_split_prefers_paragraphs_then_words():
+    text = "First paragraph here.\n\nSecond paragraph is longer than the first one."
+    assert split_text(text, 30) == [
+        "First paragraph here.",
+        "Second paragraph is longer",
+        "than the first one.",
+    ]
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=3000), st.integers(min_value=8, max_value=500))
+def test_split_never_exceeds_the_limit_and_loses_no_word(text, limit):
+    pieces = split_text(text, limit)
+    assert all(len(piece) <= limit for piece in pieces)
+    assert "".join("".join(pieces).split()) == "".join(text.split())
+
+
+@given(st.lists(st.sampled_from(["bench", "fountain", "tree", "shade", "path"]), min_size=1, max_size=400))
+def test_split_cuts_between_words_when_words_are_short(words):
+    pieces = split_text(" ".join(words), 50)
+    assert [word for piece in pieces for word in piece.split()] == words

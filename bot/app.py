@@ -46,6 +46,7 @@ def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
         facilitator_identities=frozenset(identities),
         default_language=settings.default_language,
         default_timezone=settings.default_timezone,
+        data_dir=settings.data_dir,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
@@ -26,6 +27,8 @@ class CoreConfig:
     facilitator_identities: frozenset[tuple[str, str]] = frozenset()
     default_language: str = "en"
     default_timezone: str = "UTC"
+    data_dir: Path = Path("data")
+    """Where generated files (theme maps) are written."""
 
 
 @dataclass
@@ -57,8 +60,16 @@ class Context:
     def is_private_chat(self) -> bool:
         return self.incoming.chat_kind is ChatKind.PRIVATE
 
-    def reply(self, text: str, buttons: tuple[Button, ...] = (), private: bool = False) -> None:
-        """Answer in the chat the update came from; `private` shows it to the sender alone where possible."""
+    def reply(
+        self,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        private: bool = False,
+        image_path: str | None = None,
+    ) -> None:
+        """Answer in the chat the update came from; `private` shows it to the sender alone where possible.
+
+        `image_path` attaches a picture (a file the core wrote), sent with `text` as its caption."""
         address = self.incoming.address
         if private and address.user_id is None:
             address = Address(
@@ -68,7 +79,9 @@ class Context:
                 self.incoming.sender.user_id,
                 address.reply_handle,
             )
-        self.replies.append((address, Outgoing(text=text, buttons=buttons, private=private)))
+        self.replies.append(
+            (address, Outgoing(text=text, buttons=buttons, private=private, image_path=image_path))
+        )
 
     def button(self, label: str, action: str, **payload: Any) -> Button:
         """A button whose press runs `action` with `payload`; the token is stored so it survives restarts."""

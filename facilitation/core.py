@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import numpy as np
 from sqlmodel import Session
 
-from facilitation import campaigns, help, ideas, members
+from facilitation import campaigns, digest, help, ideas, members
 from facilitation.context import Context, CoreConfig
 from facilitation.embeddings import ideas_without_embedding, store_embeddings
 from facilitation.events import Capabilities, Incoming
@@ -33,6 +33,7 @@ FEATURES: tuple[CommandSet, ...] = (
     help.commands,
     campaigns.commands,
     ideas.commands,
+    digest.commands,
     members.commands,
 )
 """Every feature module's commands; /help lists them in this order."""

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-FRENCH_STOP_WORDS = frozenset(
-    """
+_FRENCH = """
     a à afin ai aie aient aies ait alors as au aucun aucune aujourd aupres auprès aura aurai auraient
     aurais aurait auras aurez auriez aurions aurons auront aussi autre autres aux avaient avais avait
     avant avec avez aviez avions avoir avons ayant ayez ayons bon c ça car ce ceci cela celle celles celui
@@ -20,8 +19,15 @@ FRENCH_STOP_WORDS = frozenset(
     que quel quelle quelles quels qui quoi s sa sans se sera serai seraient serais serait seras serez
     seriez serions serons seront ses si sien soi soient sois soit sommes son sont sous soyez soyons suis
     sur t ta te tes toi ton tous tout toute toutes très tu un une unes uns vers via vos votre vous y
-    """.split()
-)
+"""
+FRENCH_STOP_WORDS = frozenset(_FRENCH.split())
 
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | FRENCH_STOP_WORDS)
+_FILLER = """
+    need needs needed want wants like make use better good new way ways think really idea ideas
+    besoin faudrait veux voudrais mieux nouveau nouvelle idée idées
+"""
+IDEA_FILLER_WORDS = frozenset(_FILLER.split())
+"""Words nearly every idea uses ("we need…", "il faudrait…"): they would label every theme alike."""
+
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | FRENCH_STOP_WORDS | IDEA_FILLER_WORDS)
 """Words that never become a theme keyword."""

@@ -1,7 +1,10 @@
 """The theme map: a picture of the ideas in two dimensions, coloured by theme, saved as a PNG.
 
-Ideas close in meaning land close together (t-SNE on the embeddings; a random sample when there are
-many, so the picture stays quick to draw and readable).
+The projection is the plane that best separates the themes found (linear discriminant analysis on the
+embeddings, with the themes as classes), so that themes appear as distinct regions and ideas near the
+border of two themes sit between them. It is closed-form: quick and the same every time, unlike t-SNE,
+which took minutes for a few hundred ideas on a busy two-core machine. Above `MAP_MAX_POINTS` ideas a
+fixed random sample is drawn.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
-from sklearn.manifold import TSNE
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
 MAP_MAX_POINTS = 2000
 """Ideas drawn at most; above this, a fixed random sample is drawn."""
@@ -22,21 +25,17 @@ MAP_LEGEND_THEMES = 12
 """Themes named in the legend; the smaller ones share one grey colour."""
 MAP_SIZE_INCHES = (9.0, 7.0)
 MAP_DPI = 110
-TSNE_MIN_POINTS = 20
-"""Below this, t-SNE has too little to work with: a plain PCA projection is used."""
 
 
-def project_2d(embeddings: np.ndarray) -> np.ndarray:
-    """Two coordinates per row, neighbours in meaning kept close."""
+def project_2d(embeddings: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Two coordinates per row: the plane separating `classes` best, or the main axes if too few."""
     n = len(embeddings)
     if n < 3:
         return np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
-    if n < TSNE_MIN_POINTS:
-        return PCA(n_components=2, random_state=0).fit_transform(embeddings)
-    perplexity = min(30.0, (n - 1) / 3)
-    return TSNE(
-        n_components=2, perplexity=perplexity, init="pca", random_state=0, metric="cosine"
-    ).fit_transform(embeddings)
+    if len(np.unique(classes)) >= 3:
+        lda = LinearDiscriminantAnalysis(n_components=2, solver="eigen", shrinkage="auto")
+        return lda.fit(embeddings, classes).transform(embeddings)
+    return PCA(n_components=2, random_state=0).fit_transform(embeddings)
 
 
 def draw_theme_map(
@@ -54,8 +53,8 @@ def draw_theme_map(
     rows = np.arange(len(embeddings))
     if len(rows) > MAP_MAX_POINTS:
         rows = np.sort(np.random.default_rng(0).choice(rows, MAP_MAX_POINTS, replace=False))
-    points = project_2d(embeddings[rows])
     themes = theme_of[rows]
+    points = project_2d(embeddings[rows], themes)
     # The Agg canvas and no pyplot: no display is needed and no global state is shared between threads.
     figure = Figure(figsize=MAP_SIZE_INCHES, dpi=MAP_DPI)
     FigureCanvasAgg(figure)

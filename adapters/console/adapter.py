@@ -144,6 +144,8 @@ class ConsoleAdapter(Adapter):
 
     async def send(self, address: Address, message: Outgoing) -> str | None:
         lines = [message.text]
+        if message.image_path:
+            lines.append(self._("Picture saved: {path}", path=message.image_path))
         for button in message.buttons:
             number = len(self._buttons) + 1
             self._buttons[number] = button.token

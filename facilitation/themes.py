@@ -29,12 +29,17 @@ from sklearn.feature_extraction.text import CountVectorizer
 from facilitation.stopwords import STOP_WORDS
 
 THEME_DISTANCE = 2.5
-"""Ward merge height at which the tree is cut into themes.
+"""Ward merge height at which the tree of `HEIGHT_REFERENCE_IDEAS` ideas is cut into themes.
 
-Chosen on Banking77 (2,000 rows of its test split) and by reading the Bowling Green themes; evaluated on
-other rows by benchmarks/evaluate_themes.py."""
+Ward heights grow with the size of the groups merged, so the cut is scaled by the number of ideas to
+the power `HEIGHT_SCALING`: 40 ideas then give about 5 themes, 300 about 8, 2,000 about 30 (with a
+fixed cut, 40 ideas made a single theme). Chosen on Banking77 (2,000 rows of its test split) and by
+reading the Bowling Green themes at 40, 100, 300 and 600 ideas; benchmarks/evaluate_themes.py measures
+it on other rows."""
 SUBTHEME_DISTANCE = 1.8
-"""The lower cut that splits a large theme into sub-themes."""
+"""The lower cut, scaled the same way, that splits a large theme into sub-themes."""
+HEIGHT_REFERENCE_IDEAS = 300
+HEIGHT_SCALING = 0.25
 OUTLIER_SIMILARITY = 0.25
 """An idea less similar than this (cosine) to the centre of its theme goes to "other"."""
 MIN_THEME_SIZE = 3
@@ -169,8 +174,9 @@ def _two_level_labels(embeddings: np.ndarray, texts: Sequence[str]) -> tuple[np.
         keys = np.fromiter((zlib.crc32(text.encode()) for text in texts), dtype=np.int64, count=n)
         sample = np.sort(np.argsort(keys, kind="stable")[:DIRECT_LIMIT])
     tree = linkage(embeddings[sample].astype(np.float64), method="ward")
-    top_sample = fcluster(tree, THEME_DISTANCE, criterion="distance")
-    fine_sample = fcluster(tree, SUBTHEME_DISTANCE, criterion="distance")
+    scale = (len(sample) / HEIGHT_REFERENCE_IDEAS) ** HEIGHT_SCALING
+    top_sample = fcluster(tree, THEME_DISTANCE * scale, criterion="distance")
+    fine_sample = fcluster(tree, SUBTHEME_DISTANCE * scale, criterion="distance")
     if n == len(sample):
         return top_sample, fine_sample
     fine_ids, fine_index = np.unique(fine_sample, return_inverse=True)

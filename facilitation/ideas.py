@@ -147,7 +147,7 @@ def idea_vector(ctx: Context, text: str) -> np.ndarray | None:
 def remember_vector(ctx: Context, idea: Idea, vector: np.ndarray | None) -> None:
     """Store the new idea's vector, or queue it to be embedded and answered once the model is ready."""
     index = ctx.index
-    if index is None:
+    if index is None or index.embedder.failed:
         return
     if vector is None:
         incoming = ctx.incoming

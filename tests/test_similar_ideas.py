@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.settings import SettingsError, load_settings
 from facilitation.embeddings import Embedder
 from facilitation.text import IDEA_MAX_LENGTH
 from storage.models import Idea, IdeaEmbedding, IdeaSupport, Member
 from tests.support import Harness
-
-pytestmark = pytest.mark.embeddings
 
 BENCHES = "More benches near the playground"
 BENCHES_AGAIN = "We need more benches by the playground"
@@ -30,6 +29,7 @@ def labels(sent) -> list[str]:  # noqa: ANN001
     return [button.label for button in sent.message.buttons]
 
 
+@pytest.mark.embeddings
 async def test_close_idea_is_shown_with_support_merge_and_keep_buttons(similar_harness):
     await parks_with_benches(similar_harness)
     [reply] = await similar_harness.say(f"/idea {BENCHES_AGAIN}", user="bob")
@@ -40,18 +40,21 @@ async def test_close_idea_is_shown_with_support_merge_and_keep_buttons(similar_h
     assert f"i1 · {alice.pseudonym}: {BENCHES}" in reply.text
 
 
+@pytest.mark.embeddings
 async def test_unrelated_idea_gets_a_plain_confirmation(similar_harness):
     await parks_with_benches(similar_harness)
     [reply] = await similar_harness.say(f"/idea {TREES}", user="bob")
     assert "Close ideas" not in reply.text and not reply.message.buttons
 
 
+@pytest.mark.embeddings
 async def test_own_earlier_idea_is_not_offered_for_support(similar_harness):
     await parks_with_benches(similar_harness)
     [reply] = await similar_harness.say("/idea Benches by the playground for parents", user="alice")
     assert "Idea i2 recorded" in reply.text and not reply.message.buttons
 
 
+@pytest.mark.embeddings
 async def test_support_is_stored_once_per_member(similar_harness):
     await parks_with_benches(similar_harness)
     await similar_harness.say(f"/idea {BENCHES_AGAIN}", user="bob")
@@ -68,6 +71,7 @@ async def test_support_is_stored_once_per_member(similar_harness):
     assert all(idea.status == "open" for idea in similar_harness.rows(Idea))
 
 
+@pytest.mark.embeddings
 async def test_merge_keeps_text_and_author_and_points_to_the_joined_idea(similar_harness):
     await parks_with_benches(similar_harness)
     await similar_harness.say(f"/idea {BENCHES_AGAIN}", user="bob")
@@ -86,6 +90,7 @@ async def test_merge_keeps_text_and_author_and_points_to_the_joined_idea(similar
     assert "i1" in third.text and BENCHES_AGAIN not in third.text  # the merged idea is not offered
 
 
+@pytest.mark.embeddings
 async def test_keep_separate_leaves_the_idea_open(similar_harness):
     await parks_with_benches(similar_harness)
     await similar_harness.say(f"/idea {BENCHES_AGAIN}", user="bob")
@@ -94,6 +99,7 @@ async def test_keep_separate_leaves_the_idea_open(similar_harness):
     assert [idea.status for idea in similar_harness.rows(Idea)] == ["open", "open"]
 
 
+@pytest.mark.embeddings
 async def test_near_exact_repeat_by_the_same_person_is_kept_once(similar_harness):
     await parks_with_benches(similar_harness)
     for repeat in ("more benches near the playground please", "More benches, near the playground!"):
@@ -104,6 +110,7 @@ async def test_near_exact_repeat_by_the_same_person_is_kept_once(similar_harness
     assert len(similar_harness.rows(Idea)) == 2
 
 
+@pytest.mark.embeddings
 async def test_unusual_ideas_are_recorded_and_embedded(similar_harness):
     await parks_with_benches(similar_harness)
     long_idea = ("A quiet corner with benches and shade for older residents. " * 40)[:IDEA_MAX_LENGTH]
@@ -145,6 +152,7 @@ async def wait_for(condition, timeout: float = 30) -> None:  # noqa: ANN001
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.embeddings
 async def test_idea_posted_while_the_model_loads_is_stored_then_answered_with_close_ideas(
     database_url, tmp_path: Path, embedder
 ):
@@ -164,6 +172,7 @@ async def test_idea_posted_while_the_model_loads_is_stored_then_answered_with_cl
     gated.close()
 
 
+@pytest.mark.embeddings
 async def test_a_change_of_model_embeds_every_stored_idea_again(database_url, tmp_path: Path, embedder):
     async with Harness.running(database_url, tmp_path, embedder=embedder) as harness:
         await parks_with_benches(harness)
@@ -177,6 +186,7 @@ async def test_a_change_of_model_embeds_every_stored_idea_again(database_url, tm
     other.close()
 
 
+@pytest.mark.embeddings
 def test_requests_waiting_together_are_encoded_in_one_model_call(embedder):
     calls: list[int] = []
     started, release = threading.Event(), threading.Event()
@@ -200,3 +210,15 @@ def test_requests_waiting_together_are_encoded_in_one_model_call(embedder):
     assert calls == [1, 3]
     expected = embedder.encode([BENCHES, BENCHES_AGAIN, TREES, "Benches"])
     assert np.allclose(vectors, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("value", ["", "all-MiniLM-L6-v2"])
+def test_embedding_model_setting_accepts_the_bundled_model_or_nothing(value):
+    assert load_settings(_env_file=None, embedding_model=value).embedding_model == value
+
+
+def test_embedding_model_that_is_not_a_model_folder_stops_with_its_name(tmp_path):
+    with pytest.raises(
+        SettingsError, match="EMBEDDING_MODEL: .*not a local sentence-transformers model folder"
+    ):
+        load_settings(_env_file=None, embedding_model=str(tmp_path / "missing"))

@@ -43,7 +43,9 @@ def main() -> None:
     finally:
         embedder.close()
     rng = np.random.default_rng(0)
-    print(f"| {'ideas':>7} | {'themes':>6} | {'sub-themes':>10} | {'other':>6} | {'wall s':>7} | {'peak MiB':>8} |")
+    print(
+        f"| {'ideas':>7} | {'themes':>6} | {'sub-themes':>10} | {'other':>6} | {'wall s':>7} | {'peak MiB':>8} |"
+    )
     print(f"|{'-' * 9}|{'-' * 8}|{'-' * 12}|{'-' * 8}|{'-' * 9}|{'-' * 10}|")
     for size in SIZES:
         matrix = campaign_of(vectors, size, rng)

@@ -77,7 +77,10 @@ def evaluate(name: str, texts: list[str], labels: list[str], embedder: Embedder)
     k = len(set(labels))
     started = time.perf_counter()
     vectors = embedder.encode(texts)
-    print(f"{name}: {len(texts)} texts, {k} labels, encoded in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"{name}: {len(texts)} texts, {k} labels, encoded in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2).fit_transform(texts)
     groups = {
         "TF-IDF + KMeans (true k)": KMeans(k, n_init=10, random_state=SEED).fit_predict(tfidf),

@@ -1,4 +1,4 @@
-"""Townhall's running parts in one asyncio loop: database, core, outbox delivery and adapters."""
+"""Townhall's running parts in one asyncio loop: database, core, outbox delivery, scheduler and adapters."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from adapters.base import Adapter, Incoming
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import LOCAL_USER_ID
 from bot.settings import Settings, SettingsError
 from facilitation.context import CoreConfig
-from facilitation.core import Core
+from facilitation.core import FEATURES, Core
 from facilitation.embeddings import Embedder
 from facilitation.outbox import DeliveryService
+from facilitation.router import CommandSet
+from facilitation.scheduling import JobSpec, Scheduler
 from facilitation.similarity import IdeaIndex
 from storage.db import Database
 
@@ -47,6 +49,8 @@ def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
         default_language=settings.default_language,
         default_timezone=settings.default_timezone,
         data_dir=settings.data_dir,
+        open_data_secret=settings.pseudonym_secret(),
+        open_data_license=settings.open_data_license,
     )
 
 
@@ -54,7 +58,11 @@ class Townhall:
     """Starts and stops everything in order; the same wiring serves `townhall run` and the tests."""
 
     def __init__(
-        self, settings: Settings, adapters: Sequence[Adapter], embedder: Embedder | None = None
+        self,
+        settings: Settings,
+        adapters: Sequence[Adapter],
+        features: Iterable[CommandSet] = FEATURES,
+        embedder: Embedder | None = None,
     ) -> None:
         """`embedder` shares an already loaded model (tests, tools); by default EMBEDDING_MODEL is loaded
         in the background at start, and an empty EMBEDDING_MODEL turns similarity off."""
@@ -69,13 +77,19 @@ class Townhall:
             self.database,
             core_config(settings, self.adapters),
             capabilities={adapter.platform: adapter.capabilities for adapter in self.adapters},
+            features=features,
             index=IdeaIndex(embedder) if embedder is not None else None,
         )
         self._embedding: asyncio.Task | None = None
         self.delivery = DeliveryService(
             self.database, {adapter.platform: adapter for adapter in self.adapters}
         )
-        self.core.after_commit.append(self.delivery.wake)
+        self.scheduler = Scheduler(self.database, self.core.run_job, self.core.reconcile)
+        self.core.after_commit.append(self._committed)
+
+    def _committed(self, scheduled: list[JobSpec]) -> None:
+        self.scheduler.submit(scheduled)
+        self.delivery.wake()
 
     async def start(self) -> None:
         await asyncio.to_thread(self.database.upgrade)
@@ -83,6 +97,7 @@ class Townhall:
             self.embedder.start()  # loads in the background: commands are answered meanwhile
             self._embedding = asyncio.create_task(self.core.embed_missing())
         await self.delivery.start()  # first, so that messages left undelivered by a crash go out now
+        await self.scheduler.start()  # jobs that fell due while Townhall was down run now
         for adapter in self.adapters:
             await adapter.start(self.on_incoming)
             log.info("adapter started platform=%s", adapter.platform)
@@ -93,12 +108,18 @@ class Townhall:
         await self.delivery.deliver_due()
 
     async def stop(self) -> None:
+        """Stop cleanly: a last delivery pass (the console prints what is due), then adapters, then the rest."""
+        try:
+            await self.delivery.deliver_due()
+        except Exception:
+            log.exception("final delivery pass failed; pending messages go out at the next start")
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter did not stop cleanly platform=%s", adapter.platform)
         await self._finish_embedding()
+        await self.scheduler.stop()
         await self.delivery.stop()
         self.core.close()
         self.database.dispose()

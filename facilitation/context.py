@@ -1,9 +1,13 @@
-"""What a command or action handler works with: the update, the sender as a member, a session, replies."""
+"""What handlers work with: a session, and the messages and jobs they produce, written when it commits.
+
+`Effects` serves scheduled jobs; `Context` adds the update being answered and its sender.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +16,8 @@ from sqlmodel import Session, select
 from facilitation.events import Address, Button, ChatKind, Incoming, Outgoing
 from facilitation.i18n import translator
 from facilitation.router import Command, Refusal, new_button_token
-from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member
+from facilitation.scheduling import JobSpec
+from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, utcnow
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,19 +33,60 @@ class CoreConfig:
     default_language: str = "en"
     default_timezone: str = "UTC"
     data_dir: Path = Path("data")
-    """Where generated files (theme maps) are written."""
+    """Where files made for people (exports, images) are written."""
+    open_data_secret: str = ""
+    open_data_license: str = "CC-BY-4.0"
+    clock: Callable[[], datetime] = utcnow
+    """The present, as aware UTC; tests inject their own to walk through days in a moment."""
 
 
-@dataclass
-class Context:
-    """One update being handled, inside one database transaction."""
+@dataclass(kw_only=True)
+class Effects:
+    """A unit of work in one transaction: messages to send and jobs to schedule once it commits."""
 
     session: Session
+    config: CoreConfig
+    messages: list[tuple[Address, Outgoing]] = field(default_factory=list)
+    scheduled: list[JobSpec] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        """The present from the configured clock: use it for every time a handler decides or stores."""
+        return self.config.clock()
+
+    def send(
+        self,
+        address: Address,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        private: bool = False,
+        file_path: str | None = None,
+        image_path: str | None = None,
+    ) -> None:
+        """Queue a message to any address (proactive: digests, check-ins, nudges); `image_path` attaches a
+        picture the core wrote (a theme map), sent with `text` as its caption."""
+        outgoing = Outgoing(
+            text=text, buttons=buttons, private=private, file_path=file_path, image_path=image_path
+        )
+        self.messages.append((address, outgoing))
+
+    def button(self, label: str, action: str, **payload: Any) -> Button:
+        """A button whose press runs `action` with `payload`; the token is stored so it survives restarts."""
+        token = new_button_token()
+        self.session.add(ButtonAction(token=token, action=action, payload=payload))
+        return Button(label=label, token=token)
+
+    def schedule(self, job: JobSpec) -> None:
+        """Run `job` at its time; handed to the scheduler only if this transaction commits."""
+        self.scheduled.append(job)
+
+
+@dataclass(kw_only=True)
+class Context(Effects):
+    """One update being handled, inside one database transaction."""
+
     incoming: Incoming
     member: Member
-    config: CoreConfig
     commands: Mapping[str, Command]
-    replies: list[tuple[Address, Outgoing]] = field(default_factory=list)
     current_command: Command | None = None
     index: IdeaIndex | None = None
     """Similar-idea lookups; None when similarity is off (no model configured)."""
@@ -65,11 +111,10 @@ class Context:
         text: str,
         buttons: tuple[Button, ...] = (),
         private: bool = False,
+        file_path: str | None = None,
         image_path: str | None = None,
     ) -> None:
-        """Answer in the chat the update came from; `private` shows it to the sender alone where possible.
-
-        `image_path` attaches a picture (a file the core wrote), sent with `text` as its caption."""
+        """Answer in the chat the update came from; `private` shows it to the sender alone where possible."""
         address = self.incoming.address
         if private and address.user_id is None:
             address = Address(
@@ -79,15 +124,7 @@ class Context:
                 self.incoming.sender.user_id,
                 address.reply_handle,
             )
-        self.replies.append(
-            (address, Outgoing(text=text, buttons=buttons, private=private, image_path=image_path))
-        )
-
-    def button(self, label: str, action: str, **payload: Any) -> Button:
-        """A button whose press runs `action` with `payload`; the token is stored so it survives restarts."""
-        token = new_button_token()
-        self.session.add(ButtonAction(token=token, action=action, payload=payload))
-        return Button(label=label, token=token)
+        self.send(address, text, buttons, private, file_path, image_path)
 
     def is_configured_facilitator(self) -> bool:
         sender = self.incoming.sender

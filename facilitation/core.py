@@ -1,4 +1,4 @@
-"""The core: turns one `Incoming` into stored changes and outbox messages, in one transaction."""
+"""The core: turns an `Incoming` or a scheduled job into stored changes and outbox messages, in one transaction."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from typing import Any, TypeVar
 import numpy as np
 from sqlmodel import Session
 
-from facilitation import campaigns, digest, help, ideas, members
-from facilitation.context import Context, CoreConfig
+from facilitation import campaigns, digest, goals, help, ideas, members, opendata, privacy, status
+from facilitation.context import Context, CoreConfig, Effects
 from facilitation.embeddings import ideas_without_embedding, store_embeddings
 from facilitation.events import Capabilities, Incoming
+from facilitation.fair_use import UpdateLimiter
 from facilitation.members import member_for
 from facilitation.outbox import Outbox
 from facilitation.router import CommandSet, Role, Router, UsageError, UserError, parse_command
+from facilitation.scheduling import JobSpec
 from facilitation.similarity import IdeaIndex
 from storage.db import Database
 from storage.models import ButtonAction, Idea
@@ -35,6 +37,10 @@ FEATURES: tuple[CommandSet, ...] = (
     ideas.commands,
     digest.commands,
     members.commands,
+    goals.commands,
+    opendata.commands,
+    privacy.commands,
+    status.commands,
 )
 """Every feature module's commands; /help lists them in this order."""
 
@@ -55,19 +61,72 @@ class Core:
         self.router = Router(features)
         self.outbox = Outbox(capabilities)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="townhall-core")
-        self.after_commit: list[Callable[[], None]] = []
+        self.limiter = UpdateLimiter(config.clock)
+        self.after_commit: list[Callable[[list[JobSpec]], None]] = []
+        """Called on the event loop after each committed unit of work, with the jobs it scheduled."""
         self.index = index
 
     async def handle(self, incoming: Incoming) -> None:
         """Handle one update; replies are in the outbox when this returns.
 
+        A sender over the fair-use limit is told once to slow down; their further updates are dropped
+        here, before they queue for the worker, so that they do not delay anyone else. Facilitators named
+        in the settings (and the console's local user) are trusted operators: no limit.
+
         An idea's text is encoded here, before the update waits for the worker thread, so that ideas
         arriving together are encoded in one batch.
         """
+        sender = (incoming.platform, incoming.sender.user_id)
+        admitted = sender in self.config.facilitator_identities or self.limiter.admit(sender)
+        if admitted is None:
+            log.info(
+                "update dropped over fair use platform=%s user=%s", incoming.platform, incoming.sender.user_id
+            )
+            return
+        if not admitted:
+            await self._on_worker(self._ask_to_slow_down, incoming)
+            return
         vectors = await self._encode_ideas(incoming)
-        await self.in_worker(self.handle_now, incoming, vectors)
+        await self._on_worker(self.handle_now, incoming, vectors)
+
+    def _ask_to_slow_down(self, incoming: Incoming) -> list[JobSpec]:
+        self._answer_alone(
+            incoming,
+            lambda ctx: ctx._(
+                "You are sending a lot at once. Please wait a minute: I will not read your messages until then."
+            ),
+        )
+        return []
+
+    async def run_job(self, kind: str, payload: dict[str, Any]) -> None:
+        """Run a scheduled job's handler in a transaction of its own; its messages go to the outbox."""
+        await self._on_worker(self.run_job_now, kind, payload)
+
+    async def reconcile(self) -> list[JobSpec]:
+        """Every job the stored state calls for, from each feature's reconcilers."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, self._reconcile_now)
+
+    async def _on_worker(self, work: Callable[..., list[JobSpec]], *args: Any) -> None:
+        scheduled = await asyncio.get_running_loop().run_in_executor(self._worker, work, *args)
         for callback in self.after_commit:
-            callback()
+            callback(scheduled)
+
+    def run_job_now(self, kind: str, payload: dict[str, Any]) -> list[JobSpec]:
+        handler = self.router.jobs.get(kind)
+        if handler is None:
+            log.error("scheduled job of unknown kind=%s dropped", kind)
+            return []
+        log.info("job kind=%s payload=%s", kind, payload)
+        with self.database.session() as session:
+            effects = Effects(session=session, config=self.config)
+            handler(effects, payload)
+            self._enqueue_messages(effects)
+        return effects.scheduled
+
+    def _reconcile_now(self) -> list[JobSpec]:
+        now = self.config.clock()
+        with self.database.session() as session:
+            return [spec for reconciler in self.router.reconcilers for spec in reconciler(session, now)]
 
     async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
         """Run `function` on the core's worker thread, in turn with the updates."""
@@ -89,13 +148,15 @@ class Core:
     def close(self) -> None:
         self._worker.shutdown(wait=True)
 
-    def handle_now(self, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None) -> None:
+    def handle_now(
+        self, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None
+    ) -> list[JobSpec]:
         """The synchronous heart of `handle`: used directly by tests and tools.
 
         A `UserError` rolls back everything the update changed, then answers in a transaction of its own.
         """
         if incoming.sender.is_bot:
-            return
+            return []
         log.info(
             "update platform=%s chat=%s message=%s user=%s",
             incoming.platform,
@@ -111,8 +172,9 @@ class Core:
                 except UserError as error:
                     error.message = self._with_usage(ctx, error)
                     raise
-                self._enqueue_replies(ctx)
+                self._enqueue_messages(ctx)
             self._run_on_commit(ctx)
+            return ctx.scheduled
         except UserError as error:
             answer = error.message
             self._answer_alone(incoming, lambda ctx: answer)
@@ -129,17 +191,18 @@ class Core:
                     "Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."
                 ),
             )
+        return []
 
     def _context(
         self, session: Session, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None
     ) -> Context:
         member = member_for(session, incoming.sender, self.config)
         return Context(
-            session,
-            incoming,
-            member,
-            self.config,
-            self.router.commands,
+            session=session,
+            config=self.config,
+            incoming=incoming,
+            member=member,
+            commands=self.router.commands,
             index=self.index,
             vectors=vectors or {},
         )
@@ -165,7 +228,7 @@ class Core:
             vectors = await self.index.embedder.encode_async([idea.text for idea in batch])
             await self.in_worker(self._store_vectors, batch, vectors)
             for callback in self.after_commit:
-                callback()
+                callback([])
             log.info("ideas embedded count=%d model=%s", len(batch), self.index.embedder.name)
 
     def _ideas_to_embed(self) -> list[Idea]:
@@ -190,11 +253,11 @@ class Core:
                 if incoming is not None:
                     ctx = self._context(session, incoming)
                     ideas.offer_similar_later(ctx, idea, vector)
-                    self._enqueue_replies(ctx)
+                    self._enqueue_messages(ctx)
 
-    def _enqueue_replies(self, ctx: Context) -> None:
-        for address, message in ctx.replies:
-            self.outbox.enqueue(ctx.session, address, message)
+    def _enqueue_messages(self, effects: Effects) -> None:
+        for address, message in effects.messages:
+            self.outbox.enqueue(effects.session, address, message)
 
     def _answer_alone(self, incoming: Incoming, answer: Callable[[Context], str]) -> None:
         """Reply in a fresh transaction, after the update's own changes were rolled back."""
@@ -202,7 +265,7 @@ class Core:
             with self.database.session() as session:
                 ctx = self._context(session, incoming)
                 ctx.reply(answer(ctx))
-                self._enqueue_replies(ctx)
+                self._enqueue_messages(ctx)
         except Exception:
             log.exception("could not answer platform=%s chat=%s", incoming.platform, incoming.address.chat_id)
 

@@ -13,6 +13,7 @@ from facilitation.campaigns import campaign_candidates, join, open_campaign, res
 from facilitation.context import Context
 from facilitation.embeddings import store_embeddings
 from facilitation.events import Button, Incoming
+from facilitation.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.i18n import N_
 from facilitation.router import CommandSet, Refusal, UsageError, UserError, parse_command
 from facilitation.similarity import REPEAT_THRESHOLD, SIMILAR_SHOWN, Match
@@ -79,6 +80,16 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
                 )
             )
             return
+    recent = ctx.session.exec(
+        select(func.count()).where(Idea.member_id == ctx.member.id, Idea.created_at > ctx.now() - WINDOW)
+    ).one()
+    if recent >= IDEAS_PER_MINUTE and not ctx.is_configured_facilitator():
+        raise UserError(
+            _(
+                "That is {limit} ideas in a minute: please wait a little before the next one.",
+                limit=IDEAS_PER_MINUTE,
+            )
+        )
     vector = idea_vector(ctx, text)
     own, matches = None, []
     if vector is not None and ctx.index is not None:
@@ -101,6 +112,7 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
         source_platform=address.platform,
         source_chat_id=address.chat_id,
         source_message_id=message_id,
+        created_at=ctx.now(),
     )
     ctx.session.add(idea)
     ctx.session.flush()

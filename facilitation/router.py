@@ -6,11 +6,15 @@ import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from facilitation.context import Context
+    from sqlmodel import Session
+
+    from facilitation.context import Context, Effects
+    from facilitation.scheduling import JobSpec
 
 BUTTON_TOKEN_BYTES = 9
 """12 URL-safe characters: far inside Telegram's 64-byte callback_data and Discord's 100-character custom_id."""
@@ -41,6 +45,8 @@ class Refusal(UserError):
 
 Handler = Callable[["Context", str], None]
 ActionHandler = Callable[["Context", dict[str, Any]], None]
+JobHandler = Callable[["Effects", dict[str, Any]], None]
+Reconciler = Callable[["Session", datetime], Iterable["JobSpec"]]
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,12 @@ class Command:
 
 @dataclass
 class CommandSet:
-    """The commands and button actions of one feature module."""
+    """The commands, button actions and scheduled jobs of one feature module."""
 
     commands: dict[str, Command] = field(default_factory=dict)
     actions: dict[str, ActionHandler] = field(default_factory=dict)
+    jobs: dict[str, JobHandler] = field(default_factory=dict)
+    reconcilers: list[Reconciler] = field(default_factory=list)
 
     def command(
         self, name: str, summary: str, usage: str = "", role: Role = Role.RESIDENT
@@ -77,22 +85,41 @@ class CommandSet:
 
         return register
 
+    def job(self, kind: str) -> Callable[[JobHandler], JobHandler]:
+        """Declare the handler of a scheduled job kind; it must be idempotent (see facilitation.scheduling)."""
+
+        def register(handler: JobHandler) -> JobHandler:
+            self.jobs[kind] = handler
+            return handler
+
+        return register
+
+    def reconciler(self, function: Reconciler) -> Reconciler:
+        """Declare a function listing the jobs the stored state calls for, given the session and now."""
+        self.reconcilers.append(function)
+        return function
+
 
 class Router:
-    """All commands and actions of the running core, merged from feature modules."""
+    """All commands, actions and jobs of the running core, merged from feature modules."""
 
     def __init__(self, command_sets: Iterable[CommandSet]) -> None:
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, ActionHandler] = {}
+        self.jobs: dict[str, JobHandler] = {}
+        self.reconcilers: list[Reconciler] = []
         for command_set in command_sets:
-            for name, command in command_set.commands.items():
-                if name in self.commands:
-                    raise ValueError(f"command /{name} is declared twice")
-                self.commands[name] = command
-            for name, action in command_set.actions.items():
-                if name in self.actions:
-                    raise ValueError(f"button action {name!r} is declared twice")
-                self.actions[name] = action
+            _merge(self.commands, command_set.commands, "command")
+            _merge(self.actions, command_set.actions, "button action")
+            _merge(self.jobs, command_set.jobs, "job kind")
+            self.reconcilers.extend(command_set.reconcilers)
+
+
+def _merge(into: dict[str, Any], items: dict[str, Any], what: str) -> None:
+    for name, item in items.items():
+        if name in into:
+            raise ValueError(f"{what} {name!r} is declared twice")
+        into[name] = item
 
 
 def parse_command(text: str) -> tuple[str, str] | None:

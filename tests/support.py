@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -13,6 +16,10 @@ from adapters.recording.adapter import Sent
 from bot.app import Townhall
 from bot.settings import Settings
 from facilitation.embeddings import Embedder
+from facilitation.core import FEATURES
+from facilitation.router import CommandSet
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FACILITATOR = "fran"
 """The recording platform's configured facilitator; every other user is a resident."""
@@ -45,11 +52,13 @@ class Harness:
         database_url: str,
         data_dir: Path,
         adapter: RecordingAdapter | None = None,
+        features: Iterable[CommandSet] = FEATURES,
         embedder: Embedder | None = None,
         **settings: object,
     ) -> AsyncIterator[Harness]:
         adapter = adapter or RecordingAdapter()
-        townhall = Townhall(make_settings(database_url, data_dir, **settings), [adapter], embedder=embedder)
+        settings_ = make_settings(database_url, data_dir, **settings)
+        townhall = Townhall(settings_, [adapter], features, embedder=embedder)
         await townhall.start()
         try:
             yield cls(townhall, adapter)
@@ -68,6 +77,16 @@ class Harness:
                     incoming = self.adapter.incoming(user=user, button_token=button.token, **options)  # type: ignore[arg-type]
                     return await self._push(incoming)
         raise AssertionError(f"no button labelled {label!r} was sent")
+
+    async def wait_for_text(self, fragment: str, timeout: float = 10.0) -> str:
+        """Wait until the bot sends a message containing `fragment` (scheduled and proactive messages)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for sent in self.adapter.sent:
+                if fragment in sent.text:
+                    return sent.text
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no message containing {fragment!r} within {timeout} s")
 
     async def _push(self, incoming) -> list[Sent]:  # noqa: ANN001
         before = len(self.adapter.sent)
@@ -88,3 +107,16 @@ class Harness:
             "/campaign #parks Better parks | How can we make our parks welcoming?", user=FACILITATOR
         )
         await self.say("/invite #parks", user=FACILITATOR)
+
+
+def townhall(*args: str, stdin: str = "", env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a child process, as a shell would."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )

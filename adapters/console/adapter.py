@@ -144,14 +144,15 @@ class ConsoleAdapter(Adapter):
 
     async def send(self, address: Address, message: Outgoing) -> str | None:
         lines = [message.text]
-        if message.image_path:
-            lines.append(self._("Picture saved: {path}", path=message.image_path))
         for button in message.buttons:
             number = len(self._buttons) + 1
             self._buttons[number] = button.token
             lines.append(f"  [{number}] {button.label}")
         if message.buttons:
             lines.append("  " + self._("(press a button with /press <number>)"))
+        for attachment in (message.image_path, message.file_path):
+            if attachment:
+                lines.append("  " + self._("File: {path}", path=attachment))
         self._print("\n".join(lines))
         return None
 

@@ -1,0 +1,149 @@
+"""Scheduled jobs: round closes, reminders, check-ins. APScheduler with its job store in Townhall's database.
+
+Features declare job kinds and reconcilers on their `CommandSet`. A handler schedules a `JobSpec` through
+`Effects.schedule`; it reaches the scheduler once the transaction commits. Job ids are deterministic
+(`round-close:42`) and added with `replace_existing`, so nothing is ever scheduled twice. Reconcilers say
+which jobs the stored state calls for; the leader runs them at start and every `RECONCILE_SECONDS`, which
+repairs a job lost between a commit and a crash and picks up jobs decided by non-leader processes. Job
+handlers must therefore be idempotent: check the state, act once, update the state.
+
+Only one process runs the scheduler (see `storage.leader`); the others wait to take over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from storage.db import Database
+from storage.leader import LeaderLock
+from storage.models import SCHEDULER_JOBS_TABLE
+
+log = logging.getLogger(__name__)
+
+LEADER_RETRY_SECONDS = 15.0
+"""How often a follower tries to take over the scheduler from a leader that may have stopped."""
+RECONCILE_SECONDS = 60.0
+"""How often the leader re-derives jobs from the stored state."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job to run once at `run_at` (aware UTC): `kind` names the handler, `payload` is plain data."""
+
+    job_id: str
+    kind: str
+    run_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+JobRunner = Callable[[str, dict[str, Any]], Awaitable[None]]
+_active_runner: JobRunner | None = None
+
+
+async def run_scheduled_job(kind: str, payload: dict[str, Any]) -> None:
+    """What APScheduler stores and calls (by import path, so jobs survive restarts)."""
+    if _active_runner is None:
+        raise RuntimeError("a scheduled job ran with no Townhall scheduler active")
+    await _active_runner(kind, payload)
+
+
+class Scheduler:
+    """Leads or waits: once elected, runs APScheduler on the database's job store and keeps it reconciled."""
+
+    def __init__(
+        self,
+        database: Database,
+        run_job: JobRunner,
+        reconcile: Callable[[], Awaitable[list[JobSpec]]],
+    ) -> None:
+        self.database = database
+        self._run_job = run_job
+        self._reconcile = reconcile
+        self._lock = LeaderLock(database.engine)
+        self._scheduler: AsyncIOScheduler | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def leading(self) -> bool:
+        return self._scheduler is not None
+
+    async def start(self) -> None:
+        """Try to lead now (so a due job runs at start), and keep trying in the background if another leads."""
+        await self._try_to_lead()
+        self._task = asyncio.create_task(self._keep_leading(), name="scheduler-leadership")
+
+    async def _try_to_lead(self) -> None:
+        if self.leading or not await asyncio.to_thread(self._lock.try_acquire):
+            return
+        global _active_runner
+        _active_runner = self._run_job
+        scheduler = AsyncIOScheduler(
+            jobstores={
+                "default": SQLAlchemyJobStore(engine=self.database.engine, tablename=SCHEDULER_JOBS_TABLE)
+            },
+            job_defaults={"misfire_grace_time": None, "coalesce": True},
+            timezone=UTC,
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("scheduler started: this process leads")
+        await self.reconcile()
+
+    async def _keep_leading(self) -> None:
+        while True:
+            await asyncio.sleep(RECONCILE_SECONDS if self.leading else LEADER_RETRY_SECONDS)
+            try:
+                if self.leading:
+                    await self.reconcile()
+                else:
+                    await self._try_to_lead()
+            except Exception:
+                log.exception("scheduler upkeep failed")
+
+    async def reconcile(self) -> None:
+        """Add every job the stored state calls for that the job store lacks."""
+        specs = await self._reconcile()
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        missing = [spec for spec in specs if scheduler.get_job(spec.job_id) is None]
+        self.submit(missing)
+
+    def submit(self, specs: list[JobSpec]) -> None:
+        """Schedule jobs now if this process leads; otherwise the leader's reconcile will add them."""
+        if self._scheduler is None:
+            return
+        for spec in specs:
+            self._scheduler.add_job(
+                run_scheduled_job,
+                trigger="date",
+                run_date=spec.run_at,
+                args=[spec.kind, spec.payload],
+                id=spec.job_id,
+                name=spec.kind,
+                replace_existing=True,
+            )
+
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()] if self._scheduler is not None else []
+
+    async def stop(self) -> None:
+        global _active_runner
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+            if _active_runner is self._run_job:
+                _active_runner = None
+        await asyncio.to_thread(self._lock.release)

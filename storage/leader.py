@@ -1,0 +1,82 @@
+"""Electing the one process that runs the scheduler.
+
+APScheduler 3 cannot share a job store between two live schedulers, so exactly one Townhall process may
+run it. On PostgreSQL a session-level advisory lock, held on a dedicated connection, elects it; the lock
+is released when that process stops or dies. On SQLite, which serves one machine, an exclusive lock on a
+file beside the database does the same.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+SCHEDULER_LOCK_NAME = "townhall-scheduler"
+# Advisory locks are per database; keyed by schema too, so that deployments in separate schemas of one
+# database elect their leaders independently.
+_ADVISORY_KEY = "hashtext(current_schema() || ':' || :name)"
+
+
+class LeaderLock:
+    """Non-blocking leadership: `try_acquire` returns True once this process leads, until `release`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Connection | None = None
+        self._lock_file: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._connection is not None or self._lock_file is not None
+
+    def try_acquire(self) -> bool:
+        if self.held:
+            return True
+        if self.engine.dialect.name == "postgresql":
+            return self._try_advisory_lock()
+        return self._try_file_lock()
+
+    def _try_advisory_lock(self) -> bool:
+        connection = self.engine.connect()
+        acquired = connection.execute(
+            sa.text(f"SELECT pg_try_advisory_lock({_ADVISORY_KEY})"), {"name": SCHEDULER_LOCK_NAME}
+        ).scalar()
+        connection.commit()
+        if acquired:
+            self._connection = connection
+        else:
+            connection.close()
+        return bool(acquired)
+
+    def _try_file_lock(self) -> bool:
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            self._lock_file = -1  # a private in-memory database has no other process to share it with
+            return True
+        descriptor = os.open(f"{Path(database).resolve()}.scheduler-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            return False
+        self._lock_file = descriptor
+        return True
+
+    def release(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.execute(
+                    sa.text(f"SELECT pg_advisory_unlock({_ADVISORY_KEY})"), {"name": SCHEDULER_LOCK_NAME}
+                )
+                self._connection.commit()
+            finally:
+                self._connection.close()
+                self._connection = None
+        if self._lock_file is not None:
+            if self._lock_file >= 0:
+                os.close(self._lock_file)  # closing drops the flock
+            self._lock_file = None

@@ -131,6 +131,8 @@ async def similar_harness(database_url: str, tmp_path: Path, embedder) -> AsyncI
 
     async with Harness.running(database_url, tmp_path, embedder=embedder) as running:
         yield running
+
+
 @pytest.fixture
 def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
     """Environment for a `townhall` child process: this checkout, a fresh data folder and database."""

@@ -15,8 +15,8 @@ from adapters.recording import RecordingAdapter
 from adapters.recording.adapter import Sent
 from bot.app import Townhall
 from bot.settings import Settings
-from facilitation.embeddings import Embedder
 from facilitation.core import FEATURES
+from facilitation.embeddings import Embedder
 from facilitation.router import CommandSet
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,7 +1,7 @@
 """idea embeddings and supports
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 import storage.models
 
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

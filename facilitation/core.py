@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import numpy as np
 from sqlmodel import Session
 
-from facilitation import campaigns, digest, goals, help, ideas, members, opendata, privacy, status
+from facilitation import campaigns, digest, goals, help, ideas, members, moderation, opendata, privacy, status
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.embeddings import ideas_without_embedding, store_embeddings
 from facilitation.events import Capabilities, Incoming
@@ -39,6 +39,7 @@ FEATURES: tuple[CommandSet, ...] = (
     members.commands,
     goals.commands,
     opendata.commands,
+    moderation.commands,
     privacy.commands,
     status.commands,
 )

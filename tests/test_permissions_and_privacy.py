@@ -15,6 +15,9 @@ FACILITATOR_COMMANDS = sorted(
     name for name, c in Router(FEATURES).commands.items() if c.role is Role.FACILITATOR
 )
 CAMPAIGN_CREATION = {"campaign"}
+ATTEMPTS = ("", "#parks", "i1 because", "#parks i1 Mallory 2 weekly 30m A title | a statement")
+"""Argument shapes to try. A resident is refused outright; a facilitator of another campaign may instead
+be told how to use the command, and the snapshot shows that nothing changed either way."""
 BOOKKEEPING_TABLES = {"outboxmessage", "buttonaction"}
 """Replies and their buttons are written for every answer, refusals included."""
 
@@ -41,9 +44,10 @@ async def test_every_facilitator_command_tried_by_residents_is_refused_and_chang
         for name in FACILITATOR_COMMANDS:
             if user == "mallory" and name in CAMPAIGN_CREATION:
                 continue  # any facilitator may start a campaign of their own
-            for args in ("", "#parks", "#parks i1 Mallory 2 weekly 30m A title | a statement"):
+            for args in ATTEMPTS:
                 answer = await harness.reply_text(f"/{name} {args}", user=user)
-                assert "Only facilitators" in answer, (user, name, args, answer)
+                if user == "eve":
+                    assert "Only facilitators" in answer, (user, name, args, answer)
     assert snapshot(harness) == before
 
 

@@ -46,9 +46,10 @@ def main() -> None:
         embedder.close()
     rng = np.random.default_rng(0)
     print(
-        f"| {'ideas':>7} | {'themes':>6} | {'sub-themes':>10} | {'other':>6} | {'wall s':>7} | {'peak MiB':>8} |"
+        f"| {'ideas':>7} | {'themes':>6} | {'sub-themes':>10} | {'other':>6} | {'wall s':>7} | {'peak MiB':>8} "
+        f"| {'max RSS MiB':>11} |"
     )
-    print(f"|{'-' * 9}|{'-' * 8}|{'-' * 12}|{'-' * 8}|{'-' * 9}|{'-' * 10}|")
+    print(f"|{'-' * 9}|{'-' * 8}|{'-' * 12}|{'-' * 8}|{'-' * 9}|{'-' * 10}|{'-' * 13}|")
     for size in SIZES:
         matrix = campaign_of(vectors, size, rng)
         texts = [titles[i % len(titles)] for i in range(size)]

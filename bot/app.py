@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from adapters.base import Adapter, Incoming
 from adapters.console import ConsoleAdapter
@@ -16,14 +17,17 @@ from facilitation.context import CoreConfig
 from facilitation.core import FEATURES, Core
 from facilitation.embeddings import Embedder
 from facilitation.outbox import DeliveryService
-from facilitation.router import CommandSet
+from facilitation.router import CommandSet, Router
 from facilitation.scheduling import JobSpec, Scheduler
 from facilitation.similarity import IdeaIndex
 from storage.db import Database
 
+if TYPE_CHECKING:
+    from adapters.discord import DiscordAdapter
+
 log = logging.getLogger(__name__)
 
-STOP_WAIT_FOR_EMBEDDING_SECONDS = 60
+STOP_WAIT_FOR_EMBEDDING_SECONDS = 120
 """At stop, how long ideas recorded while the model loaded may wait to be answered with close ideas."""
 
 
@@ -33,10 +37,22 @@ def select_adapters(settings: Settings) -> list[Adapter]:
     if settings.telegram_bot_token:
         raise SettingsError("TELEGRAM_BOT_TOKEN: the Telegram adapter is not part of this version yet")
     if settings.discord_bot_token:
-        raise SettingsError("DISCORD_BOT_TOKEN: the Discord adapter is not part of this version yet")
+        adapters.append(discord_adapter(settings))
     if not adapters:
         adapters.append(ConsoleAdapter(language=settings.default_language))
     return adapters
+
+
+def discord_adapter(settings: Settings) -> DiscordAdapter:
+    """The Discord adapter, with a slash command for every command of the core."""
+    from adapters.discord import DiscordAdapter
+
+    return DiscordAdapter(
+        settings.discord_bot_token,
+        Router(FEATURES).commands,
+        api_base_url=settings.discord_api_base_url,
+        gateway_url=settings.discord_gateway_url,
+    )
 
 
 def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
@@ -84,6 +100,7 @@ class Townhall:
         self.delivery = DeliveryService(
             self.database, {adapter.platform: adapter for adapter in self.adapters}
         )
+        self.delivery.on_unreachable = self.core.notify_unreachable
         self.scheduler = Scheduler(self.database, self.core.run_job, self.core.reconcile)
         self.core.after_commit.append(self._committed)
 
@@ -108,7 +125,9 @@ class Townhall:
         await self.delivery.deliver_due()
 
     async def stop(self) -> None:
-        """Stop cleanly: a last delivery pass (the console prints what is due), then adapters, then the rest."""
+        """Stop cleanly: close ideas still owed, a last delivery pass (the console prints what is due),
+        then adapters, then the rest."""
+        await self._finish_embedding()
         try:
             await self.delivery.deliver_due()
         except Exception:
@@ -118,10 +137,11 @@ class Townhall:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter did not stop cleanly platform=%s", adapter.platform)
-        await self._finish_embedding()
         await self.scheduler.stop()
         await self.delivery.stop()
         self.core.close()
+        if self._owns_embedder and self.embedder is not None:
+            await asyncio.to_thread(self.embedder.close)
         self.database.dispose()
 
     async def _finish_embedding(self) -> None:
@@ -133,14 +153,11 @@ class Townhall:
         if index is not None and index.awaiting:
             try:
                 await asyncio.wait_for(asyncio.shield(task), STOP_WAIT_FOR_EMBEDDING_SECONDS)
-                await self.delivery.deliver_due()
             except Exception:
                 log.warning("stopped before every waiting idea was embedded count=%d", len(index.awaiting))
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-        if self._owns_embedder and self.embedder is not None:
-            await asyncio.to_thread(self.embedder.close)
 
     async def run_until_stopped(self) -> None:
         """Run until SIGINT/SIGTERM or until an adapter finishes on its own (the console at end of input)."""
@@ -149,10 +166,10 @@ class Townhall:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, stop.set)
-        await self.start()
         waiters = [asyncio.create_task(stop.wait())]
-        waiters += [asyncio.create_task(adapter.finished.wait()) for adapter in self.adapters]
         try:
+            await self.start()  # if an adapter cannot start, what did start is stopped below
+            waiters += [asyncio.create_task(adapter.finished.wait()) for adapter in self.adapters]
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in waiters:

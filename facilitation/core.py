@@ -11,10 +11,22 @@ from typing import Any, TypeVar
 import numpy as np
 from sqlmodel import Session
 
-from facilitation import campaigns, digest, goals, help, ideas, members, moderation, opendata, privacy, status
+from facilitation import (
+    campaigns,
+    digest,
+    goals,
+    help,
+    ideas,
+    members,
+    moderation,
+    notices,
+    opendata,
+    privacy,
+    status,
+)
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.embeddings import ideas_without_embedding, store_embeddings
-from facilitation.events import Capabilities, Incoming
+from facilitation.events import Address, Capabilities, Incoming
 from facilitation.fair_use import UpdateLimiter
 from facilitation.members import member_for
 from facilitation.outbox import Outbox
@@ -105,10 +117,10 @@ class Core:
 
     async def reconcile(self) -> list[JobSpec]:
         """Every job the stored state calls for, from each feature's reconcilers."""
-        return await asyncio.get_running_loop().run_in_executor(self._worker, self._reconcile_now)
+        return await self.in_worker(self._reconcile_now)
 
     async def _on_worker(self, work: Callable[..., list[JobSpec]], *args: Any) -> None:
-        scheduled = await asyncio.get_running_loop().run_in_executor(self._worker, work, *args)
+        scheduled = await self.in_worker(work, *args)
         for callback in self.after_commit:
             callback(scheduled)
 
@@ -165,6 +177,9 @@ class Core:
             incoming.message_id,
             incoming.sender.user_id,
         )
+        if incoming.text_hidden:
+            notices.notice_hidden_text(self.database, self.outbox, incoming, self.config.default_language)
+            return []
         try:
             with self.database.session() as session:
                 ctx = self._context(session, incoming, vectors or {})
@@ -193,6 +208,10 @@ class Core:
                 ),
             )
         return []
+
+    def notify_unreachable(self, address: Address) -> None:
+        """A private message could not reach its user: name them in a shared chat instead (outbox hook)."""
+        notices.notify_unreachable(self.database, self.outbox, address, self.config.default_language)
 
     def _context(
         self, session: Session, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None
@@ -227,9 +246,7 @@ class Core:
             return
         while batch := await self.in_worker(self._ideas_to_embed):
             vectors = await self.index.embedder.encode_async([idea.text for idea in batch])
-            await self.in_worker(self._store_vectors, batch, vectors)
-            for callback in self.after_commit:
-                callback([])
+            await self._on_worker(self._store_vectors, batch, vectors)
             log.info("ideas embedded count=%d model=%s", len(batch), self.index.embedder.name)
 
     def _ideas_to_embed(self) -> list[Idea]:
@@ -237,7 +254,7 @@ class Core:
         with self.database.session() as session:
             return ideas_without_embedding(session, self.index.embedder.name, EMBED_MISSING_BATCH)
 
-    def _store_vectors(self, batch: list[Idea], vectors: np.ndarray) -> None:
+    def _store_vectors(self, batch: list[Idea], vectors: np.ndarray) -> list[JobSpec]:
         """Store a batch of vectors, then answer the authors still waiting for close ideas."""
         index = self.index
         assert index is not None
@@ -255,17 +272,21 @@ class Core:
                     ctx = self._context(session, incoming)
                     ideas.offer_similar_later(ctx, idea, vector)
                     self._enqueue_messages(ctx)
+        return []
 
     def _enqueue_messages(self, effects: Effects) -> None:
         for address, message in effects.messages:
             self.outbox.enqueue(effects.session, address, message)
 
     def _answer_alone(self, incoming: Incoming, answer: Callable[[Context], str]) -> None:
-        """Reply in a fresh transaction, after the update's own changes were rolled back."""
+        """Reply in a fresh transaction, after the update's own changes were rolled back.
+
+        The answer to a button press concerns only the person who pressed it, so it is private.
+        """
         try:
             with self.database.session() as session:
                 ctx = self._context(session, incoming)
-                ctx.reply(answer(ctx))
+                ctx.reply(answer(ctx), private=incoming.button_token is not None)
                 self._enqueue_messages(ctx)
         except Exception:
             log.exception("could not answer platform=%s chat=%s", incoming.platform, incoming.address.chat_id)

@@ -15,7 +15,16 @@ from facilitation.embeddings import store_embeddings
 from facilitation.events import Button, Incoming
 from facilitation.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.i18n import N_
-from facilitation.router import CommandSet, Refusal, UsageError, UserError, parse_command
+from facilitation.router import (
+    HASHTAG_OPTION,
+    CommandSet,
+    Option,
+    OptionKind,
+    Refusal,
+    UsageError,
+    UserError,
+    parse_command,
+)
 from facilitation.similarity import REPEAT_THRESHOLD, SIMILAR_SHOWN, Match
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags, shorten
 from storage.models import Campaign, Idea, IdeaSupport, Member
@@ -337,7 +346,12 @@ def keep_pressed(ctx: Context, payload: dict) -> None:
     ctx.reply(ctx._("Idea {ref} stays separate.", ref=idea_ref(idea)))
 
 
-@commands.command("idea", N_("Share an idea with the campaign"), N_("/idea [#hashtag] <your idea>"))
+@commands.command(
+    "idea",
+    N_("Share an idea with the campaign"),
+    N_("/idea [#hashtag] <your idea>"),
+    options=(HASHTAG_OPTION, Option("idea", N_("Your idea, in your own words"), required=True)),
+)
 def idea_command(ctx: Context, args: str) -> None:
     _ = ctx._
     tags = find_hashtags(args)
@@ -387,7 +401,12 @@ def record_hashtag_message(ctx: Context) -> bool:
     return True
 
 
-@commands.command("ideas", N_("Show the latest ideas, page by page"), N_("/ideas [#hashtag] [page]"))
+@commands.command(
+    "ideas",
+    N_("Show the latest ideas, page by page"),
+    N_("/ideas [#hashtag] [page]"),
+    options=(HASHTAG_OPTION, Option("page", N_("Page number; 1 is the newest ideas"), OptionKind.INTEGER)),
+)
 def list_ideas(ctx: Context, args: str) -> None:
     campaign, rest = resolve_campaign(ctx, args)
     page = 1

@@ -57,8 +57,9 @@ class Harness:
         **settings: object,
     ) -> AsyncIterator[Harness]:
         adapter = adapter or RecordingAdapter()
-        settings_ = make_settings(database_url, data_dir, **settings)
-        townhall = Townhall(settings_, [adapter], features, embedder=embedder)
+        townhall = Townhall(
+            make_settings(database_url, data_dir, **settings), [adapter], features, embedder=embedder
+        )
         await townhall.start()
         try:
             yield cls(townhall, adapter)
@@ -109,7 +110,9 @@ class Harness:
         await self.say("/invite #parks", user=FACILITATOR)
 
 
-def townhall(*args: str, stdin: str = "", env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def townhall(
+    *args: str, stdin: str = "", env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a child process, as a shell would."""
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
@@ -118,5 +121,5 @@ def townhall(*args: str, stdin: str = "", env: dict[str, str], cwd: Path) -> sub
         text=True,
         env=env,
         cwd=cwd,
-        timeout=120,
+        timeout=timeout,
     )

@@ -101,7 +101,8 @@ def test_console_shows_a_close_idea_with_its_three_buttons(environment, tmp_path
         "/as Bob",
         "/idea We need more benches by the playground",
     ]
-    result = townhall("run", stdin="\n".join(script) + "\n", env=environment, cwd=tmp_path)
+    # the model loads while the script is read: the close idea comes as a follow-up before exit
+    result = townhall("run", stdin="\n".join(script) + "\n", env=environment, cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Idea i2 recorded in #parks" in out

@@ -60,11 +60,14 @@ class Effects:
         buttons: tuple[Button, ...] = (),
         private: bool = False,
         file_path: str | None = None,
+        image_path: str | None = None,
     ) -> None:
-        """Queue a message to any address (proactive: digests, check-ins, nudges)."""
-        self.messages.append(
-            (address, Outgoing(text=text, buttons=buttons, private=private, file_path=file_path))
+        """Queue a message to any address (proactive: digests, check-ins, nudges); `image_path` attaches a
+        picture the core wrote (a theme map), sent with `text` as its caption."""
+        outgoing = Outgoing(
+            text=text, buttons=buttons, private=private, file_path=file_path, image_path=image_path
         )
+        self.messages.append((address, outgoing))
 
     def button(self, label: str, action: str, *, link: bool = False, **payload: Any) -> Button:
         """A button whose press runs `action` with `payload`; the token is stored so it survives restarts.
@@ -107,7 +110,12 @@ class Context(Effects):
         return self.incoming.chat_kind is ChatKind.PRIVATE
 
     def reply(
-        self, text: str, buttons: tuple[Button, ...] = (), private: bool = False, file_path: str | None = None
+        self,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        private: bool = False,
+        file_path: str | None = None,
+        image_path: str | None = None,
     ) -> None:
         """Answer in the chat the update came from; `private` shows it to the sender alone where possible."""
         address = self.incoming.address
@@ -119,7 +127,7 @@ class Context(Effects):
                 self.incoming.sender.user_id,
                 address.reply_handle,
             )
-        self.send(address, text, buttons, private, file_path)
+        self.send(address, text, buttons, private, file_path, image_path)
 
     def is_configured_facilitator(self) -> bool:
         sender = self.incoming.sender

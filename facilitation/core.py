@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from facilitation import (
     campaigns,
+    digest,
     goals,
     help,
     ideas,
@@ -47,6 +48,7 @@ FEATURES: tuple[CommandSet, ...] = (
     help.commands,
     campaigns.commands,
     ideas.commands,
+    digest.commands,
     members.commands,
     goals.commands,
     opendata.commands,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -15,6 +16,7 @@ from bot.app import Townhall
 from bot.settings import Settings
 from facilitation.core import FEATURES
 from facilitation.router import CommandSet
+from storage.models import utcnow
 
 FACILITATOR = "fran"
 """The recording platform's configured facilitator; every other user is a resident."""
@@ -32,6 +34,19 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
+class Clock:
+    """A clock tests set and move by hand; it stands still between moves."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.moment = start or utcnow()
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.moment += delta
+
+
 class Harness:
     """Push updates as residents and facilitators would; read what the bot sent back."""
 
@@ -47,10 +62,11 @@ class Harness:
         data_dir: Path,
         adapter: RecordingAdapter | None = None,
         features: Iterable[CommandSet] = FEATURES,
+        clock: Callable[[], datetime] = utcnow,
         **settings: object,
     ) -> AsyncIterator[Harness]:
         adapter = adapter or RecordingAdapter()
-        townhall = Townhall(make_settings(database_url, data_dir, **settings), [adapter], features)
+        townhall = Townhall(make_settings(database_url, data_dir, **settings), [adapter], features, clock)
         await townhall.start()
         try:
             yield cls(townhall, adapter)

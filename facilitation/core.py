@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from facilitation import campaigns, help, ideas, members
+from facilitation import campaigns, help, ideas, members, notices, prototypes, rounds, votes
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.events import Capabilities, Incoming
 from facilitation.members import member_for
@@ -27,6 +27,10 @@ FEATURES: tuple[CommandSet, ...] = (
     campaigns.commands,
     ideas.commands,
     members.commands,
+    rounds.commands,
+    votes.commands,
+    prototypes.commands,
+    notices.commands,
 )
 """Every feature module's commands; /help lists them in this order."""
 

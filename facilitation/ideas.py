@@ -5,22 +5,19 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from facilitation.campaigns import campaign_candidates, join, open_campaign, resolve_campaign
+from facilitation.campaigns import campaign_candidates, join, open_campaign, open_round, resolve_campaign
 from facilitation.context import Context
 from facilitation.i18n import N_
+from facilitation.planning import idea_ref
 from facilitation.router import CommandSet, UsageError, UserError
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags, shorten
+from facilitation.votes import vote_buttons
 from storage.models import Campaign, Idea, Member
 
 commands = CommandSet()
 
 IDEAS_PAGE_SIZE = 10
 IDEA_PREVIEW_WIDTH = 200
-
-
-def idea_ref(idea: Idea) -> str:
-    """The short id residents type and read: i42."""
-    return f"i{idea.id}"
 
 
 def validated_idea_text(ctx: Context, text: str) -> str:
@@ -69,8 +66,10 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
             )
             return
     joined = join(ctx, campaign)
+    current_round = open_round(ctx.session, campaign.id, ctx.now())
     idea = Idea(
         campaign_id=campaign.id,
+        round_id=current_round.id if current_round is not None else None,
         member_id=ctx.member.id,
         text=text,
         source_platform=address.platform,
@@ -79,9 +78,17 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
     )
     ctx.session.add(idea)
     ctx.session.flush()
-    confirmation = _(
-        "Idea {ref} recorded in #{hashtag}. Thank you!", ref=idea_ref(idea), hashtag=campaign.hashtag
-    )
+    if current_round is None:
+        confirmation = _(
+            "Idea {ref} recorded in #{hashtag}. Thank you!", ref=idea_ref(idea), hashtag=campaign.hashtag
+        )
+    else:
+        confirmation = _(
+            "Idea {ref} recorded in round {round} of #{hashtag}. Thank you!",
+            ref=idea_ref(idea),
+            round=f"r{current_round.id}",
+            hashtag=campaign.hashtag,
+        )
     if joined:
         confirmation += "\n" + _("You are now a member of #{hashtag}.", hashtag=campaign.hashtag)
     ctx.reply(confirmation)
@@ -184,7 +191,7 @@ def show_ideas_page(ctx: Context, campaign: Campaign, page: int) -> None:
     for idea, pseudonym in rows:
         author = pseudonym or _("a former member")
         lines.append(f"{idea_ref(idea)} · {author}: {shorten(idea.text, IDEA_PREVIEW_WIDTH)}")
-    buttons = ()
+    buttons = vote_buttons(ctx, [idea for idea, _pseudonym in rows])
     if page < pages:
-        buttons = (ctx.button(_("Older ideas"), "ideas_page", campaign_id=campaign.id, page=page + 1),)
+        buttons += (ctx.button(_("Older ideas"), "ideas_page", campaign_id=campaign.id, page=page + 1),)
     ctx.reply("\n".join(lines), buttons=buttons)

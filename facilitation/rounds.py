@@ -217,7 +217,7 @@ def remind_round(effects: Effects, payload: dict) -> None:
     round_.reminded_at = now
     campaign = effects.session.get_one(Campaign, round_.campaign_id)
     _, ngettext = texts_for(effects)
-    minutes = max(1, round((round_.closes_at - now).total_seconds() / 60))
+    minutes = max(1, round((round_.closes_at - max(now, reminder_time(round_))).total_seconds() / 60))
     left = (
         ngettext("{count} minute", "{count} minutes", minutes)
         if minutes < 120

@@ -39,6 +39,10 @@ class Effects:
     messages: list[tuple[Address, Outgoing]] = field(default_factory=list)
     scheduled: list[JobSpec] = field(default_factory=list)
 
+    def now(self) -> datetime:
+        """The present from the configured clock: use it for every time a handler decides or stores."""
+        return self.config.clock()
+
     def send(
         self, address: Address, text: str, buttons: tuple[Button, ...] = (), private: bool = False
     ) -> None:

@@ -55,10 +55,6 @@ class Effects:
         self.session.add(ButtonAction(token=token, action=action, payload=payload))
         return Button(label=label, token=token)
 
-    def now(self) -> datetime:
-        """The present (aware UTC) from the configured clock: use it for every time decision."""
-        return self.config.clock()
-
     def schedule(self, job: JobSpec) -> None:
         """Run `job` at its time; handed to the scheduler only if this transaction commits."""
         self.scheduled.append(job)

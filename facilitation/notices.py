@@ -117,7 +117,7 @@ def notice_message(language: str, notices: list[ContributorNotice]) -> str:
 
 
 NOTICE_TEXTS: dict[str, str] = {
-    MERGED: N_("Your idea {idea} was merged into {target}, a close idea: they now count together."),
+    MERGED: N_("The close idea {idea} was merged into your idea {target}: they now count together."),
     THEMED: N_("Your idea {idea} is part of the theme {theme}: {label}."),
     SUPPORTED: N_("Your idea {idea} is supported by {count} people."),
     PROTOTYPE: N_(

@@ -51,9 +51,9 @@ def texts_for(effects: Effects) -> tuple[Callable[..., str], Callable[..., str]]
     return translator(effects.config.default_language)
 
 
-def reader_zone(effects: Effects) -> str:
-    """The time zone to show times in: the sender's when answering someone, else the configured default."""
-    return effects.member.timezone if isinstance(effects, Context) else effects.config.default_timezone
+def reader_language(effects: Effects) -> str:
+    """The language of the sender when answering someone, else the configured default."""
+    return effects.member.language if isinstance(effects, Context) else effects.config.default_language
 
 
 def private_address(session: Session, member_id: int) -> Address | None:

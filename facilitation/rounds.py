@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from facilitation.campaigns import OPEN, announce, open_round, resolve_campaign
 from facilitation.context import Context, Effects
 from facilitation.i18n import N_
-from facilitation.planning import format_moment, texts_for
+from facilitation.planning import format_moment, reader_language, texts_for
 from facilitation.router import CommandSet, Role, UsageError, UserError
 from facilitation.scheduling import JobSpec
 from facilitation.text import clean_user_text
@@ -96,8 +96,7 @@ def open_round_jobs(session: Session, now: datetime) -> Iterable[JobSpec]:
 
 def closing_line(effects: Effects, round_: Round, timezone: str) -> str:
     _, _n = texts_for(effects)
-    language = effects.member.language if isinstance(effects, Context) else effects.config.default_language
-    return _("Closes {moment}.", moment=format_moment(round_.closes_at, timezone, language))
+    return _("Closes {moment}.", moment=format_moment(round_.closes_at, timezone, reader_language(effects)))
 
 
 @commands.command(
@@ -120,6 +119,12 @@ def start_round(ctx: Context, args: str) -> None:
     if len(prompt) > PROMPT_MAX_LENGTH:
         raise UserError(_("The question is too long: {limit} characters at most.", limit=PROMPT_MAX_LENGTH))
     now = ctx.now()
+    for overdue in ctx.session.exec(
+        select(Round).where(
+            Round.campaign_id == campaign.id, Round.status == OPEN, col(Round.closes_at) <= now
+        )
+    ):
+        close_round(ctx, overdue)  # its close job has not run yet (Townhall just started): close it first
     current = open_round(ctx.session, campaign.id, now)
     if current is not None:
         raise UserError(

@@ -119,3 +119,15 @@ async def test_bad_round_requests_get_a_clear_answer_and_change_nothing(harness)
     assert "Round r1 is still open" in await harness.reply_text("/round 1h Second?", user=FACILITATOR)
     assert [row.prompt for row in harness.rows(Round)] == ["First question?"]
     assert not harness.rows(Round)[0].closed_at
+
+
+async def test_a_new_round_first_closes_one_whose_time_passed_before_its_job_ran(database_url, tmp_path):
+    clock = Clock()
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.start_parks()
+        await harness.say("/round 1h First question?", user=FACILITATOR)
+        clock.advance(timedelta(hours=2))  # by the clock the round is over; its job is still an hour away
+        assert "Idea i1 recorded in #parks" in await harness.reply_text("/idea Late idea")
+        answer = await harness.reply_text("/round 1h Second question?", user=FACILITATOR)
+        assert "Round r1 of #parks is closed." in answer and "Brainstorm round r2 is open" in answer
+        assert [(row.id, row.status) for row in harness.rows(Round)] == [(1, "closed"), (2, "open")]

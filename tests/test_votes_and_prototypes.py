@@ -111,3 +111,23 @@ async def test_a_prototype_with_two_versions_and_feedback_on_each(harness):
         (4, "Much better near the gate"),
         (5, "Now I feel safe"),
     ]
+
+
+async def test_me_lists_votes_feedback_and_teams_and_forget_takes_feedback_with_the_ideas(harness):
+    await harness.start_parks()
+    await harness.say("/idea Solar lamps along the path", user="bob")
+    await harness.say("/prototype i1 Night lights pilot", user=FACILITATOR)
+    await harness.say("/version p1 Two lamps", user=FACILITATOR)
+    await harness.say("/vote i1 agree")
+    await harness.say("/team p1")
+    await harness.say("/feedback p1 4 Brighter please")
+    [me] = await harness.say("/me")
+    assert "Your votes: 1; your feedback on prototypes: 1; prototype teams: p1" in me.text
+
+    await harness.say("/feedback p1 2 Too dim", user="carol")
+    await harness.say("/forget", user="carol")
+    await harness.press("keep my ideas anonymously", user="carol")
+    await harness.say("/forget")
+    await harness.press("Delete me and my ideas")
+    assert [(row.member_id, row.text) for row in harness.rows(Feedback)] == [(None, "Too dim")]
+    assert harness.rows(IdeaVote) == []

@@ -48,6 +48,9 @@ def core_config(
         default_language=settings.default_language,
         default_timezone=settings.default_timezone,
         clock=clock,
+        data_dir=settings.data_dir,
+        open_data_secret=settings.pseudonym_secret(),
+        open_data_license=settings.open_data_license,
     )
 
 

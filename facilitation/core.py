@@ -10,7 +10,20 @@ from typing import Any
 
 from sqlmodel import Session
 
-from facilitation import campaigns, help, ideas, members, notices, privacy, prototypes, rounds, status, votes
+from facilitation import (
+    campaigns,
+    goals,
+    help,
+    ideas,
+    members,
+    notices,
+    opendata,
+    privacy,
+    prototypes,
+    rounds,
+    status,
+    votes,
+)
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.events import Capabilities, Incoming
 from facilitation.fair_use import UpdateLimiter
@@ -28,6 +41,8 @@ FEATURES: tuple[CommandSet, ...] = (
     campaigns.commands,
     ideas.commands,
     members.commands,
+    goals.commands,
+    opendata.commands,
     rounds.commands,
     votes.commands,
     prototypes.commands,

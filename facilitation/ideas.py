@@ -10,6 +10,7 @@ from facilitation.context import Context
 from facilitation.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.i18n import N_
 from facilitation.planning import idea_ref
+from facilitation.rounds import round_ref
 from facilitation.router import CommandSet, UsageError, UserError
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags, shorten
 from facilitation.votes import vote_buttons
@@ -98,7 +99,7 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
         confirmation = _(
             "Idea {ref} recorded in round {round} of #{hashtag}. Thank you!",
             ref=idea_ref(idea),
-            round=f"r{current_round.id}",
+            round=round_ref(current_round),
             hashtag=campaign.hashtag,
         )
     if joined:

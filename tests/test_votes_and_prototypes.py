@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 from sqlmodel import Session
 
+from facilitation.opendata import write_package
 from facilitation.votes import vote_matrix
-from storage.models import Feedback, IdeaVote, Prototype, PrototypeVersion
+from storage.models import Campaign, Feedback, IdeaVote, Prototype, PrototypeVersion
 from tests.support import FACILITATOR
 
 
@@ -131,3 +134,17 @@ async def test_me_lists_votes_feedback_and_teams_and_forget_takes_feedback_with_
     await harness.press("Delete me and my ideas")
     assert [(row.member_id, row.text) for row in harness.rows(Feedback)] == [(None, "Too dim")]
     assert harness.rows(IdeaVote) == []
+
+
+async def test_votes_cast_in_chat_reach_the_polis_votes_of_the_open_data_export(harness, tmp_path):
+    await harness.start_parks()
+    await harness.say("/idea More lights near the gate")
+    await harness.say("/vote i1 agree", user="bob")
+    await harness.say("/vote i1 disagree", user="carol")
+    await harness.say("/vote i1 agree", user="carol")  # changed: counted once, as its latest choice
+    [campaign] = harness.rows(Campaign)
+    with Session(harness.townhall.database.engine) as session:
+        write_package(session, campaign, tmp_path / "open", "secret")
+    with (tmp_path / "open" / "votes.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted((row["comment-id"], row["vote"]) for row in rows) == [("1", "1"), ("1", "1")]

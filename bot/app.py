@@ -15,13 +15,18 @@ from adapters.console.adapter import LOCAL_USER_ID
 from bot.settings import Settings, SettingsError
 from facilitation.context import CoreConfig
 from facilitation.core import FEATURES, Core
+from facilitation.embeddings import Embedder
 from facilitation.outbox import DeliveryService
 from facilitation.router import CommandSet
 from facilitation.scheduling import JobSpec, Scheduler
+from facilitation.similarity import IdeaIndex
 from storage.db import Database
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
+
+STOP_WAIT_FOR_EMBEDDING_SECONDS = 60
+"""At stop, how long ideas recorded while the model loaded may wait to be answered with close ideas."""
 
 
 def select_adapters(settings: Settings) -> list[Adapter]:
@@ -63,16 +68,25 @@ class Townhall:
         adapters: Sequence[Adapter],
         features: Iterable[CommandSet] = FEATURES,
         clock: Callable[[], datetime] = utcnow,
+        embedder: Embedder | None = None,
     ) -> None:
+        """`embedder` shares an already loaded model (tests, tools); by default EMBEDDING_MODEL is loaded
+        in the background at start, and an empty EMBEDDING_MODEL turns similarity off."""
         self.settings = settings
         self.adapters = list(adapters)
         self.database = Database(settings.effective_database_url)
+        self._owns_embedder = embedder is None and bool(settings.embedding_model)
+        if self._owns_embedder:
+            embedder = Embedder(settings.embedding_model)
+        self.embedder = embedder
         self.core = Core(
             self.database,
             core_config(settings, self.adapters, clock),
             capabilities={adapter.platform: adapter.capabilities for adapter in self.adapters},
             features=features,
+            index=IdeaIndex(embedder) if embedder is not None else None,
         )
+        self._embedding: asyncio.Task | None = None
         self.delivery = DeliveryService(
             self.database, {adapter.platform: adapter for adapter in self.adapters}
         )
@@ -85,6 +99,9 @@ class Townhall:
 
     async def start(self) -> None:
         await asyncio.to_thread(self.database.upgrade)
+        if self.embedder is not None:
+            self.embedder.start()  # loads in the background: commands are answered meanwhile
+            self._embedding = asyncio.create_task(self.core.embed_missing())
         await self.delivery.start()  # first, so that messages left undelivered by a crash go out now
         await self.scheduler.start()  # jobs that fell due while Townhall was down run now
         for adapter in self.adapters:
@@ -107,10 +124,29 @@ class Townhall:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter did not stop cleanly platform=%s", adapter.platform)
+        await self._finish_embedding()
         await self.scheduler.stop()
         await self.delivery.stop()
         self.core.close()
         self.database.dispose()
+
+    async def _finish_embedding(self) -> None:
+        """Stop embedding in the background; first answer ideas still waiting for close ideas, if any."""
+        task, self._embedding = self._embedding, None
+        if task is None:
+            return
+        index = self.core.index
+        if index is not None and index.awaiting:
+            try:
+                await asyncio.wait_for(asyncio.shield(task), STOP_WAIT_FOR_EMBEDDING_SECONDS)
+                await self.delivery.deliver_due()
+            except Exception:
+                log.warning("stopped before every waiting idea was embedded count=%d", len(index.awaiting))
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        if self._owns_embedder and self.embedder is not None:
+            await asyncio.to_thread(self.embedder.close)
 
     async def run_until_stopped(self) -> None:
         """Run until SIGINT/SIGTERM or until an adapter finishes on its own (the console at end of input)."""

@@ -7,12 +7,15 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_CONFIGURATION_ERROR = 2
+EXIT_REFUSED = 1
+"""The command could not do what was asked (bad file, unknown campaign); nothing was changed."""
+PROGRESS_WIDTH = 30
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +38,28 @@ def build_parser() -> argparse.ArgumentParser:
     database_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     database_commands.add_parser("upgrade", help="apply all pending migrations")
     database_commands.add_parser("current", help="print the database's migration revision")
+    importing = commands.add_parser(
+        "import", help="import ideas collected offline from a UTF-8 CSV file, in one transaction"
+    )
+    importing.add_argument("hashtag", help="the open campaign, e.g. #parks")
+    importing.add_argument("file", type=Path, help="the CSV file, with a header line")
+    importing.add_argument("--text-column", default="text", help="the column holding the ideas (text)")
+    importing.add_argument(
+        "--author-column", default=None, help="the column naming each idea's author (author, if present)"
+    )
+    themes = commands.add_parser("themes", help="compute a campaign's themes and print the digest")
+    themes.add_argument("hashtag", help="the campaign, e.g. #parks")
+    themes.add_argument(
+        "--csv",
+        type=Path,
+        default=None,
+        help="write idea_id,theme_id,theme_label,subtheme_id,text here instead",
+    )
+    commands.add_parser(
+        "demo",
+        help="replay a real public consultation (Polis, Bowling Green) through Townhall: "
+        "close ideas, themes and a theme map",
+    )
     return parser
 
 
@@ -60,6 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "run":
             return _run(settings)
+        if args.command == "import":
+            return _import(settings, args.hashtag, args.file, args.text_column, args.author_column)
+        if args.command == "themes":
+            return _themes(settings, args.hashtag, args.csv)
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            configure_logging(settings, console_only=True)
+            return asyncio.run(run_demo(settings))
         if args.command == "export":
             return _export(settings, args.hashtag, args.out)
         return _database(settings, args.db_command)
@@ -122,3 +156,116 @@ def _database(settings: Settings, action: str) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+@contextlib.contextmanager
+def _database_for(settings: Settings) -> Iterator:
+    from storage.db import Database
+
+    database = Database(settings.effective_database_url)
+    try:
+        database.upgrade()
+        yield database
+    finally:
+        database.dispose()
+
+
+def _campaign(session, hashtag: str):  # noqa: ANN001, ANN202 (imports stay lazy for a quick --help)
+    """The open campaign with this hashtag, else the latest one that had it."""
+    from sqlmodel import col, select
+
+    from facilitation.text import normalise_hashtag
+    from storage.models import Campaign
+
+    return session.exec(
+        select(Campaign)
+        .where(Campaign.hashtag == normalise_hashtag(hashtag))
+        .order_by(col(Campaign.status) != "open", col(Campaign.id).desc())
+    ).first()
+
+
+def _progress(done: int, total: int) -> None:
+    filled = PROGRESS_WIDTH * done // max(total, 1)
+    end = "\n" if done == total else ""
+    print(f"\r[{'#' * filled}{'.' * (PROGRESS_WIDTH - filled)}] {done}/{total}", end=end, file=sys.stderr)
+
+
+def _import(settings: Settings, hashtag: str, file: Path, text_column: str, author_column: str | None) -> int:
+    from bot.app import core_config
+    from facilitation.importing import ImportFileError, import_ideas, read_ideas_csv
+
+    try:
+        plan = read_ideas_csv(file, text_column, author_column)
+    except (ImportFileError, OSError) as error:
+        print(f"townhall import: {error} Nothing was imported.", file=sys.stderr)
+        return EXIT_REFUSED
+    with _database_for(settings) as database, database.session() as session:
+        campaign = _campaign(session, hashtag)
+        if campaign is None or campaign.status != "open":
+            print(
+                f"townhall import: there is no open campaign {hashtag}. Nothing was imported.",
+                file=sys.stderr,
+            )
+            return EXIT_REFUSED
+        total = len(plan.rows)
+        stored = import_ideas(
+            session, campaign, plan, core_config(settings, []), lambda done: _progress(done, total)
+        )
+    print(f"Imported {stored} ideas into #{campaign.hashtag} from {file.name}.")
+    if plan.skipped:
+        print(f"Skipped {len(plan.skipped)} rows:")
+        for line, reason in plan.skipped:
+            print(f"  line {line}: {reason}")
+    return 0
+
+
+def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
+    import csv
+
+    from facilitation.digest import compute_themes, digest_text, draw_map, theme_ref
+    from facilitation.embeddings import Embedder
+    from facilitation.i18n import translator
+
+    if not settings.embedding_model:
+        print("townhall themes: themes need EMBEDDING_MODEL, which is empty.", file=sys.stderr)
+        return EXIT_CONFIGURATION_ERROR
+    embedder = Embedder(settings.embedding_model)
+    embedder.start()
+    try:
+        with _database_for(settings) as database, database.session() as session:
+            campaign = _campaign(session, hashtag)
+            if campaign is None:
+                print(f"townhall themes: there is no campaign {hashtag}.", file=sys.stderr)
+                return EXIT_REFUSED
+            if not embedder.wait_ready():
+                print(
+                    f"townhall themes: the model {settings.embedding_model!r} did not load.", file=sys.stderr
+                )
+                return EXIT_CONFIGURATION_ERROR
+            result = compute_themes(session, campaign, embedder)
+        _, ngettext = translator(settings.default_language)
+        if csv_path is None:
+            print(digest_text(result, _, ngettext))
+            path = draw_map(result, settings.data_dir, _)
+            if path is not None:
+                print(f"\nTheme map: {path}")
+            return 0
+        labels = {theme.id: theme.label for theme, _c in result.themes}
+        with csv_path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["idea_id", "theme_id", "theme_label", "subtheme_id", "text"])
+            for idea_id, idea in result.ideas.items():
+                theme_id, subtheme_id = result.placement.get(idea_id, (None, None))
+                writer.writerow(
+                    [
+                        f"i{idea_id}",
+                        theme_ref(theme_id) if theme_id is not None else "other",
+                        labels[theme_id] if theme_id is not None else _("other"),
+                        theme_ref(subtheme_id) if subtheme_id is not None else "",
+                        idea.text,
+                    ]
+                )
+        print(f"Wrote {len(result.ideas)} ideas in {len(result.themes)} themes to {csv_path}.")
+        return 0
+    finally:
+        embedder.close()

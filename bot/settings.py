@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from facilitation.embeddings import DEFAULT_EMBEDDING_MODEL, EmbeddingUnavailable, resolve_model_folder
 from facilitation.i18n import SUPPORTED_LANGUAGES
 from facilitation.opendata import DEFAULT_LICENSE, LICENSES
 
@@ -38,7 +39,7 @@ class Settings(BaseSettings):
     default_language: str = "en"
     default_timezone: str = "UTC"
     log_level: str = "INFO"
-    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
     open_data_secret: str = ""
     open_data_license: str = DEFAULT_LICENSE
 
@@ -77,6 +78,16 @@ class Settings(BaseSettings):
         if level not in logging.getLevelNamesMapping():
             raise ValueError(f"{value!r} is not a log level (DEBUG, INFO, WARNING, ERROR)")
         return level
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _loadable_model(cls, value: str) -> str:
+        if value and value != DEFAULT_EMBEDDING_MODEL:
+            try:
+                resolve_model_folder(value)
+            except EmbeddingUnavailable as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("open_data_license")
     @classmethod

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
@@ -18,6 +18,11 @@ from facilitation.i18n import translator
 from facilitation.router import Command, Refusal, new_button_token
 from facilitation.scheduling import JobSpec
 from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, utcnow
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from facilitation.similarity import IdeaIndex
 
 
 @dataclass(frozen=True)
@@ -55,11 +60,14 @@ class Effects:
         buttons: tuple[Button, ...] = (),
         private: bool = False,
         file_path: str | None = None,
+        image_path: str | None = None,
     ) -> None:
-        """Queue a message to any address (proactive: digests, check-ins, nudges)."""
-        self.messages.append(
-            (address, Outgoing(text=text, buttons=buttons, private=private, file_path=file_path))
+        """Queue a message to any address (proactive: digests, check-ins, nudges); `image_path` attaches a
+        picture the core wrote (a theme map), sent with `text` as its caption."""
+        outgoing = Outgoing(
+            text=text, buttons=buttons, private=private, file_path=file_path, image_path=image_path
         )
+        self.messages.append((address, outgoing))
 
     def button(self, label: str, action: str, **payload: Any) -> Button:
         """A button whose press runs `action` with `payload`; the token is stored so it survives restarts."""
@@ -80,6 +88,12 @@ class Context(Effects):
     member: Member
     commands: Mapping[str, Command]
     current_command: Command | None = None
+    index: IdeaIndex | None = None
+    """Similar-idea lookups; None when similarity is off (no model configured)."""
+    vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """Vectors of this update's idea texts, encoded (batched with other updates) before the transaction."""
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+    """Run by the core once the update's transaction is committed (never after a rollback)."""
 
     def __post_init__(self) -> None:
         self._, self.ngettext = translator(self.member.language)
@@ -93,7 +107,12 @@ class Context(Effects):
         return self.incoming.chat_kind is ChatKind.PRIVATE
 
     def reply(
-        self, text: str, buttons: tuple[Button, ...] = (), private: bool = False, file_path: str | None = None
+        self,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        private: bool = False,
+        file_path: str | None = None,
+        image_path: str | None = None,
     ) -> None:
         """Answer in the chat the update came from; `private` shows it to the sender alone where possible."""
         address = self.incoming.address
@@ -105,7 +124,7 @@ class Context(Effects):
                 self.incoming.sender.user_id,
                 address.reply_handle,
             )
-        self.send(address, text, buttons, private, file_path)
+        self.send(address, text, buttons, private, file_path, image_path)
 
     def is_configured_facilitator(self) -> bool:
         sender = self.incoming.sender

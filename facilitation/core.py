@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 from sqlmodel import Session
 
 from facilitation import (
     campaigns,
+    digest,
     goals,
     help,
     ideas,
@@ -25,21 +27,29 @@ from facilitation import (
     votes,
 )
 from facilitation.context import Context, CoreConfig, Effects
+from facilitation.embeddings import ideas_without_embedding, store_embeddings
 from facilitation.events import Capabilities, Incoming
 from facilitation.fair_use import UpdateLimiter
 from facilitation.members import member_for
 from facilitation.outbox import Outbox
 from facilitation.router import CommandSet, Role, Router, UsageError, UserError, parse_command
 from facilitation.scheduling import JobSpec
+from facilitation.similarity import IdeaIndex
 from storage.db import Database
-from storage.models import ButtonAction
+from storage.models import ButtonAction, Idea
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+EMBED_MISSING_BATCH = 256
+"""Ideas embedded per round when catching up, so that updates keep their turn on the worker thread."""
 
 FEATURES: tuple[CommandSet, ...] = (
     help.commands,
     campaigns.commands,
     ideas.commands,
+    digest.commands,
     members.commands,
     goals.commands,
     opendata.commands,
@@ -62,6 +72,7 @@ class Core:
         config: CoreConfig,
         capabilities: dict[str, Capabilities] | None = None,
         features: Iterable[CommandSet] = FEATURES,
+        index: IdeaIndex | None = None,
     ) -> None:
         self.database = database
         self.config = config
@@ -71,6 +82,7 @@ class Core:
         self.limiter = UpdateLimiter(config.clock)
         self.after_commit: list[Callable[[list[JobSpec]], None]] = []
         """Called on the event loop after each committed unit of work, with the jobs it scheduled."""
+        self.index = index
 
     async def handle(self, incoming: Incoming) -> None:
         """Handle one update; replies are in the outbox when this returns.
@@ -78,6 +90,9 @@ class Core:
         A sender over the fair-use limit is told once to slow down; their further updates are dropped
         here, before they queue for the worker, so that they do not delay anyone else. Facilitators named
         in the settings (and the console's local user) are trusted operators: no limit.
+
+        An idea's text is encoded here, before the update waits for the worker thread, so that ideas
+        arriving together are encoded in one batch.
         """
         sender = (incoming.platform, incoming.sender.user_id)
         admitted = sender in self.config.facilitator_identities or self.limiter.admit(sender)
@@ -86,8 +101,11 @@ class Core:
                 "update dropped over fair use platform=%s user=%s", incoming.platform, incoming.sender.user_id
             )
             return
-        work = self.handle_now if admitted else self._ask_to_slow_down
-        await self._on_worker(work, incoming)
+        if not admitted:
+            await self._on_worker(self._ask_to_slow_down, incoming)
+            return
+        vectors = await self._encode_ideas(incoming)
+        await self._on_worker(self.handle_now, incoming, vectors)
 
     def _ask_to_slow_down(self, incoming: Incoming) -> list[JobSpec]:
         self._answer_alone(
@@ -128,10 +146,29 @@ class Core:
         with self.database.session() as session:
             return [spec for reconciler in self.router.reconcilers for spec in reconciler(session, now)]
 
+    async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
+        """Run `function` on the core's worker thread, in turn with the updates."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
+
+    async def _encode_ideas(self, incoming: Incoming) -> dict[str, np.ndarray]:
+        if self.index is None or not self.index.ready:
+            return {}
+        texts = ideas.idea_texts(incoming)
+        if not texts:
+            return {}
+        try:
+            vectors = await self.index.embedder.encode_async(texts)
+        except Exception:
+            log.exception("could not encode idea message=%s", incoming.message_id)
+            return {}
+        return dict(zip(texts, vectors, strict=True))
+
     def close(self) -> None:
         self._worker.shutdown(wait=True)
 
-    def handle_now(self, incoming: Incoming) -> list[JobSpec]:
+    def handle_now(
+        self, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None
+    ) -> list[JobSpec]:
         """The synchronous heart of `handle`: used directly by tests and tools.
 
         A `UserError` rolls back everything the update changed, then answers in a transaction of its own.
@@ -147,13 +184,14 @@ class Core:
         )
         try:
             with self.database.session() as session:
-                ctx = self._context(session, incoming)
+                ctx = self._context(session, incoming, vectors or {})
                 try:
                     self._dispatch(ctx)
                 except UserError as error:
                     error.message = self._with_usage(ctx, error)
                     raise
                 self._enqueue_messages(ctx)
+            self._run_on_commit(ctx)
             return ctx.scheduled
         except UserError as error:
             answer = error.message
@@ -173,7 +211,9 @@ class Core:
             )
         return []
 
-    def _context(self, session: Session, incoming: Incoming) -> Context:
+    def _context(
+        self, session: Session, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None
+    ) -> Context:
         member = member_for(session, incoming.sender, self.config)
         return Context(
             session=session,
@@ -181,7 +221,57 @@ class Core:
             incoming=incoming,
             member=member,
             commands=self.router.commands,
+            index=self.index,
+            vectors=vectors or {},
         )
+
+    @staticmethod
+    def _run_on_commit(ctx: Context) -> None:
+        """Callbacks of a committed update; one failing is logged and does not undo what was saved."""
+        for callback in ctx.on_commit:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit step failed message=%s", ctx.incoming.message_id)
+
+    async def embed_missing(self) -> None:
+        """Once the model is loaded, embed every idea stored without a vector for it.
+
+        These are the ideas recorded while the model loaded (their authors then get the close ideas as
+        a follow-up) and, after a change of model, all the ideas.
+        """
+        if self.index is None or not await asyncio.to_thread(self.index.embedder.wait_ready):
+            return
+        while batch := await self.in_worker(self._ideas_to_embed):
+            vectors = await self.index.embedder.encode_async([idea.text for idea in batch])
+            await self.in_worker(self._store_vectors, batch, vectors)
+            for callback in self.after_commit:
+                callback([])
+            log.info("ideas embedded count=%d model=%s", len(batch), self.index.embedder.name)
+
+    def _ideas_to_embed(self) -> list[Idea]:
+        assert self.index is not None
+        with self.database.session() as session:
+            return ideas_without_embedding(session, self.index.embedder.name, EMBED_MISSING_BATCH)
+
+    def _store_vectors(self, batch: list[Idea], vectors: np.ndarray) -> None:
+        """Store a batch of vectors, then answer the authors still waiting for close ideas."""
+        index = self.index
+        assert index is not None
+        with self.database.session() as session:
+            for campaign_id in {idea.campaign_id for idea in batch}:
+                index.vectors(session, campaign_id)  # loaded before this batch is written
+            store_embeddings(session, [idea.id for idea in batch], vectors, index.embedder.name)
+        for idea, vector in zip(batch, vectors, strict=True):
+            if idea.status != "merged":
+                index.added(idea.campaign_id, idea.id, idea.member_id, vector)
+        with self.database.session() as session:
+            for idea, vector in zip(batch, vectors, strict=True):
+                incoming = index.awaiting.pop(idea.id, None)
+                if incoming is not None:
+                    ctx = self._context(session, incoming)
+                    ideas.offer_similar_later(ctx, idea, vector)
+                    self._enqueue_messages(ctx)
 
     def _enqueue_messages(self, effects: Effects) -> None:
         for address, message in effects.messages:

@@ -1,20 +1,29 @@
-"""Ideas: recording them from /idea or from hashtag messages, and listing them."""
+"""Ideas: recording them from /idea or from hashtag messages, close ideas at posting, and listing them."""
 
 from __future__ import annotations
 
+import logging
+import re
+
+import numpy as np
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from facilitation.campaigns import campaign_candidates, join, open_campaign, open_round, resolve_campaign
 from facilitation.context import Context
+from facilitation.embeddings import store_embeddings
+from facilitation.events import Button, Incoming
 from facilitation.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.i18n import N_
 from facilitation.planning import idea_ref
 from facilitation.rounds import round_ref
-from facilitation.router import CommandSet, UsageError, UserError
+from facilitation.router import CommandSet, Refusal, UsageError, UserError, parse_command
+from facilitation.similarity import REPEAT_THRESHOLD, SIMILAR_SHOWN, Match
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags, shorten
 from facilitation.votes import vote_buttons
-from storage.models import Campaign, Idea, Member
+from storage.models import Campaign, Idea, IdeaSupport, Member
+
+log = logging.getLogger(__name__)
 
 commands = CommandSet()
 
@@ -44,8 +53,10 @@ def validated_idea_text(ctx: Context, text: str) -> str:
 def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | None) -> None:
     """Store an idea verbatim for the sender (joining them to the campaign) and confirm it with its id.
 
-    A platform message already recorded for this campaign (a re-delivered update) is confirmed again,
-    not stored twice.
+    The confirmation shows up to three other residents' ideas close in meaning, with buttons to support
+    one, merge the new idea into one, or keep it separate. A platform message already recorded for
+    this campaign (a re-delivered update), or a repeat of the sender's own idea, is not stored twice.
+    When the model is still loading, the idea is stored at once and the close ideas follow later.
     """
     _ = ctx._
     address = ctx.incoming.address
@@ -77,6 +88,20 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
                 limit=IDEAS_PER_MINUTE,
             )
         )
+    vector = idea_vector(ctx, text)
+    own, matches = None, []
+    if vector is not None and ctx.index is not None:
+        own, matches = ctx.index.search(ctx.session, campaign.id, vector, ctx.member.id)
+    repeated = repeated_idea(ctx, campaign, text, own)
+    if repeated is not None:
+        ctx.reply(
+            _(
+                "You already shared this idea in #{hashtag} as {ref}, so I kept it once.",
+                hashtag=campaign.hashtag,
+                ref=idea_ref(repeated),
+            )
+        )
+        return
     joined = join(ctx, campaign)
     current_round = open_round(ctx.session, campaign.id, ctx.now())
     idea = Idea(
@@ -91,6 +116,7 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
     )
     ctx.session.add(idea)
     ctx.session.flush()
+    remember_vector(ctx, idea, vector)
     if current_round is None:
         confirmation = _(
             "Idea {ref} recorded in #{hashtag}. Thank you!", ref=idea_ref(idea), hashtag=campaign.hashtag
@@ -104,7 +130,207 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
         )
     if joined:
         confirmation += "\n" + _("You are now a member of #{hashtag}.", hashtag=campaign.hashtag)
-    ctx.reply(confirmation)
+    similar, buttons = close_ideas_section(ctx, idea, matches)
+    ctx.reply(confirmation + similar, buttons=buttons)
+
+
+def idea_texts(incoming: Incoming) -> list[str]:
+    """The text an update would record as an idea, worked out without the database, to encode early.
+
+    A guess is enough: a text that turns out not to be an idea only costs an encoding.
+    """
+    if incoming.button_token is not None:
+        return []
+    parsed = (incoming.command, incoming.args) if incoming.command else parse_command(incoming.text)
+    if parsed is None:
+        text = incoming.text if find_hashtags(incoming.text) else ""
+    else:
+        text = (parsed[1] or "") if parsed[0] == "idea" else ""
+    cleaned = clean_user_text(text)
+    return [cleaned] if cleaned and len(cleaned) <= IDEA_MAX_LENGTH else []
+
+
+def idea_vector(ctx: Context, text: str) -> np.ndarray | None:
+    """The idea's vector: encoded before the transaction, or now; None while the model loads."""
+    if ctx.index is None or not ctx.index.ready:
+        return None
+    vector = ctx.vectors.get(text)
+    if vector is None:
+        try:
+            vector = ctx.index.embedder.encode([text])[0]
+        except Exception:
+            log.exception("could not encode idea; recorded without close ideas")
+            return None
+    return vector
+
+
+def remember_vector(ctx: Context, idea: Idea, vector: np.ndarray | None) -> None:
+    """Store the new idea's vector, or queue it to be embedded and answered once the model is ready."""
+    index = ctx.index
+    if index is None or index.embedder.failed:
+        return
+    if vector is None:
+        incoming = ctx.incoming
+        ctx.on_commit.append(lambda: index.awaiting.__setitem__(idea.id, incoming))
+        return
+    store_embeddings(ctx.session, [idea.id], vector[np.newaxis], index.embedder.name)
+    ctx.on_commit.append(lambda: index.added(idea.campaign_id, idea.id, idea.member_id, vector))
+
+
+def comparable(text: str) -> str:
+    """Text reduced to its lower-case words, so that case, punctuation and spacing do not count."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def repeated_idea(ctx: Context, campaign: Campaign, text: str, own_closest: Match | None) -> Idea | None:
+    """The sender's earlier idea in the campaign that this one repeats, word for word or nearly."""
+    if own_closest is not None and own_closest.score >= REPEAT_THRESHOLD:
+        return ctx.session.get(Idea, own_closest.idea_id)
+    words = comparable(text)
+    mine = ctx.session.exec(
+        select(Idea).where(Idea.campaign_id == campaign.id, Idea.member_id == ctx.member.id)
+    )
+    return next((idea for idea in mine if comparable(idea.text) == words), None)
+
+
+def close_ideas_section(ctx: Context, idea: Idea, matches: list[Match]) -> tuple[str, tuple[Button, ...]]:
+    """The lines listing ideas close to `idea`, and the buttons to support, merge or keep separate."""
+    _ = ctx._
+    if not matches:
+        return "", ()
+    rows = {
+        close.id: (close, pseudonym)
+        for close, pseudonym in ctx.session.exec(
+            select(Idea, Member.pseudonym)
+            .join(Member, col(Member.id) == col(Idea.member_id), isouter=True)
+            .where(col(Idea.id).in_([match.idea_id for match in matches]), Idea.status != "merged")
+        )
+    }
+    shown = [rows[match.idea_id] for match in matches if match.idea_id in rows]
+    if not shown:
+        return "", ()
+    lines = ["", _("Close ideas already shared in #{hashtag}:", hashtag=_campaign_tag(ctx, idea))]
+    buttons: list[Button] = []
+    for close, pseudonym in shown:
+        ref = idea_ref(close)
+        author = pseudonym or _("a former member")
+        lines.append(f"{ref} · {author}: {shorten(close.text, IDEA_PREVIEW_WIDTH)}")
+        buttons.append(ctx.button(_("Support {ref}", ref=ref), "idea_support", idea_id=close.id))
+        buttons.append(
+            ctx.button(_("Merge mine into {ref}", ref=ref), "idea_merge", idea_id=idea.id, into_id=close.id)
+        )
+    buttons.append(ctx.button(_("Keep mine separate"), "idea_keep", idea_id=idea.id))
+    lines.append(_("You can support one of them, merge yours into one, or keep yours separate."))
+    return "\n".join(lines), tuple(buttons)
+
+
+def _campaign_tag(ctx: Context, idea: Idea) -> str:
+    return ctx.session.get_one(Campaign, idea.campaign_id).hashtag
+
+
+LATER_SEARCH_COUNT = 4 * SIMILAR_SHOWN
+"""Ideas looked at for a late answer, of which only those posted earlier are shown."""
+
+
+def offer_similar_later(ctx: Context, idea: Idea, vector: np.ndarray) -> None:
+    """For an idea recorded while the model loaded: tell its author about close ideas, if any."""
+    if ctx.index is None:
+        return
+    _own, matches = ctx.index.search(
+        ctx.session, idea.campaign_id, vector, idea.member_id, count=LATER_SEARCH_COUNT
+    )
+    earlier = [match for match in matches if match.idea_id < idea.id][:SIMILAR_SHOWN]
+    text, buttons = close_ideas_section(ctx, idea, earlier)
+    if buttons:
+        ctx.reply(ctx._("About your idea {ref}:", ref=idea_ref(idea)) + text, buttons=buttons)
+
+
+def _idea_or_expired(ctx: Context, idea_id: int) -> Idea:
+    idea = ctx.session.get(Idea, idea_id)
+    if idea is None:
+        raise UserError(ctx._("This idea no longer exists."))
+    return idea
+
+
+def joined_idea(ctx: Context, idea: Idea) -> Idea:
+    """The idea that `idea` was merged into, following merges to the end; `idea` itself if not merged."""
+    seen = {idea.id}
+    while idea.merged_into_id is not None and idea.merged_into_id not in seen:
+        following = ctx.session.get(Idea, idea.merged_into_id)
+        if following is None:
+            break
+        seen.add(following.id)
+        idea = following
+    return idea
+
+
+def _require_author(ctx: Context, idea: Idea) -> None:
+    if idea.member_id != ctx.member.id:
+        raise Refusal(
+            ctx._("Only the author of {ref} can decide that. Nothing was changed.", ref=idea_ref(idea))
+        )
+
+
+@commands.action("idea_support")
+def support_pressed(ctx: Context, payload: dict) -> None:
+    """Support an idea (the one it joined, if it was merged): once per member."""
+    _ = ctx._
+    idea = joined_idea(ctx, _idea_or_expired(ctx, payload["idea_id"]))
+    ref = idea_ref(idea)
+    if idea.member_id == ctx.member.id:
+        raise UserError(_("{ref} is your own idea: others can support it.", ref=ref))
+    already = ctx.session.exec(
+        select(IdeaSupport).where(IdeaSupport.idea_id == idea.id, IdeaSupport.member_id == ctx.member.id)
+    ).first()
+    if already is not None:
+        ctx.reply(_("You already support {ref}.", ref=ref))
+        return
+    ctx.session.add(IdeaSupport(idea_id=idea.id, member_id=ctx.member.id))
+    ctx.reply(_("You support {ref}: {text}", ref=ref, text=shorten(idea.text, IDEA_PREVIEW_WIDTH)))
+
+
+@commands.action("idea_merge")
+def merge_pressed(ctx: Context, payload: dict) -> None:
+    """Merge the author's new idea into a close one: it keeps its text and author and points to it."""
+    _ = ctx._
+    idea = _idea_or_expired(ctx, payload["idea_id"])
+    _require_author(ctx, idea)
+    if idea.status == "merged":
+        target = joined_idea(ctx, idea)
+        ctx.reply(_("{ref} is already merged into {target}.", ref=idea_ref(idea), target=idea_ref(target)))
+        return
+    target = joined_idea(ctx, _idea_or_expired(ctx, payload["into_id"]))
+    if target.id == idea.id:
+        raise UserError(_("An idea cannot be merged into itself."))
+    idea.status = "merged"
+    idea.merged_into_id = target.id
+    index = ctx.index
+    if index is not None:
+        ctx.on_commit.append(lambda: index.removed(idea.campaign_id, idea.id))
+    ctx.reply(
+        _(
+            "Your idea {ref} is merged into {target}. It keeps your words and your name, and now counts with {target}.",
+            ref=idea_ref(idea),
+            target=idea_ref(target),
+        )
+    )
+
+
+@commands.action("idea_keep")
+def keep_pressed(ctx: Context, payload: dict) -> None:
+    """Keep the new idea as its own: nothing changes, the author is told so."""
+    idea = _idea_or_expired(ctx, payload["idea_id"])
+    _require_author(ctx, idea)
+    if idea.status == "merged":
+        ctx.reply(
+            ctx._(
+                "{ref} is already merged into {target}.",
+                ref=idea_ref(idea),
+                target=idea_ref(joined_idea(ctx, idea)),
+            )
+        )
+        return
+    ctx.reply(ctx._("Idea {ref} stays separate.", ref=idea_ref(idea)))
 
 
 @commands.command("idea", N_("Share an idea with the campaign"), N_("/idea [#hashtag] <your idea>"))

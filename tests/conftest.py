@@ -103,10 +103,33 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 async def harness(database_url: str, tmp_path: Path) -> AsyncIterator:
-    """The real core, storage and outbox, with the recording adapter as the only platform."""
+    """The real core, storage and outbox, with the recording adapter as the only platform (no model)."""
     from tests.support import Harness
 
     async with Harness.running(database_url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Iterator:
+    """The bundled sentence-transformers model, loaded once for the whole session.
+
+    Tests using it are marked `@pytest.mark.embeddings`; the others never load it.
+    """
+    from facilitation.embeddings import Embedder
+
+    shared = Embedder()
+    assert shared.wait_ready(), "the bundled embedding model did not load"
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+async def similar_harness(database_url: str, tmp_path: Path, embedder) -> AsyncIterator:  # noqa: ANN001
+    """The harness with the real model: close ideas are shown at posting."""
+    from tests.support import Harness
+
+    async with Harness.running(database_url, tmp_path, embedder=embedder) as running:
         yield running
 
 
@@ -117,4 +140,5 @@ def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
         key: value for key, value in os.environ.items() if not key.endswith(("_BOT_TOKEN", "DATABASE_URL"))
     }
     env.update(DATA_DIR=str(tmp_path / "data"), DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
+    env["EMBEDDING_MODEL"] = ""  # no model to load: tests that need it set it back
     return env

@@ -17,6 +17,7 @@ from adapters.recording.adapter import Sent
 from bot.app import Townhall
 from bot.settings import Settings
 from facilitation.core import FEATURES
+from facilitation.embeddings import Embedder
 from facilitation.router import CommandSet
 from storage.models import utcnow
 
@@ -33,6 +34,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "facilitator_ids": [f"recording:{FACILITATOR}"],
         "telegram_bot_token": "",
         "discord_bot_token": "",
+        "embedding_model": "",  # tests that need the model pass the session's shared embedder
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -67,10 +69,12 @@ class Harness:
         adapter: RecordingAdapter | None = None,
         features: Iterable[CommandSet] = FEATURES,
         clock: Callable[[], datetime] = utcnow,
+        embedder: Embedder | None = None,
         **settings: object,
     ) -> AsyncIterator[Harness]:
         adapter = adapter or RecordingAdapter()
-        townhall = Townhall(make_settings(database_url, data_dir, **settings), [adapter], features, clock)
+        settings_ = make_settings(database_url, data_dir, **settings)
+        townhall = Townhall(settings_, [adapter], features, clock=clock, embedder=embedder)
         await townhall.start()
         try:
             yield cls(townhall, adapter)

@@ -120,3 +120,21 @@ def test_console_planning_tour_round_close_prototype_version_feedback(environmen
     shown = out[out.rindex("p1 · Night lights pilot (#parks)") :]
     assert "Added two solar lamps" in shown
     assert "1 feedback · mean rating 4.0 / 5" in shown and "Much better near the gate" in shown
+
+
+@pytest.mark.embeddings
+def test_console_shows_a_close_idea_with_its_three_buttons(environment, tmp_path):
+    environment.pop("EMBEDDING_MODEL")
+    script = [
+        "/campaign #parks Better parks | Welcoming parks?",
+        "/idea More benches near the playground",
+        "/as Bob",
+        "/idea We need more benches by the playground",
+    ]
+    result = townhall("run", stdin="\n".join(script) + "\n", env=environment, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Idea i2 recorded in #parks" in out
+    assert "Close ideas already shared in #parks:" in out and "More benches near the playground" in out
+    for label in ("Support i1", "Merge mine into i1", "Keep mine separate"):
+        assert label in out

@@ -1,7 +1,7 @@
 """Rounds (and the round of each idea), votes, prototypes with versions and feedback, contributor notices, /mute
 
-Revision ID: 0005
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 import storage.models
 
 
-revision: str = '0005'
-down_revision: str | None = '0003'
+revision: str = '0006'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -77,6 +77,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_member_id'], ['member.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['idea_id'], ['idea.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['theme_id'], ['theme.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('prototype', schema=None) as batch_op:

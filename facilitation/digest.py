@@ -1,0 +1,298 @@
+"""A campaign's themes, kept in storage with stable ids, and the digest that reports them.
+
+`compute_themes` reads the campaign's ideas and stored embeddings (embedding any idea still missing
+one), groups them (`facilitation.themes`), and stores the result so that a theme keeps its id, and its
+label while its top keywords hold, from one computation to the next. Merged ideas count with the idea
+they joined. `/themes` posts the digest: labels, counts, representative ideas quoted verbatim with their
+ids, and the theme map as a picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from facilitation import themes
+from facilitation.campaigns import resolve_campaign
+from facilitation.context import Context
+from facilitation.embeddings import Embedder, store_embeddings, stored_embeddings
+from facilitation.i18n import N_
+from facilitation.router import CommandSet, UserError
+from facilitation.text import shorten
+from facilitation.theme_map import draw_theme_map
+from storage.models import THEME_LABEL_MAX_LENGTH, Campaign, Idea, IdeaTheme, Theme
+
+commands = CommandSet()
+
+DIGEST_THEMES = 10
+"""Themes described in a digest; smaller ones are summed up in one line."""
+DIGEST_SUBTHEMES = 4
+QUOTE_WIDTH = 220
+"""A quoted idea longer than this is cut, with an ellipsis, at a word boundary."""
+OTHER_IDS_SHOWN = 10
+THEME_MAPS_FOLDER = "theme-maps"
+"""Under the data folder: where theme-map pictures are written."""
+
+
+class ThemesUnavailable(Exception):
+    """Themes need the embedding model, which is not loaded (still loading, or turned off)."""
+
+
+def theme_ref(theme_id: int | None) -> str:
+    """The short id of a theme, as ideas are i42: t7."""
+    return f"t{theme_id}"
+
+
+@dataclass(frozen=True)
+class CampaignThemes:
+    """The themes of a campaign as just computed and stored, with what the digest and the map need."""
+
+    campaign: Campaign
+    themes: list[tuple[Theme, list[Theme]]]
+    """Top-level themes, largest first, each with its sub-themes."""
+    ideas: dict[int, Idea]
+    idea_ids: np.ndarray
+    """The ideas grouped (merged ones left out), in the order of `matrix` rows."""
+    matrix: np.ndarray
+    placement: dict[int, tuple[int | None, int | None]]
+    """Idea id to (theme id, sub-theme id); merged ideas take the place of the idea they joined."""
+    other: list[int]
+    other_count: int
+    total: int
+
+
+def compute_themes(session: Session, campaign: Campaign, embedder: Embedder | None) -> CampaignThemes:
+    """Group the campaign's ideas into themes and store them, keeping ids of themes that continue."""
+    if embedder is None or not embedder.ready:
+        raise ThemesUnavailable
+    ideas = {
+        idea.id: idea
+        for idea in session.exec(select(Idea).where(Idea.campaign_id == campaign.id).order_by(col(Idea.id)))
+        if idea.id is not None
+    }
+    ids, matrix = _embeddings(session, campaign, ideas, embedder)
+    joined = {idea_id: _joined(ideas, idea_id) for idea_id in ideas}
+    row_of = {int(idea_id): row for row, idea_id in enumerate(ids)}
+    weights = np.zeros(len(ids), dtype=int)
+    for target in joined.values():
+        if target in row_of:
+            weights[row_of[target]] += 1
+    found = themes.find_themes(matrix, [ideas[int(i)].text for i in ids], weights)
+    stored = _store(session, campaign, ids, found)
+    placement = {idea_id: stored.placement.get(target, (None, None)) for idea_id, target in joined.items()}
+    return CampaignThemes(
+        campaign=campaign,
+        themes=stored.themes,
+        ideas=ideas,
+        idea_ids=ids,
+        matrix=matrix,
+        placement=placement,
+        other=[int(ids[row]) for row in found.other],
+        other_count=found.other_count,
+        total=len(ideas),
+    )
+
+
+def _joined(ideas: dict[int, Idea], idea_id: int) -> int:
+    """The idea that `idea_id` counts with: the end of its chain of merges."""
+    seen = {idea_id}
+    idea = ideas[idea_id]
+    while idea.status == "merged" and idea.merged_into_id in ideas and idea.merged_into_id not in seen:
+        seen.add(idea.merged_into_id)
+        idea = ideas[idea.merged_into_id]
+    return idea_id if idea.id is None else idea.id
+
+
+def _embeddings(
+    session: Session, campaign: Campaign, ideas: dict[int, Idea], embedder: Embedder
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stored vectors of the campaign's unmerged ideas, in idea id order; missing ones embedded now."""
+    ids, matrix = stored_embeddings(session, campaign.id, embedder.name)
+    have = set(ids.tolist())
+    missing = [idea for idea in ideas.values() if idea.status != "merged" and idea.id not in have]
+    if not missing:
+        return ids, matrix
+    vectors = embedder.encode([idea.text for idea in missing])
+    store_embeddings(session, [idea.id for idea in missing], vectors, embedder.name)
+    all_ids = np.concatenate([ids, np.array([idea.id for idea in missing], dtype=np.int64)])
+    all_vectors = np.vstack([matrix, vectors]) if len(ids) else vectors
+    order = np.argsort(all_ids, kind="stable")
+    return all_ids[order], all_vectors[order]
+
+
+@dataclass(frozen=True)
+class _Stored:
+    themes: list[tuple[Theme, list[Theme]]]
+    placement: dict[int, tuple[int | None, int | None]]
+
+
+def _store(session: Session, campaign: Campaign, ids: np.ndarray, found: themes.ThemeMap) -> _Stored:
+    """Write themes and placements; a found group continues the stored theme it overlaps most."""
+    now = datetime.now(UTC)
+    active = list(
+        session.exec(select(Theme).where(Theme.campaign_id == campaign.id, Theme.status == "active"))
+    )
+    rows = session.exec(
+        select(IdeaTheme.idea_id, IdeaTheme.theme_id, IdeaTheme.subtheme_id)
+        .join(Idea, col(Idea.id) == col(IdeaTheme.idea_id))
+        .where(Idea.campaign_id == campaign.id)
+    ).all()
+    members: dict[int, set[int]] = {}
+    for idea_id, theme_id, subtheme_id in rows:
+        for key in (theme_id, subtheme_id):
+            if key is not None:
+                members.setdefault(key, set()).add(idea_id)
+    by_id = {theme.id: theme for theme in active}
+
+    def ideas_of(theme: themes.Theme) -> frozenset[int]:
+        return frozenset(int(ids[row]) for row in theme.members)
+
+    def save(found_theme: themes.Theme, existing_id: int | None, parent_id: int | None) -> Theme:
+        row = by_id.get(existing_id) if existing_id is not None else None
+        if row is None:
+            row = Theme(campaign_id=campaign.id, label="")
+            session.add(row)
+        keywords = list(found_theme.keywords)
+        if not (row.keywords and set(row.keywords[: themes.LABEL_KEYWORDS]) <= set(keywords)):
+            row.label = found_theme.label[:THEME_LABEL_MAX_LENGTH]  # the old label no longer says it
+        row.keywords = keywords
+        row.parent_id = parent_id
+        row.idea_count = found_theme.count
+        row.representative_idea_ids = [int(ids[i]) for i in found_theme.representatives]
+        row.computed_at = now
+        row.status = "active"
+        session.flush()
+        return row
+
+    def stored_of(level: list[Theme]) -> dict[int, frozenset[int]]:
+        return {theme.id: frozenset(members.get(theme.id, ())) for theme in level if theme.id is not None}
+
+    top_level = [theme for theme in active if theme.parent_id is None]
+    sub_level = [theme for theme in active if theme.parent_id is not None]
+    top_ids = themes.match_theme_ids(stored_of(top_level), [ideas_of(t) for t in found.themes])
+    all_subs = [sub for theme in found.themes for sub in theme.subthemes]
+    sub_ids = iter(themes.match_theme_ids(stored_of(sub_level), [ideas_of(s) for s in all_subs]))
+    result: list[tuple[Theme, list[Theme]]] = []
+    placement: dict[int, tuple[int | None, int | None]] = {}
+    for found_theme, existing_id in zip(found.themes, top_ids, strict=True):
+        parent = save(found_theme, existing_id, None)
+        children = [save(sub, next(sub_ids), parent.id) for sub in found_theme.subthemes]
+        for idea_id in ideas_of(found_theme):
+            placement[idea_id] = (parent.id, None)
+        for sub, child in zip(found_theme.subthemes, children, strict=True):
+            for idea_id in ideas_of(sub):
+                placement[idea_id] = (parent.id, child.id)
+        result.append((parent, children))
+    kept = {theme.id for theme, children in result} | {c.id for _t, children in result for c in children}
+    for theme in active:
+        if theme.id not in kept:
+            theme.status = "retired"
+    session.exec(
+        sa.delete(IdeaTheme).where(
+            col(IdeaTheme.idea_id).in_(select(Idea.id).where(Idea.campaign_id == campaign.id))
+        )
+    )
+    session.flush()
+    placement.update({int(ids[row]): (None, None) for row in found.other})
+    if placement:
+        session.execute(
+            sa.insert(IdeaTheme),
+            [
+                {"idea_id": idea_id, "theme_id": theme_id, "subtheme_id": subtheme_id}
+                for idea_id, (theme_id, subtheme_id) in placement.items()
+            ],
+        )
+    return _Stored(result, placement)
+
+
+def digest_text(result: CampaignThemes, _: Callable[..., str], ngettext: Callable[..., str]) -> str:
+    """The themes digest: each theme's label, id and count, sub-themes, and representative ideas verbatim."""
+    hashtag = result.campaign.hashtag
+    if not result.themes:
+        return _(
+            "No themes yet in #{hashtag}: the {count} ideas so far are too few or too different to group.",
+            hashtag=hashtag,
+            count=result.total,
+        )
+    lines = [
+        _("Themes in #{hashtag}", hashtag=hashtag)
+        + " — "
+        + ngettext("{count} idea", "{count} ideas", result.total)
+        + ", "
+        + ngettext("{count} theme", "{count} themes", len(result.themes))
+    ]
+    for theme, children in result.themes[:DIGEST_THEMES]:
+        lines.append("")
+        lines.append(
+            f"{theme_ref(theme.id)} · {theme.label} — "
+            + ngettext("{count} idea", "{count} ideas", theme.idea_count)
+        )
+        if children:
+            parts = [f"{theme_ref(c.id)} {c.label} ({c.idea_count})" for c in children[:DIGEST_SUBTHEMES]]
+            lines.append("  " + _("Sub-themes: {subthemes}", subthemes="; ".join(parts)))
+        for idea_id in theme.representative_idea_ids:
+            idea = result.ideas[idea_id]
+            lines.append(
+                "  " + _("Verbatim, i{id}: “{text}”", id=idea_id, text=shorten(idea.text, QUOTE_WIDTH))
+            )
+    rest = result.themes[DIGEST_THEMES:]
+    if rest:
+        lines.append("")
+        lines.append(
+            _(
+                "And {themes} smaller themes with {ideas} ideas: {ids}",
+                themes=len(rest),
+                ideas=sum(theme.idea_count for theme, _c in rest),
+                ids=", ".join(theme_ref(theme.id) for theme, _c in rest),
+            )
+        )
+    if result.other_count:
+        shown = ", ".join(f"i{idea_id}" for idea_id in result.other[:OTHER_IDS_SHOWN])
+        more = "…" if len(result.other) > OTHER_IDS_SHOWN else ""
+        lines.append("")
+        lines.append(
+            ngettext(
+                "Other: {count} idea fits no theme ({ids}).",
+                "Other: {count} ideas fit no theme ({ids}).",
+                result.other_count,
+                ids=shown + more,
+            )
+        )
+    return "\n".join(lines)
+
+
+def draw_map(result: CampaignThemes, folder: Path, _: Callable[..., str]) -> Path | None:
+    """The theme map as a PNG in `folder`, or None when there is nothing to draw."""
+    if not result.themes:
+        return None
+    index_of = {theme.id: index for index, (theme, _c) in enumerate(result.themes)}
+    theme_of = np.array(
+        [index_of.get(result.placement.get(int(i), (None, None))[0], -1) for i in result.idea_ids]
+    )
+    legend = [f"{theme_ref(theme.id)} {shorten(theme.label, 40)}" for theme, _c in result.themes]
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    path = folder / THEME_MAPS_FOLDER / f"{result.campaign.hashtag}-{stamp}.png"
+    title = _("Themes of #{hashtag}", hashtag=result.campaign.hashtag)
+    return draw_theme_map(result.matrix, theme_of, legend, _("other"), title, path)
+
+
+@commands.command("themes", N_("Show the themes of a campaign's ideas, with a map"), N_("/themes [#hashtag]"))
+def themes_command(ctx: Context, args: str) -> None:
+    _ = ctx._
+    campaign, _rest = resolve_campaign(ctx, args)
+    try:
+        result = compute_themes(ctx.session, campaign, ctx.index.embedder if ctx.index else None)
+    except ThemesUnavailable:
+        raise UserError(
+            _("Themes need the language model, which is still loading. Please try again in a minute.")
+        ) from None
+    ctx.reply(digest_text(result, _, ctx.ngettext))
+    path = draw_map(result, ctx.config.data_dir, _)
+    if path is not None:
+        ctx.reply(_("Theme map of #{hashtag}", hashtag=campaign.hashtag), image_path=str(path))

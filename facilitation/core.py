@@ -136,7 +136,7 @@ class Core:
             return []
         log.info("job kind=%s payload=%s", kind, payload)
         with self.database.session() as session:
-            effects = Effects(session=session, config=self.config)
+            effects = Effects(session=session, config=self.config, index=self.index)
             handler(effects, payload)
             self._enqueue_messages(effects)
         return effects.scheduled

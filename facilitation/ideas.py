@@ -15,6 +15,7 @@ from facilitation.embeddings import store_embeddings
 from facilitation.events import Button, Incoming
 from facilitation.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.i18n import N_
+from facilitation.notices import MERGED, SUPPORT_MILESTONE, SUPPORTED, notify
 from facilitation.planning import idea_ref
 from facilitation.rounds import round_ref
 from facilitation.router import CommandSet, Refusal, UsageError, UserError, parse_command
@@ -286,6 +287,10 @@ def support_pressed(ctx: Context, payload: dict) -> None:
         ctx.reply(_("You already support {ref}.", ref=ref))
         return
     ctx.session.add(IdeaSupport(idea_id=idea.id, member_id=ctx.member.id))
+    ctx.session.flush()
+    supporters = ctx.session.exec(select(func.count()).where(IdeaSupport.idea_id == idea.id)).one()
+    if supporters == SUPPORT_MILESTONE:
+        notify(ctx, idea.member_id, SUPPORTED, idea=ref, count=supporters)
     ctx.reply(_("You support {ref}: {text}", ref=ref, text=shorten(idea.text, IDEA_PREVIEW_WIDTH)))
 
 
@@ -304,6 +309,8 @@ def merge_pressed(ctx: Context, payload: dict) -> None:
         raise UserError(_("An idea cannot be merged into itself."))
     idea.status = "merged"
     idea.merged_into_id = target.id
+    if target.member_id != ctx.member.id:
+        notify(ctx, target.member_id, MERGED, idea=idea_ref(idea), target=idea_ref(target))
     index = ctx.index
     if index is not None:
         ctx.on_commit.append(lambda: index.removed(idea.campaign_id, idea.id))

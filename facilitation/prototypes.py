@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from statistics import fmean
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from facilitation.campaigns import OPEN, announce, join, resolve_campaign
 from facilitation.context import Context
+from facilitation.digest import theme_ref
 from facilitation.i18n import N_
 from facilitation.notices import PROTOTYPE, VERSION, notify
 from facilitation.planning import format_moment, idea_ref, parse_ref, pseudonyms
@@ -23,9 +24,11 @@ from storage.models import (
     Campaign,
     Feedback,
     Idea,
+    IdeaTheme,
     Prototype,
     PrototypeMember,
     PrototypeVersion,
+    Theme,
 )
 
 commands = CommandSet()
@@ -53,7 +56,12 @@ def find_prototype(ctx: Context, word: str) -> Prototype:
 
 
 def source_ideas(ctx: Context, prototype: Prototype) -> list[Idea]:
-    """The ideas a prototype grew from, whose authors hear about it."""
+    """The ideas a prototype grew from, whose authors hear about it: its idea, or its theme's ideas."""
+    if prototype.theme_id is not None:
+        placed = select(IdeaTheme.idea_id).where(
+            or_(IdeaTheme.theme_id == prototype.theme_id, IdeaTheme.subtheme_id == prototype.theme_id)
+        )
+        return list(ctx.session.exec(select(Idea).where(col(Idea.id).in_(placed)).order_by(col(Idea.id))))
     if prototype.idea_id is None:
         return []
     idea = ctx.session.get(Idea, prototype.idea_id)
@@ -84,12 +92,17 @@ def prototype_command(ctx: Context, args: str) -> None:
 
 def create_prototype(ctx: Context, ref: str, parsed: tuple[str, int], title: str) -> None:
     _ = ctx._
+    idea = theme = None
     if parsed[0] == "t":
-        raise UserError(_("There is no theme {ref}. /themes lists them.", ref=ref))
-    idea = ctx.session.get(Idea, parsed[1])
-    if idea is None:
-        raise UserError(_("There is no idea {ref}. /ideas lists them.", ref=ref))
-    campaign = ctx.session.get_one(Campaign, idea.campaign_id)
+        theme = ctx.session.get(Theme, parsed[1])
+        if theme is None:
+            raise UserError(_("There is no theme {ref}. /themes lists them.", ref=ref))
+        campaign = ctx.session.get_one(Campaign, theme.campaign_id)
+    else:
+        idea = ctx.session.get(Idea, parsed[1])
+        if idea is None:
+            raise UserError(_("There is no idea {ref}. /ideas lists them.", ref=ref))
+        campaign = ctx.session.get_one(Campaign, idea.campaign_id)
     ctx.require_facilitator(campaign)
     if not title:
         raise UsageError(_("A prototype needs a title after the theme or idea id."))
@@ -98,7 +111,8 @@ def create_prototype(ctx: Context, ref: str, parsed: tuple[str, int], title: str
     prototype = Prototype(
         campaign_id=campaign.id,
         title=title,
-        idea_id=idea.id,
+        idea_id=idea.id if idea is not None else None,
+        theme_id=theme.id if theme is not None else None,
         created_by_member_id=ctx.member.id,
         created_at=ctx.now(),
     )
@@ -106,18 +120,30 @@ def create_prototype(ctx: Context, ref: str, parsed: tuple[str, int], title: str
     ctx.session.flush()
     ref_ = prototype_ref(prototype)
     text = _(
-        "New prototype {prototype} in #{hashtag}: {title}\nIt grows from idea {idea}: {text}\n"
+        "New prototype {prototype} in #{hashtag}: {title}\nIt grows from {origin}\n"
         "Join its team to build it, with the button or /team {prototype}.",
         prototype=ref_,
         hashtag=campaign.hashtag,
         title=title,
-        idea=idea_ref(idea),
-        text=shorten(idea.text, QUOTE_WIDTH),
+        origin=origin_line(ctx, prototype),
     )
     announce(ctx, campaign, text, (ctx.button(_("Join the team"), "team", prototype_id=prototype.id),))
     for source in source_ideas(ctx, prototype):
         if source.member_id != ctx.member.id:
             notify(ctx, source.member_id, PROTOTYPE, idea=idea_ref(source), prototype=ref_, title=title)
+
+
+def origin_line(ctx: Context, prototype: Prototype) -> str:
+    """The theme or the idea a prototype grows from, in words."""
+    _ = ctx._
+    if prototype.theme_id is not None:
+        theme = ctx.session.get(Theme, prototype.theme_id)
+        label = theme.label if theme is not None else "?"
+        return _("the theme {theme}: {label}", theme=theme_ref(prototype.theme_id), label=label)
+    idea = ctx.session.get(Idea, prototype.idea_id) if prototype.idea_id is not None else None
+    if idea is None:
+        return _("an idea that was deleted")
+    return _("the idea {idea}: {text}", idea=idea_ref(idea), text=shorten(idea.text, QUOTE_WIDTH))
 
 
 def list_prototypes(ctx: Context, args: str) -> None:
@@ -178,8 +204,7 @@ def show_prototype(ctx: Context, prototype: Prototype) -> None:
     _, ngettext = ctx._, ctx.ngettext
     campaign = ctx.session.get_one(Campaign, prototype.campaign_id)
     lines = [f"{prototype_ref(prototype)} · {prototype.title} (#{campaign.hashtag})"]
-    for idea in source_ideas(ctx, prototype):
-        lines.append(_("From idea {idea}: {text}", idea=idea_ref(idea), text=shorten(idea.text, QUOTE_WIDTH)))
+    lines.append(_("It grows from {origin}", origin=origin_line(ctx, prototype)))
     team = pseudonyms(ctx.session, team_ids(ctx, prototype))
     if team:
         lines.append(_("Team: {names}", names=", ".join(team)))

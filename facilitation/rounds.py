@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from facilitation.campaigns import OPEN, announce, open_round, resolve_campaign
 from facilitation.context import Context, Effects
+from facilitation.digest import ThemesUnavailable, compute_themes, theme_ref
 from facilitation.i18n import N_
 from facilitation.planning import format_moment, reader_language, texts_for
 from facilitation.router import CommandSet, Role, UsageError, UserError
@@ -30,6 +31,8 @@ ROUND_MIN_DURATION = timedelta(minutes=5)
 """A shorter round leaves no time to think, let alone to write."""
 ROUND_MAX_DURATION = timedelta(days=90)
 """A longer round is not time-boxed any more: a campaign already gathers ideas without a round."""
+MODEL_WAIT_SECONDS = 30.0
+"""A close right after start waits this long at most for the language model, to post themes, not a bare list."""
 REMINDER_SHARE = 0.8
 """The reminder goes out when this share of the round's window has passed."""
 PROMPT_MAX_LENGTH = 500
@@ -251,12 +254,34 @@ def idea_count(session: Session, round_: Round) -> int:
     return session.exec(select(func.count()).where(Idea.round_id == round_.id)).one()
 
 
-def round_digest(effects: Effects, round_: Round, ideas: list[Idea]) -> list[str]:
-    """What the close posts under its headline: the round's ideas with their votes.
-
-    The seam for the themes digest of the round's ideas, once themes are computed per round.
-    """
-    return idea_lines(effects, ideas)
+def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> list[str]:
+    """The round's themes digest: its ideas grouped by the campaign's themes (computed now, ids kept),
+    each with its votes; without the language model, the ideas alone."""
+    _, ngettext = texts_for(effects)
+    embedder = effects.index.embedder if effects.index is not None else None
+    if embedder is not None and not embedder.failed:
+        embedder.wait_ready(MODEL_WAIT_SECONDS)
+    try:
+        result = compute_themes(effects.session, campaign, embedder)
+    except ThemesUnavailable:
+        return idea_lines(effects, ideas)
+    grouped: dict[int | None, list[Idea]] = {}
+    for idea in ideas:
+        grouped.setdefault(result.placement.get(idea.id, (None, None))[0], []).append(idea)
+    lines = [_("Themes of this round:")]
+    for theme, _children in result.themes:
+        if theme.id in grouped:
+            members = grouped[theme.id]
+            lines.append(
+                f"{theme_ref(theme.id)} · {theme.label} — "
+                + ngettext("{count} idea of this round", "{count} ideas of this round", len(members))
+            )
+            lines += ["  " + line for line in idea_lines(effects, members)]
+    if None in grouped:
+        lines.append(_("In no theme yet:"))
+        lines += ["  " + line for line in idea_lines(effects, grouped[None])]
+    lines.append(_("A facilitator can start a prototype from a theme with /prototype <theme id> <title>."))
+    return lines
 
 
 def close_round(effects: Effects, round_: Round) -> None:
@@ -282,5 +307,5 @@ def close_round(effects: Effects, round_: Round) -> None:
     ]
     ideas = list(effects.session.exec(select(Idea).where(Idea.round_id == round_.id).order_by(col(Idea.id))))
     if ideas:
-        lines += round_digest(effects, round_, ideas)
+        lines += round_digest(effects, campaign, ideas)
     announce(effects, campaign, "\n".join(lines).strip())

@@ -14,16 +14,19 @@ from sqlmodel import Session, col, select
 
 from facilitation.campaigns import OPEN, resolve_campaign
 from facilitation.context import Context, Effects
+from facilitation.digest import theme_ref
 from facilitation.events import Button
 from facilitation.i18n import N_
 from facilitation.planning import idea_ref, parse_ref, texts_for
 from facilitation.router import CommandSet, UsageError, UserError
 from facilitation.text import shorten
-from storage.models import Campaign, Idea, IdeaVote, Member, Round
+from storage.models import Campaign, Idea, IdeaSupport, IdeaTheme, IdeaVote, Member, Round, Theme
 
 commands = CommandSet()
 
 AGREE, DISAGREE, PASS = "agree", "disagree", "pass"
+SUPPORT = "support"
+"""Supports are stored by the ideas feature (`IdeaSupport`); counted here beside the votes."""
 CHOICES = {AGREE: N_("Agree"), DISAGREE: N_("Disagree"), PASS: N_("Pass")}
 CHOICE_WORDS = {
     "agree": AGREE,
@@ -55,6 +58,7 @@ def find_idea(ctx: Context, word: str) -> Idea:
 
 
 def vote_counts(session: Session, idea_ids: list[int]) -> dict[int, Counter[str]]:
+    """Per idea: its agree, disagree and pass votes, and under `SUPPORT` its supporters."""
     counts: dict[int, Counter[str]] = {idea_id: Counter() for idea_id in idea_ids}
     if idea_ids:
         rows = session.exec(
@@ -64,13 +68,21 @@ def vote_counts(session: Session, idea_ids: list[int]) -> dict[int, Counter[str]
         )
         for idea_id, choice, count in rows:
             counts[idea_id][choice] = count
+        supports = session.exec(
+            select(IdeaSupport.idea_id, func.count())
+            .where(col(IdeaSupport.idea_id).in_(idea_ids))
+            .group_by(col(IdeaSupport.idea_id))
+        )
+        for idea_id, count in supports:
+            counts[idea_id][SUPPORT] = count
     return counts
 
 
 def tally(effects: Effects, counts: Counter[str]) -> str:
     _, _n = texts_for(effects)
     return _(
-        "agree {agree} · disagree {disagree} · pass {passed}",
+        "support {support} · agree {agree} · disagree {disagree} · pass {passed}",
+        support=counts[SUPPORT],
         agree=counts[AGREE],
         disagree=counts[DISAGREE],
         passed=counts[PASS],
@@ -103,7 +115,7 @@ def show_card(ctx: Context, idea: Idea) -> None:
     lines = [f"{idea_ref(idea)}: {idea.text}", tally(ctx, counts)]
     if mine is not None:
         lines.append(_("Your vote: {choice}.", choice=_(CHOICES[mine.choice])))
-    buttons = tuple(
+    buttons = (ctx.button(_("Support {ref}", ref=idea_ref(idea)), "idea_support", idea_id=idea.id),) + tuple(
         ctx.button(_(label), "vote", idea_id=idea.id, choice=choice) for choice, label in CHOICES.items()
     )
     ctx.reply("\n".join(lines), buttons=buttons, private=True)
@@ -207,24 +219,42 @@ def vote_pressed(ctx: Context, payload: dict) -> None:
     cast_vote(ctx, idea, payload["choice"])
 
 
-@commands.command("top", N_("Show the most supported ideas"), N_("/top [#hashtag]"))
+@commands.command("top", N_("Show the most supported ideas and themes"), N_("/top [#hashtag]"))
 def top_command(ctx: Context, args: str) -> None:
     _ = ctx._
     campaign, _rest = resolve_campaign(ctx, args)
-    agrees = func.count(col(IdeaVote.id))
-    rows = ctx.session.exec(
-        select(Idea, agrees)
-        .join(IdeaVote, col(IdeaVote.idea_id) == col(Idea.id))
-        .where(Idea.campaign_id == campaign.id, IdeaVote.choice == AGREE, col(Idea.merged_into_id).is_(None))
-        .group_by(col(Idea.id))
-        .order_by(agrees.desc(), col(Idea.id))
+    supports = func.count(col(IdeaSupport.id))
+    ideas = [
+        idea
+        for idea, _count in ctx.session.exec(
+            select(Idea, supports)
+            .join(IdeaSupport, col(IdeaSupport.idea_id) == col(Idea.id))
+            .where(Idea.campaign_id == campaign.id, col(Idea.merged_into_id).is_(None))
+            .group_by(col(Idea.id))
+            .order_by(supports.desc(), col(Idea.id))
+            .limit(TOP_LIMIT)
+        )
+    ]
+    if not ideas:
+        ctx.reply(_("No idea in #{hashtag} has support yet. /ideas lists them.", hashtag=campaign.hashtag))
+        return
+    lines = [_("Most supported ideas in #{hashtag}:", hashtag=campaign.hashtag), *idea_lines(ctx, ideas)]
+    themes = ctx.session.exec(
+        select(Theme, supports)
+        .join(IdeaTheme, col(IdeaTheme.theme_id) == col(Theme.id))
+        .join(IdeaSupport, col(IdeaSupport.idea_id) == col(IdeaTheme.idea_id))
+        .where(Theme.campaign_id == campaign.id, Theme.status == "active")
+        .group_by(col(Theme.id))
+        .order_by(supports.desc(), col(Theme.id))
         .limit(TOP_LIMIT)
     ).all()
-    if not rows:
-        ctx.reply(_("No idea in #{hashtag} has votes yet. /ideas lists them.", hashtag=campaign.hashtag))
-        return
-    ideas = [idea for idea, _count in rows]
-    lines = [_("Most agreed ideas in #{hashtag}:", hashtag=campaign.hashtag), *idea_lines(ctx, ideas)]
+    if themes:
+        lines += ["", _("Most supported themes:")]
+        lines += [
+            f"{theme_ref(theme.id)} · {theme.label} — "
+            + ctx.ngettext("{count} support", "{count} supports", count)
+            for theme, count in themes
+        ]
     ctx.reply("\n".join(lines), buttons=vote_buttons(ctx, ideas))
 
 

@@ -74,3 +74,15 @@ async def test_contributors_hear_once_a_day_with_a_digest_and_never_after_mute(d
         await harness.say("/unmute", user="alice")
         await harness.say("/version p1 Lamps on a timer", user=FACILITATOR)
         assert "Lamps on a timer" in await harness.wait_for_text("Lamps on a timer")
+
+
+async def test_the_fifth_supporter_is_news_for_the_author(harness):
+    await harness.start_parks()
+    await harness.say("/idea Solar lamps along the path", user="alice")
+    for supporter in ("bob", "carol", "dave", "erin"):
+        await harness.say("/vote i1", user=supporter)
+        await harness.press("Support i1", user=supporter)
+    assert news_for(harness, "alice") == []
+    await harness.say("/vote i1", user="frank")
+    await harness.press("Support i1", user="frank")
+    assert "Your idea i1 is supported by 5 people." in await harness.wait_for_text("supported by 5")

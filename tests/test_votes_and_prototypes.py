@@ -44,8 +44,11 @@ async def test_votes_change_and_count_once_per_member(harness):
     assert sorted(first_idea[~np.isnan(first_idea)].tolist()) == [-1.0, 1.0]
     assert int(np.isnan(matrix).sum()) == 3  # three member x idea pairs without a vote
 
+    assert "No idea in #parks has support yet" in await harness.reply_text("/top")
+    await harness.say("/vote i2", user="alice")
+    assert "You support i2" in (await harness.press("Support i2", user="alice"))[0].text
     top = await harness.reply_text("/top")
-    assert "Most agreed ideas in #parks" in top and "i1 · More lights near the gate" in top
+    assert "Most supported ideas in #parks" in top and "i2 · A night patrol (support 1 · agree 0" in top
 
 
 async def test_bad_votes_get_a_clear_answer_and_change_nothing(harness):

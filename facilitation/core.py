@@ -18,6 +18,7 @@ from facilitation import (
     help,
     ideas,
     members,
+    moderation,
     notices,
     opendata,
     privacy,
@@ -57,6 +58,7 @@ FEATURES: tuple[CommandSet, ...] = (
     votes.commands,
     prototypes.commands,
     notices.commands,
+    moderation.commands,
     privacy.commands,
     status.commands,
 )

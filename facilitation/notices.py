@@ -3,7 +3,7 @@
 Features call `notify` when something happens to an idea (merged, placed in a theme, supported by
 `SUPPORT_MILESTONE` people, promoted to a prototype, that prototype publishing a version). Notices wait in
 `ContributorNotice`; the `notices:<member>` job sends them at most once per `NOTICE_INTERVAL`, as one
-message, a digest when several are waiting. Nothing is stored or sent for a member who used /mute.
+message, a digest when several are waiting. Nothing is stored or sent for a member who used /mute (`Member.muted`, see facilitation.members).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from facilitation.context import Context, Effects
+from facilitation.context import Effects
 from facilitation.i18n import N_, translator
 from facilitation.planning import private_address
 from facilitation.router import CommandSet
@@ -37,7 +37,7 @@ def notify(effects: Effects, member_id: int | None, kind: str, **details: Any) -
     if member_id is None:
         return
     member = effects.session.get(Member, member_id)
-    if member is None or member.muted_at is not None:
+    if member is None or member.muted:
         return
     effects.session.add(
         ContributorNotice(member_id=member_id, kind=kind, details=details, created_at=effects.now())
@@ -63,7 +63,7 @@ def pending_deliveries(session: Session, now: datetime) -> Iterable[JobSpec]:
     waiting = session.exec(
         select(ContributorNotice.member_id)
         .join(Member, col(Member.id) == col(ContributorNotice.member_id))
-        .where(col(ContributorNotice.sent_at).is_(None), col(Member.muted_at).is_(None))
+        .where(col(ContributorNotice.sent_at).is_(None), col(Member.muted).is_(False))
         .distinct()
     )
     for member_id in waiting:
@@ -85,7 +85,7 @@ def deliver_notices(effects: Effects, payload: dict) -> None:
         )
     )
     now = effects.now()
-    if not pending or member.muted_at is not None:
+    if not pending or member.muted:
         for notice in pending:
             session.delete(notice)
         return
@@ -129,22 +129,3 @@ NOTICE_TEXTS: dict[str, str] = {
     ),
 }
 """The news each kind of notice carries; `details` fills it in, in the reader's language at sending time."""
-
-
-@commands.command("mute", N_("Stop private messages about what became of your ideas"))
-def mute(ctx: Context, args: str) -> None:
-    waiting = ctx.session.exec(
-        select(ContributorNotice).where(
-            ContributorNotice.member_id == ctx.member.id, col(ContributorNotice.sent_at).is_(None)
-        )
-    )
-    for notice in waiting:
-        ctx.session.delete(notice)
-    ctx.member.muted_at = ctx.now()
-    ctx.reply(ctx._("Muted: I will not write to you about your ideas. /unmute undoes it."), private=True)
-
-
-@commands.command("unmute", N_("Hear again what becomes of your ideas"))
-def unmute(ctx: Context, args: str) -> None:
-    ctx.member.muted_at = None
-    ctx.reply(ctx._("I will tell you again, at most once a day, what becomes of your ideas."), private=True)

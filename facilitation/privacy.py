@@ -73,6 +73,7 @@ def show_me(ctx: Context, args: str) -> None:
             feedback=count_of(Feedback, Feedback.member_id == member.id),
             teams=", ".join(f"p{prototype_id}" for prototype_id in teams) or none,
         ),
+        _("Messages unasked: muted (/unmute)") if member.muted else _("Messages unasked: allowed (/mute)"),
         _("/forget deletes all this."),
     ]
     ctx.reply("\n".join(lines), private=True)

@@ -45,8 +45,8 @@ class Member(SQLModel, table=True):
     pseudonym: str = Field(max_length=64, unique=True)
     language: str = Field(max_length=8)
     timezone: str = Field(max_length=64)
-    muted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    """Set by /mute: no proactive private message (what became of their ideas) until /unmute."""
+    muted: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """Set by /mute: no proactive message (digest, check-in, nudge) reaches this member."""
     created_at: datetime = _timestamp()
 
 
@@ -135,6 +135,8 @@ class Idea(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="idea.id", ondelete="SET NULL")
     round_id: int | None = Field(default=None, foreign_key="round.id", index=True, ondelete="SET NULL")
     """The brainstorm round that was open in the campaign when the idea was posted."""
+    hidden_reason: str | None = Field(default=None, sa_type=sa.Text)
+    """Why a facilitator hid the idea (status 'hidden'); hidden ideas leave listings, themes and exports."""
     source_platform: str = Field(max_length=32)
     source_chat_id: str = Field(max_length=64)
     source_message_id: str | None = Field(default=None, max_length=64)

@@ -64,7 +64,7 @@ async def test_contributors_hear_once_a_day_with_a_digest_and_never_after_mute(d
         assert "Des nouvelles de votre idée" in in_french and "A bench under the lamp" in in_french
 
         await harness.say("/lang en", user="alice")
-        assert "I will not write to you" in await harness.reply_text("/mute", user="alice")
+        assert "Muted" in await harness.reply_text("/mute", user="alice")
         await harness.say("/version p1 A second bench", user=FACILITATOR)
         clock.advance(timedelta(days=2))
         await run_notices(harness, "alice")

@@ -1,7 +1,7 @@
-"""Rounds (and the round of each idea), votes, prototypes with versions and feedback, contributor notices, /mute
+"""Rounds (and the round of each idea), votes, prototypes with versions and feedback, contributor notices
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 import storage.models
 
 
-revision: str = '0006'
-down_revision: str | None = '0005'
+revision: str = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -127,15 +127,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_idea_round_id'), ['round_id'], unique=False)
         batch_op.create_foreign_key('fk_idea_round_id_round', 'round', ['round_id'], ['id'], ondelete='SET NULL')
 
-    with op.batch_alter_table('member', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('muted_at', storage.models.UTCDateTime(), nullable=True))
-
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('member', schema=None) as batch_op:
-        batch_op.drop_column('muted_at')
-
     with op.batch_alter_table('idea', schema=None) as batch_op:
         batch_op.drop_constraint('fk_idea_round_id_round', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_idea_round_id'))

@@ -67,8 +67,15 @@ class CampaignThemes:
     total: int
 
 
-def compute_themes(session: Session, campaign: Campaign, embedder: Embedder | None) -> CampaignThemes:
-    """Group the campaign's ideas into themes and store them, keeping ids of themes that continue."""
+def compute_themes(
+    session: Session,
+    campaign: Campaign,
+    embedder: Embedder | None,
+    embedded: Callable[[Idea, np.ndarray], None] = lambda idea, vector: None,
+) -> CampaignThemes:
+    """Group the campaign's ideas into themes and store them, keeping ids of themes that continue.
+
+    Ideas still without a vector are embedded and stored now, and each is passed to `embedded`."""
     if embedder is None or not embedder.ready:
         raise ThemesUnavailable
     ideas = {
@@ -76,7 +83,7 @@ def compute_themes(session: Session, campaign: Campaign, embedder: Embedder | No
         for idea in session.exec(select(Idea).where(Idea.campaign_id == campaign.id).order_by(col(Idea.id)))
         if idea.id is not None
     }
-    ids, matrix = _embeddings(session, campaign, ideas, embedder)
+    ids, matrix = _embeddings(session, campaign, ideas, embedder, embedded)
     joined = {idea_id: _joined(ideas, idea_id) for idea_id in ideas}
     row_of = {int(idea_id): row for row, idea_id in enumerate(ids)}
     weights = np.zeros(len(ids), dtype=int)
@@ -110,7 +117,11 @@ def _joined(ideas: dict[int, Idea], idea_id: int) -> int:
 
 
 def _embeddings(
-    session: Session, campaign: Campaign, ideas: dict[int, Idea], embedder: Embedder
+    session: Session,
+    campaign: Campaign,
+    ideas: dict[int, Idea],
+    embedder: Embedder,
+    embedded: Callable[[Idea, np.ndarray], None],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Stored vectors of the campaign's unmerged ideas, in idea id order; missing ones embedded now."""
     ids, matrix = stored_embeddings(session, campaign.id, embedder.name)
@@ -120,6 +131,8 @@ def _embeddings(
         return ids, matrix
     vectors = embedder.encode([idea.text for idea in missing])
     store_embeddings(session, [idea.id for idea in missing], vectors, embedder.name)
+    for idea, vector in zip(missing, vectors, strict=True):
+        embedded(idea, vector)
     all_ids = np.concatenate([ids, np.array([idea.id for idea in missing], dtype=np.int64)])
     all_vectors = np.vstack([matrix, vectors]) if len(ids) else vectors
     order = np.argsort(all_ids, kind="stable")
@@ -286,8 +299,15 @@ def draw_map(result: CampaignThemes, folder: Path, _: Callable[..., str]) -> Pat
 def themes_command(ctx: Context, args: str) -> None:
     _ = ctx._
     campaign, _rest = resolve_campaign(ctx, args)
+    index = ctx.index
+
+    def embedded(idea: Idea, vector: np.ndarray) -> None:
+        """Close-idea lookups learn the vectors stored here, once they are committed."""
+        if index is not None:
+            ctx.on_commit.append(lambda: index.added(idea.campaign_id, idea.id, idea.member_id, vector))
+
     try:
-        result = compute_themes(ctx.session, campaign, ctx.index.embedder if ctx.index else None)
+        result = compute_themes(ctx.session, campaign, index.embedder if index else None, embedded)
     except ThemesUnavailable:
         raise UserError(
             _("Themes need the language model, which is still loading. Please try again in a minute.")

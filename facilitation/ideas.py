@@ -15,7 +15,7 @@ from facilitation.embeddings import store_embeddings
 from facilitation.events import Button, Incoming
 from facilitation.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.i18n import N_
-from facilitation.notices import MERGED, SUPPORT_MILESTONE, SUPPORTED, notify
+from facilitation.news import MERGED, SUPPORT_MILESTONE, SUPPORTED, notify
 from facilitation.planning import idea_ref
 from facilitation.rounds import round_ref
 from facilitation.router import CommandSet, Refusal, UsageError, UserError, parse_command

@@ -15,7 +15,7 @@ from facilitation.campaigns import OPEN, announce, join, resolve_campaign
 from facilitation.context import Context
 from facilitation.digest import theme_ref
 from facilitation.i18n import N_
-from facilitation.notices import PROTOTYPE, VERSION, notify
+from facilitation.news import PROTOTYPE, VERSION, notify
 from facilitation.planning import format_moment, idea_ref, parse_ref, pseudonyms
 from facilitation.router import CommandSet, Refusal, UsageError, UserError
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, shorten

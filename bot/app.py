@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from adapters.base import Adapter, Incoming
@@ -21,6 +22,7 @@ from facilitation.router import CommandSet, Router
 from facilitation.scheduling import JobSpec, Scheduler
 from facilitation.similarity import IdeaIndex
 from storage.db import Database
+from storage.models import utcnow
 
 if TYPE_CHECKING:
     from adapters.discord import DiscordAdapter
@@ -75,8 +77,10 @@ def telegram_adapter(settings: Settings) -> Adapter:
     )
 
 
-def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
-    """The core's view of the settings; the console's local user facilitates."""
+def core_config(
+    settings: Settings, adapters: Sequence[Adapter], clock: Callable[[], datetime] = utcnow
+) -> CoreConfig:
+    """The core's view of the settings; the console's local user facilitates. Tests may pass a clock."""
     identities = set(settings.facilitator_identities())
     if any(isinstance(adapter, ConsoleAdapter) for adapter in adapters):
         identities.add((ConsoleAdapter.platform, LOCAL_USER_ID))
@@ -84,6 +88,7 @@ def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
         facilitator_identities=frozenset(identities),
         default_language=settings.default_language,
         default_timezone=settings.default_timezone,
+        clock=clock,
         data_dir=settings.data_dir,
         open_data_secret=settings.pseudonym_secret(),
         open_data_license=settings.open_data_license,
@@ -98,6 +103,7 @@ class Townhall:
         settings: Settings,
         adapters: Sequence[Adapter],
         features: Iterable[CommandSet] = FEATURES,
+        clock: Callable[[], datetime] = utcnow,
         embedder: Embedder | None = None,
     ) -> None:
         """`embedder` shares an already loaded model (tests, tools); by default EMBEDDING_MODEL is loaded
@@ -111,7 +117,7 @@ class Townhall:
         self.embedder = embedder
         self.core = Core(
             self.database,
-            core_config(settings, self.adapters),
+            core_config(settings, self.adapters, clock),
             capabilities={adapter.platform: adapter.capabilities for adapter in self.adapters},
             features=features,
             index=IdeaIndex(embedder) if embedder is not None else None,

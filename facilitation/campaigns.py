@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import func, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from facilitation.context import Context
+from facilitation.context import Context, Effects
+from facilitation.events import Address, Button
 from facilitation.i18n import N_
 from facilitation.members import active_campaign_ids
 from facilitation.router import HASHTAG_OPTION, CommandSet, Option, OptionKind, Role, UsageError, UserError
@@ -20,6 +21,7 @@ from storage.models import (
     ChatBinding,
     Idea,
     Membership,
+    Round,
 )
 
 commands = CommandSet()
@@ -30,6 +32,34 @@ OPEN = "open"
 def open_campaign(ctx: Context, hashtag: str) -> Campaign | None:
     return ctx.session.exec(
         select(Campaign).where(Campaign.hashtag == normalise_hashtag(hashtag), Campaign.status == OPEN)
+    ).first()
+
+
+def campaign_addresses(session: Session, campaign_id: int) -> list[Address]:
+    """Every chat the campaign is bound to: where its rounds, digests and prototypes are announced."""
+    bindings = session.exec(
+        select(ChatBinding).where(ChatBinding.campaign_id == campaign_id).order_by(col(ChatBinding.id))
+    )
+    return [Address(binding.platform, binding.chat_id, binding.thread_id) for binding in bindings]
+
+
+def announce(effects: Effects, campaign: Campaign, text: str, buttons: tuple[Button, ...] = ()) -> None:
+    """Post `text` in every chat bound to the campaign; when answering someone in another chat, there too."""
+    addresses = campaign_addresses(effects.session, campaign.id)
+    for address in addresses:
+        effects.send(address, text, buttons)
+    if isinstance(effects, Context):
+        here = effects.incoming.address
+        if not any(a.platform == here.platform and a.chat_id == here.chat_id for a in addresses):
+            effects.reply(text, buttons)
+
+
+def open_round(session: Session, campaign_id: int | None, now: datetime) -> Round | None:
+    """The campaign's round open at `now`, if any: the round new ideas belong to."""
+    return session.exec(
+        select(Round).where(
+            Round.campaign_id == campaign_id, Round.status == OPEN, col(Round.closes_at) > now
+        )
     ).first()
 
 

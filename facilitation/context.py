@@ -48,6 +48,8 @@ class Effects:
     config: CoreConfig
     messages: list[tuple[Address, Outgoing]] = field(default_factory=list)
     scheduled: list[JobSpec] = field(default_factory=list)
+    index: IdeaIndex | None = None
+    """Similar-idea lookups and the embedding model; None when similarity is off (no model configured)."""
 
     def now(self) -> datetime:
         """The present from the configured clock: use it for every time a handler decides or stores."""
@@ -91,8 +93,6 @@ class Context(Effects):
     member: Member
     commands: Mapping[str, Command]
     current_command: Command | None = None
-    index: IdeaIndex | None = None
-    """Similar-idea lookups; None when similarity is off (no model configured)."""
     vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
     """Vectors of this update's idea texts, encoded (batched with other updates) before the transaction."""
     on_commit: list[Callable[[], None]] = field(default_factory=list)

@@ -19,10 +19,14 @@ from facilitation import (
     ideas,
     members,
     moderation,
+    news,
     notices,
     opendata,
     privacy,
+    prototypes,
+    rounds,
     status,
+    votes,
 )
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.embeddings import ideas_without_embedding, store_embeddings
@@ -52,6 +56,10 @@ FEATURES: tuple[CommandSet, ...] = (
     members.commands,
     goals.commands,
     opendata.commands,
+    rounds.commands,
+    votes.commands,
+    prototypes.commands,
+    news.commands,
     moderation.commands,
     privacy.commands,
     status.commands,
@@ -138,7 +146,7 @@ class Core:
             return []
         log.info("job kind=%s payload=%s", kind, payload)
         with self.database.session() as session:
-            effects = Effects(session=session, config=self.config)
+            effects = Effects(session=session, config=self.config, index=self.index)
             handler(effects, payload)
             self._enqueue_messages(effects)
         return effects.scheduled

@@ -9,12 +9,15 @@ import numpy as np
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from facilitation.campaigns import campaign_candidates, join, open_campaign, resolve_campaign
+from facilitation.campaigns import campaign_candidates, join, open_campaign, open_round, resolve_campaign
 from facilitation.context import Context
 from facilitation.embeddings import store_embeddings
 from facilitation.events import Button, Incoming
 from facilitation.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.i18n import N_
+from facilitation.news import MERGED, SUPPORT_MILESTONE, SUPPORTED, notify
+from facilitation.planning import idea_ref
+from facilitation.rounds import round_ref
 from facilitation.router import (
     HASHTAG_OPTION,
     CommandSet,
@@ -27,6 +30,7 @@ from facilitation.router import (
 )
 from facilitation.similarity import REPEAT_THRESHOLD, SIMILAR_SHOWN, Match
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags, shorten
+from facilitation.votes import vote_buttons
 from storage.models import Campaign, Idea, IdeaSupport, Member
 
 log = logging.getLogger(__name__)
@@ -35,11 +39,6 @@ commands = CommandSet()
 
 IDEAS_PAGE_SIZE = 10
 IDEA_PREVIEW_WIDTH = 200
-
-
-def idea_ref(idea: Idea) -> str:
-    """The short id residents type and read: i42."""
-    return f"i{idea.id}"
 
 
 IDEA_REF_PATTERN = re.compile(r"i?(\d{1,12})", re.IGNORECASE)
@@ -126,8 +125,10 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
         )
         return
     joined = join(ctx, campaign)
+    current_round = open_round(ctx.session, campaign.id, ctx.now())
     idea = Idea(
         campaign_id=campaign.id,
+        round_id=current_round.id if current_round is not None else None,
         member_id=ctx.member.id,
         text=text,
         source_platform=address.platform,
@@ -138,9 +139,17 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
     ctx.session.add(idea)
     ctx.session.flush()
     remember_vector(ctx, idea, vector)
-    confirmation = _(
-        "Idea {ref} recorded in #{hashtag}. Thank you!", ref=idea_ref(idea), hashtag=campaign.hashtag
-    )
+    if current_round is None:
+        confirmation = _(
+            "Idea {ref} recorded in #{hashtag}. Thank you!", ref=idea_ref(idea), hashtag=campaign.hashtag
+        )
+    else:
+        confirmation = _(
+            "Idea {ref} recorded in round {round} of #{hashtag}. Thank you!",
+            ref=idea_ref(idea),
+            round=round_ref(current_round),
+            hashtag=campaign.hashtag,
+        )
     if joined:
         confirmation += "\n" + _("You are now a member of #{hashtag}.", hashtag=campaign.hashtag)
     similar, buttons = close_ideas_section(ctx, idea, matches)
@@ -299,6 +308,10 @@ def support_pressed(ctx: Context, payload: dict) -> None:
         ctx.reply(_("You already support {ref}.", ref=ref))
         return
     ctx.session.add(IdeaSupport(idea_id=idea.id, member_id=ctx.member.id))
+    ctx.session.flush()
+    supporters = ctx.session.exec(select(func.count()).where(IdeaSupport.idea_id == idea.id)).one()
+    if supporters == SUPPORT_MILESTONE:
+        notify(ctx, idea.member_id, SUPPORTED, idea=ref, count=supporters)
     ctx.reply(_("You support {ref}: {text}", ref=ref, text=shorten(idea.text, IDEA_PREVIEW_WIDTH)))
 
 
@@ -317,6 +330,8 @@ def merge_pressed(ctx: Context, payload: dict) -> None:
         raise UserError(_("An idea cannot be merged into itself."))
     idea.status = "merged"
     idea.merged_into_id = target.id
+    if target.member_id != ctx.member.id:
+        notify(ctx, target.member_id, MERGED, idea=idea_ref(idea), target=idea_ref(target))
     index = ctx.index
     if index is not None:
         ctx.on_commit.append(lambda: index.removed(idea.campaign_id, idea.id))
@@ -491,7 +506,7 @@ def show_ideas_page(ctx: Context, campaign: Campaign, page: int) -> None:
     for idea, pseudonym in rows:
         author = pseudonym or _("a former member")
         lines.append(f"{idea_ref(idea)} · {author}: {shorten(idea.text, IDEA_PREVIEW_WIDTH)}")
-    buttons = ()
+    buttons = vote_buttons(ctx, [idea for idea, _pseudonym in rows])
     if page < pages:
-        buttons = (ctx.button(_("Older ideas"), "ideas_page", campaign_id=campaign.id, page=page + 1),)
+        buttons += (ctx.button(_("Older ideas"), "ideas_page", campaign_id=campaign.id, page=page + 1),)
     ctx.reply("\n".join(lines), buttons=buttons)

@@ -24,7 +24,8 @@ from sqlmodel import Session, col, select
 from facilitation.context import Context, CoreConfig
 from facilitation.i18n import N_
 from facilitation.router import CommandSet, Role
-from storage.models import Campaign, Goal, GoalMeasurement, Idea
+from facilitation.votes import MATRIX_VALUES
+from storage.models import Campaign, Goal, GoalMeasurement, Idea, IdeaVote
 
 LICENSES = {
     "CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
@@ -187,9 +188,18 @@ class PolisVote:
 VoteSource = Callable[[Session, Campaign], list[PolisVote]]
 
 
-def no_votes(session: Session, campaign: Campaign) -> list[PolisVote]:
-    """Until votes are stored, the Polis files carry comments only."""
-    return []
+def stored_votes(session: Session, campaign: Campaign) -> list[PolisVote]:
+    """Every member's current vote on the campaign's ideas, dated by its last change."""
+    rows = session.exec(
+        select(IdeaVote)
+        .join(Idea, col(Idea.id) == col(IdeaVote.idea_id))
+        .where(Idea.campaign_id == campaign.id)
+        .order_by(col(IdeaVote.id))
+    )
+    return [
+        PolisVote(vote.idea_id, vote.member_id, int(MATRIX_VALUES[vote.choice]), vote.updated_at)
+        for vote in rows
+    ]
 
 
 def polis_datetime(moment: datetime) -> str:
@@ -324,7 +334,7 @@ def write_package(
     out_dir: Path,
     secret: str,
     license_id: str = DEFAULT_LICENSE,
-    votes: VoteSource = no_votes,
+    votes: VoteSource = stored_votes,
 ) -> Path:
     """Write the campaign's data package into `out_dir` (created, or emptied of a previous export)."""
     if license_id not in LICENSES:

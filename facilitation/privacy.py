@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from facilitation.context import Context
 from facilitation.i18n import N_
 from facilitation.router import CommandSet, UserError
-from storage.models import Campaign, CampaignFacilitator, Idea, Identity, Member, Membership
+from storage.models import (
+    Campaign,
+    CampaignFacilitator,
+    Feedback,
+    Idea,
+    IdeaVote,
+    Identity,
+    Member,
+    Membership,
+    PrototypeMember,
+)
 
 commands = CommandSet()
 
@@ -32,6 +42,13 @@ def show_me(ctx: Context, args: str) -> None:
         .where(CampaignFacilitator.member_id == member.id)
     ).all()
     ideas = ctx.session.exec(select(Idea.id).where(Idea.member_id == member.id).order_by(col(Idea.id))).all()
+    teams = ctx.session.exec(
+        select(PrototypeMember.prototype_id).where(PrototypeMember.member_id == member.id)
+    ).all()
+
+    def count_of(model: type, condition: object) -> int:
+        return ctx.session.exec(select(func.count()).select_from(model).where(condition)).one()
+
     none = _("none")
     lines = [
         _("What Townhall holds about you:"),
@@ -50,6 +67,12 @@ def show_me(ctx: Context, args: str) -> None:
         ),
         _("Facilitator of: {campaigns}", campaigns=", ".join(f"#{tag}" for tag in facilitates) or none),
         _("Your ideas: {ideas}", ideas=", ".join(f"i{idea_id}" for idea_id in ideas) or none),
+        _(
+            "Your votes: {votes}; your feedback on prototypes: {feedback}; prototype teams: {teams}",
+            votes=count_of(IdeaVote, IdeaVote.member_id == member.id),
+            feedback=count_of(Feedback, Feedback.member_id == member.id),
+            teams=", ".join(f"p{prototype_id}" for prototype_id in teams) or none,
+        ),
         _("Messages unasked: muted (/unmute)") if member.muted else _("Messages unasked: allowed (/mute)"),
         _("/forget deletes all this."),
     ]
@@ -86,6 +109,7 @@ def forget_confirmed(ctx: Context, payload: dict) -> None:
     member_id = ctx.member.id
     if payload["ideas"] == FORGET_DELETE_IDEAS:
         ctx.session.exec(delete(Idea).where(col(Idea.member_id) == member_id))
+        ctx.session.exec(delete(Feedback).where(col(Feedback.member_id) == member_id))
         text = _("Done: you and your ideas are deleted. Goodbye, and thank you.")
     else:
         text = _("Done: you are deleted; your ideas stay, without your name. Goodbye, and thank you.")

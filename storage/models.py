@@ -133,6 +133,8 @@ class Idea(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
     status: str = Field(default="open", max_length=16)
     merged_into_id: int | None = Field(default=None, foreign_key="idea.id", ondelete="SET NULL")
+    round_id: int | None = Field(default=None, foreign_key="round.id", index=True, ondelete="SET NULL")
+    """The brainstorm round that was open in the campaign when the idea was posted."""
     hidden_reason: str | None = Field(default=None, sa_type=sa.Text)
     """Why a facilitator hid the idea (status 'hidden'); hidden ideas leave listings, themes and exports."""
     source_platform: str = Field(max_length=32)
@@ -197,6 +199,97 @@ class IdeaTheme(SQLModel, table=True):
     idea_id: int = Field(foreign_key="idea.id", primary_key=True, ondelete="CASCADE")
     theme_id: int | None = Field(default=None, foreign_key="theme.id", index=True, ondelete="CASCADE")
     subtheme_id: int | None = Field(default=None, foreign_key="theme.id", ondelete="SET NULL")
+
+
+class Round(SQLModel, table=True):
+    """A time-boxed brainstorm in a campaign: open until `closes_at`, or until a facilitator closes it."""
+
+    __table_args__ = (sa.Index("ix_round_campaign_status", "campaign_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", ondelete="CASCADE")
+    prompt: str = Field(sa_type=sa.Text)
+    status: str = Field(default="open", max_length=16)
+    opened_by_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    opened_at: datetime = _timestamp()
+    closes_at: datetime = Field(sa_type=UTCDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IdeaVote(SQLModel, table=True):
+    """A member's opinion of an idea: agree, disagree or pass. One per member and idea; changing it updates
+    the row, so that the participant x idea matrix reads straight from this table."""
+
+    __table_args__ = (sa.UniqueConstraint("idea_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    choice: str = Field(max_length=16)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class Prototype(SQLModel, table=True):
+    """Something a team builds from a theme or an idea of a campaign, published in versions."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=TITLE_MAX_LENGTH)
+    idea_id: int | None = Field(default=None, foreign_key="idea.id", ondelete="SET NULL")
+    theme_id: int | None = Field(default=None, foreign_key="theme.id", index=True, ondelete="SET NULL")
+    created_by_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    created_at: datetime = _timestamp()
+
+
+class PrototypeMember(SQLModel, table=True):
+    """A member of a prototype's team: they may publish its versions."""
+
+    prototype_id: int = Field(foreign_key="prototype.id", primary_key=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    joined_at: datetime = _timestamp()
+
+
+class PrototypeVersion(SQLModel, table=True):
+    """One published version of a prototype, numbered from 1, with what changed since the previous one."""
+
+    __table_args__ = (sa.UniqueConstraint("prototype_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    prototype_id: int = Field(foreign_key="prototype.id", index=True, ondelete="CASCADE")
+    number: int
+    changes: str = Field(sa_type=sa.Text)
+    author_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    created_at: datetime = _timestamp()
+
+
+class Feedback(SQLModel, table=True):
+    """A rating (1 to 5) and optional text on a version. A member's latest rating is the one that counts;
+    every text they wrote is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="prototypeversion.id", index=True, ondelete="CASCADE")
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True, ondelete="SET NULL")
+    rating: int
+    text: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _timestamp()
+
+
+class ContributorNotice(SQLModel, table=True):
+    """Something that became of a member's idea, waiting for (or included in) their daily private message.
+
+    `kind` names the event; `details` holds the ids and words the message needs.
+    """
+
+    __table_args__ = (sa.Index("ix_notice_member_sent", "member_id", "sent_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    kind: str = Field(max_length=32)
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    created_at: datetime = _timestamp()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ButtonAction(SQLModel, table=True):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -18,6 +19,7 @@ from bot.settings import Settings
 from facilitation.core import FEATURES
 from facilitation.embeddings import Embedder
 from facilitation.router import CommandSet
+from storage.models import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +40,19 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
+class Clock:
+    """A clock tests set and move by hand; it stands still between moves."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.moment = start or utcnow()
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.moment += delta
+
+
 class Harness:
     """Push updates as residents and facilitators would; read what the bot sent back."""
 
@@ -53,13 +68,13 @@ class Harness:
         data_dir: Path,
         adapter: RecordingAdapter | None = None,
         features: Iterable[CommandSet] = FEATURES,
+        clock: Callable[[], datetime] = utcnow,
         embedder: Embedder | None = None,
         **settings: object,
     ) -> AsyncIterator[Harness]:
         adapter = adapter or RecordingAdapter()
-        townhall = Townhall(
-            make_settings(database_url, data_dir, **settings), [adapter], features, embedder=embedder
-        )
+        settings_ = make_settings(database_url, data_dir, **settings)
+        townhall = Townhall(settings_, [adapter], features, clock=clock, embedder=embedder)
         await townhall.start()
         try:
             yield cls(townhall, adapter)

@@ -53,7 +53,7 @@ async def test_ideas_are_paged_with_a_button_for_older_ones(harness):
     second_page = await harness.press("Older ideas")
     assert "page 2 of 2" in second_page[0].text
     assert "Idea number 1 for" in second_page[0].text and "Idea number 12" not in second_page[0].text
-    assert not second_page[0].message.buttons
+    assert [button.label for button in second_page[0].message.buttons] == ["Vote on i2", "Vote on i1"]
     assert "only 2 pages" in await harness.reply_text("/ideas 3")
 
 

@@ -92,6 +92,36 @@ def test_settings_read_facilitators_from_a_comma_separated_list(monkeypatch):
         load_settings(_env_file=None)
 
 
+PLANNING_TOUR = [
+    "/campaign #parks Better parks | How can we make our parks welcoming for everyone?",
+    "/round 30m What would make the park safer at night?",
+    "/idea More lights near the gate",
+    "/idea Solar lamps along the dark path",
+    "/idea A night patrol by neighbours",
+    "/close",
+    "/prototype i2 Night lights pilot",
+    "/version p1 Added two solar lamps",
+    "/feedback p1 4 Much better near the gate",
+    "/prototype p1",
+]
+
+
+def test_console_planning_tour_round_close_prototype_version_feedback(environment, tmp_path):
+    result = townhall("run", stdin="\n".join(PLANNING_TOUR) + "\n", env=environment, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    out = result.stdout
+    assert "Brainstorm round r1 is open in #parks" in out
+    assert "Idea i3 recorded in round r1 of #parks" in out
+    closed = out[out.index("Round r1 of #parks is closed. 3 ideas were shared.") :]
+    assert "i2 · Solar lamps along the dark path" in closed
+    assert "New prototype p1 in #parks: Night lights pilot" in out
+    assert "Prototype p1 (Night lights pilot) has a new version, v1: Added two solar lamps" in out
+    shown = out[out.rindex("p1 · Night lights pilot (#parks)") :]
+    assert "Added two solar lamps" in shown
+    assert "1 feedback · mean rating 4.0 / 5" in shown and "Much better near the gate" in shown
+
+
 @pytest.mark.embeddings
 def test_console_shows_a_close_idea_with_its_three_buttons(environment, tmp_path):
     environment.pop("EMBEDDING_MODEL")

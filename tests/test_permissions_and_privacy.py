@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
@@ -9,7 +11,7 @@ from facilitation.core import FEATURES
 from facilitation.fair_use import IDEAS_PER_MINUTE, UPDATES_PER_MINUTE
 from facilitation.router import Role, Router
 from storage.models import Idea, Identity, Member, Membership
-from tests.support import FACILITATOR
+from tests.support import FACILITATOR, Clock, Harness
 
 FACILITATOR_COMMANDS = sorted(
     name for name, c in Router(FEATURES).commands.items() if c.role is Role.FACILITATOR
@@ -32,7 +34,15 @@ def snapshot(harness) -> dict[str, list[tuple]]:
         }
 
 
-async def test_every_facilitator_command_tried_by_residents_is_refused_and_changes_nothing(harness):
+async def test_every_facilitator_command_tried_by_residents_is_refused_and_changes_nothing(
+    database_url, tmp_path
+):
+    clock = Clock()
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await try_every_facilitator_command(harness, clock)
+
+
+async def try_every_facilitator_command(harness: Harness, clock: Clock) -> None:
     await harness.start_parks()
     await harness.say("/campaign #schools School success | How can every child thrive?", user=FACILITATOR)
     await harness.say("/idea Night lights on the path #parks", user="mallory")
@@ -44,6 +54,7 @@ async def test_every_facilitator_command_tried_by_residents_is_refused_and_chang
         for name in FACILITATOR_COMMANDS:
             if user == "mallory" and name in CAMPAIGN_CREATION:
                 continue  # any facilitator may start a campaign of their own
+            clock.advance(timedelta(minutes=1))  # each command's attempts within fair use
             for args in ATTEMPTS:
                 answer = await harness.reply_text(f"/{name} {args}", user=user)
                 if user == "eve":

@@ -83,6 +83,8 @@ async def test_merge_keeps_text_and_author_and_points_to_the_joined_idea(similar
     assert (ideas[2].status, ideas[2].merged_into_id, ideas[2].text) == ("merged", 1, BENCHES_AGAIN)
     bob = ideas[2].member_id
     assert bob is not None and bob != ideas[1].member_id
+    news = await similar_harness.wait_for_text("was merged into your idea i1")  # the author of i1 hears
+    assert "The close idea i2 was merged into your idea i1" in news
     [again] = await similar_harness.press("Merge mine into i1", user="bob")
     assert "already merged into i1" in again.text
 

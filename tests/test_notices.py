@@ -1,0 +1,88 @@
+"""Closing the loop: a contributor hears privately what became of their idea, at most once a day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from adapters.recording.adapter import Sent
+from storage.models import ContributorNotice, Identity
+from tests.support import FACILITATOR, Clock, Harness
+
+
+def private_to(harness: Harness, user: str) -> list[Sent]:
+    return [sent for sent in harness.adapter.sent if sent.address.user_id == user and sent.message.private]
+
+
+def news_for(harness: Harness, user: str) -> list[str]:
+    return [sent.text for sent in private_to(harness, user) if "news" in sent.text.casefold()]
+
+
+def member_id(harness: Harness, user: str) -> int:
+    return next(row.member_id for row in harness.rows(Identity) if row.platform_user_id == user)
+
+
+async def run_notices(harness: Harness, user: str) -> None:
+    """The delivery job, as the scheduler runs it when it falls due."""
+    await harness.townhall.core.run_job("notices", {"member_id": member_id(harness, user)})
+    await harness.townhall.delivery.deliver_due()
+
+
+async def test_contributors_hear_once_a_day_with_a_digest_and_never_after_mute(database_url, tmp_path):
+    clock = Clock()
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.start_parks()
+        await harness.say("/idea Solar lamps along the path", user="alice")
+        await harness.say("/prototype i1 Night lights pilot", user=FACILITATOR)
+        first = await harness.wait_for_text("News about your idea")
+        assert "Your idea i1 led to the prototype p1: Night lights pilot" in first
+        assert news_for(harness, "alice") == [first]
+
+        await harness.say("/version p1 Added two solar lamps", user=FACILITATOR)
+        await harness.say("/version p1 Brighter bulbs", user=FACILITATOR)
+        await run_notices(harness, "alice")  # the same day: the news waits
+        assert news_for(harness, "alice") == [first]
+
+        clock.advance(timedelta(hours=23))
+        await run_notices(harness, "alice")
+        assert news_for(harness, "alice") == [first]
+
+        clock.advance(timedelta(hours=1))
+        await run_notices(harness, "alice")
+        digest = news_for(harness, "alice")[-1]
+        assert "2 pieces of news about your ideas" in digest
+        assert (
+            "published version v1: Added two solar lamps" in digest and "version v2: Brighter bulbs" in digest
+        )
+        await run_notices(harness, "alice")  # nothing new: nothing sent
+        assert len(news_for(harness, "alice")) == 2
+
+        await harness.say("/lang fr", user="alice")
+        await harness.say("/version p1 A bench under the lamp", user=FACILITATOR)
+        clock.advance(timedelta(days=1))
+        await run_notices(harness, "alice")
+        in_french = private_to(harness, "alice")[-1].text
+        assert "Des nouvelles de votre idée" in in_french and "A bench under the lamp" in in_french
+
+        await harness.say("/lang en", user="alice")
+        assert "Muted" in await harness.reply_text("/mute", user="alice")
+        await harness.say("/version p1 A second bench", user=FACILITATOR)
+        clock.advance(timedelta(days=2))
+        await run_notices(harness, "alice")
+        assert not any("second bench" in sent.text for sent in private_to(harness, "alice"))
+        assert all(notice.sent_at is not None for notice in harness.rows(ContributorNotice))
+
+        await harness.say("/unmute", user="alice")
+        await harness.say("/version p1 Lamps on a timer", user=FACILITATOR)
+        assert "Lamps on a timer" in await harness.wait_for_text("Lamps on a timer")
+
+
+async def test_the_fifth_supporter_is_news_for_the_author(harness):
+    await harness.start_parks()
+    await harness.say("/idea Solar lamps along the path", user="alice")
+    for supporter in ("bob", "carol", "dave", "erin"):
+        await harness.say("/vote i1", user=supporter)
+        await harness.press("Support i1", user=supporter)
+    assert news_for(harness, "alice") == []
+    await harness.say("/vote i1", user="frank")
+    await harness.press("Support i1", user="frank")
+    assert "Your idea i1 is supported by 5 people." in await harness.wait_for_text("supported by 5")

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 
 from adapters.base import Adapter, Incoming
 from adapters.console import ConsoleAdapter
@@ -18,6 +19,7 @@ from facilitation.outbox import DeliveryService
 from facilitation.router import CommandSet
 from facilitation.scheduling import JobSpec, Scheduler
 from storage.db import Database
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,10 @@ def select_adapters(settings: Settings) -> list[Adapter]:
     return adapters
 
 
-def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
-    """The core's view of the settings; the console's local user facilitates."""
+def core_config(
+    settings: Settings, adapters: Sequence[Adapter], clock: Callable[[], datetime] | None = None
+) -> CoreConfig:
+    """The core's view of the settings; the console's local user facilitates; tests may set the clock."""
     identities = set(settings.facilitator_identities())
     if any(isinstance(adapter, ConsoleAdapter) for adapter in adapters):
         identities.add((ConsoleAdapter.platform, LOCAL_USER_ID))
@@ -43,6 +47,8 @@ def core_config(settings: Settings, adapters: Sequence[Adapter]) -> CoreConfig:
         facilitator_identities=frozenset(identities),
         default_language=settings.default_language,
         default_timezone=settings.default_timezone,
+        default_quiet_hours=settings.default_quiet_hours,
+        clock=clock or utcnow,
     )
 
 
@@ -50,14 +56,18 @@ class Townhall:
     """Starts and stops everything in order; the same wiring serves `townhall run` and the tests."""
 
     def __init__(
-        self, settings: Settings, adapters: Sequence[Adapter], features: Iterable[CommandSet] = FEATURES
+        self,
+        settings: Settings,
+        adapters: Sequence[Adapter],
+        features: Iterable[CommandSet] = FEATURES,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
         self.adapters = list(adapters)
         self.database = Database(settings.effective_database_url)
         self.core = Core(
             self.database,
-            core_config(settings, self.adapters),
+            core_config(settings, self.adapters, clock),
             capabilities={adapter.platform: adapter.capabilities for adapter in self.adapters},
             features=features,
         )

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from facilitation.events import Address, Button, ChatKind, Incoming, Outgoing
 from facilitation.i18n import translator
 from facilitation.router import Command, Refusal, new_button_token
 from facilitation.scheduling import JobSpec
-from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, utcnow
+from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, SentPrompt, utcnow
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class CoreConfig:
     facilitator_identities: frozenset[tuple[str, str]] = frozenset()
     default_language: str = "en"
     default_timezone: str = "UTC"
+    default_quiet_hours: str = "21:00-08:00"
+    """Quiet hours of members who chose none, "HH:MM-HH:MM" in their time zone; "" for none."""
     clock: Callable[[], datetime] = utcnow
     """The present, as aware UTC; tests inject their own to walk through days in a moment."""
 
@@ -50,6 +53,26 @@ class Effects:
         token = new_button_token()
         self.session.add(ButtonAction(token=token, action=action, payload=payload))
         return Button(label=label, token=token)
+
+    def now(self) -> datetime:
+        """The present (aware UTC) from the configured clock: every time decision goes through here."""
+        return self.config.clock()
+
+    def record_prompt(self, key: str, member_id: int | None = None) -> bool:
+        """Record a proactive prompt's idempotency key before its message goes to the outbox.
+
+        True the first time; False when the key was already recorded, by this process or another
+        (a concurrent insert of the same key waits for the other transaction, then fails here), so the
+        caller sends nothing. Keys name the prompt and its person: `checkin:4:17:2`, `nudge:31:18`.
+        """
+        if self.session.get(SentPrompt, key) is not None:
+            return False
+        try:
+            with self.session.begin_nested():
+                self.session.add(SentPrompt(key=key, member_id=member_id, created_at=self.now()))
+        except IntegrityError:
+            return False
+        return True
 
     def schedule(self, job: JobSpec) -> None:
         """Run `job` at its time; handed to the scheduler only if this transaction commits."""

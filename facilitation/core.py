@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from facilitation import campaigns, help, ideas, members
+from facilitation import campaigns, commitments, help, ideas, members, pods, preferences, report
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.events import Capabilities, Incoming
 from facilitation.members import member_for
@@ -27,6 +27,10 @@ FEATURES: tuple[CommandSet, ...] = (
     campaigns.commands,
     ideas.commands,
     members.commands,
+    commitments.commands,
+    pods.commands,
+    preferences.commands,
+    report.commands,
 )
 """Every feature module's commands; /help lists them in this order."""
 

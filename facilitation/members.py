@@ -7,7 +7,7 @@ import secrets
 from sqlmodel import Session, col, select
 
 from facilitation.context import Context, CoreConfig
-from facilitation.events import Sender
+from facilitation.events import Address, Sender
 from facilitation.i18n import N_, SUPPORTED_LANGUAGES
 from facilitation.router import CommandSet, Role, UsageError, UserError
 from storage.models import CampaignFacilitator, Identity, Member, Membership
@@ -100,6 +100,19 @@ def member_for(session: Session, sender: Sender, config: CoreConfig) -> Member:
     )
     session.flush()
     return member
+
+
+def member_address(session: Session, member: Member) -> Address | None:
+    """Where to reach a member privately for proactive prompts: their first platform identity, directly.
+
+    Adapters deliver an address with `user_id` set and a private message as a direct message to that user.
+    """
+    identity = session.exec(
+        select(Identity).where(Identity.member_id == member.id).order_by(col(Identity.id))
+    ).first()
+    if identity is None:
+        return None
+    return Address(identity.platform, identity.platform_user_id, user_id=identity.platform_user_id)
 
 
 def find_member_by_name(ctx: Context, name: str) -> Member | None:

@@ -15,7 +15,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEDULER_LOCK_KEY = 0x70776E68  # any 64-bit constant unique to Townhall's scheduler election
+SCHEDULER_LOCK_KEY = 0x70776E68  # any 32-bit constant unique to Townhall's scheduler election
+SCHEMA_KEY_SQL = "hashtext(current_schema())"
+"""The lock's second half: one election per schema, so Townhalls (or test runs) in separate schemas of one
+PostgreSQL database do not block each other; advisory locks are otherwise database-wide."""
 
 
 class LeaderLock:
@@ -40,7 +43,7 @@ class LeaderLock:
     def _try_advisory_lock(self) -> bool:
         connection = self.engine.connect()
         acquired = connection.execute(
-            sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": SCHEDULER_LOCK_KEY}
+            sa.text(f"SELECT pg_try_advisory_lock(:key, {SCHEMA_KEY_SQL})"), {"key": SCHEDULER_LOCK_KEY}
         ).scalar()
         connection.commit()
         if acquired:
@@ -67,7 +70,7 @@ class LeaderLock:
         if self._connection is not None:
             try:
                 self._connection.execute(
-                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEDULER_LOCK_KEY}
+                    sa.text(f"SELECT pg_advisory_unlock(:key, {SCHEMA_KEY_SQL})"), {"key": SCHEDULER_LOCK_KEY}
                 )
                 self._connection.commit()
             finally:

@@ -103,6 +103,7 @@ UNIT_DAYS = {
 }
 DUE_SEPARATOR = re.compile(r"\s+(?:by|before|d'ici|d’ici|avant(?:\s+le)?|pour(?:\s+le)?)\s+", re.IGNORECASE)
 LINK_PATTERN = re.compile(r"\s*\b(theme|thème|prototype)\s+#?[tp]?(\d+)\b", re.IGNORECASE)
+LINK_KINDS = {"theme": N_("theme"), "prototype": N_("prototype")}
 REF_PATTERN = re.compile(r"^[cC#]?(\d+)$")
 PERCENT_PATTERN = re.compile(r"^(\d{1,3})\s*%$")
 
@@ -202,13 +203,16 @@ def _take_links(ctx: Context, text: str) -> tuple[dict[str, int], str, list[str]
             links[f"{kind}_id"] = int(match[2])
         elif exists is None:
             notes.append(
-                _("Links to a {kind} are not available yet; I kept the commitment without it.", kind=kind)
+                _(
+                    "Links to a {kind} are not available yet; I kept the commitment without it.",
+                    kind=_(LINK_KINDS[kind]),
+                )
             )
         else:
             notes.append(
                 _(
                     "There is no {kind} {number}; I kept the commitment without the link.",
-                    kind=kind,
+                    kind=_(LINK_KINDS[kind]),
                     number=match[2],
                 )
             )

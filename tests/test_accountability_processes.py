@@ -14,7 +14,17 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.db import Database
-from storage.models import CheckIn, Identity, Member, OutboxMessage, Pod, PodMember, PodSchedule, SentPrompt, scheduler_jobs
+from storage.models import (
+    CheckIn,
+    Identity,
+    Member,
+    OutboxMessage,
+    Pod,
+    PodMember,
+    PodSchedule,
+    SentPrompt,
+    scheduler_jobs,
+)
 from tests.conftest import POSTGRES_URL
 from tests.test_cli import environment, townhall  # noqa: F401 (the fixture is used by name)
 
@@ -38,7 +48,11 @@ def job_ids(database_url: str) -> list[str]:
         database.dispose()
 
 
-def test_console_commitments_and_pods_schedule_check_ins_that_a_restart_keeps_once(environment, tmp_path, database_url):  # noqa: F811
+def test_console_commitments_and_pods_schedule_check_ins_that_a_restart_keeps_once(
+    environment,  # noqa: F811 (the fixture imported from test_cli)
+    tmp_path,
+    database_url,
+):
     first = townhall("run", stdin="\n".join(CONSOLE_TOUR) + "\n", env=environment, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "Traceback" not in first.stdout + first.stderr
@@ -146,7 +160,9 @@ def test_two_processes_on_postgresql_the_leader_killed_mid_way_no_check_in_lost_
         with Session(database.engine) as session:
             checkins = session.exec(select(CheckIn)).all()
             keys = [row.key for row in session.exec(select(SentPrompt)) if row.key.startswith("checkin:")]
-            outbox = [row for row in session.exec(select(OutboxMessage)) if "Check-in time" in row.payload["text"]]
+            outbox = [
+                row for row in session.exec(select(OutboxMessage)) if "Check-in time" in row.payload["text"]
+            ]
         assert sorted((row.pod_id, row.member_id) for row in checkins) == sorted(
             {(row.pod_id, row.member_id) for row in checkins}
         )
@@ -161,4 +177,3 @@ def test_two_processes_on_postgresql_the_leader_killed_mid_way_no_check_in_lost_
                 except subprocess.TimeoutExpired:
                     process.kill()
         database.dispose()
-

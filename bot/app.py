@@ -95,6 +95,11 @@ class Townhall:
         await self.delivery.deliver_due()
 
     async def stop(self) -> None:
+        """Stop cleanly: a last delivery pass (the console prints what is due), then adapters, then the rest."""
+        try:
+            await self.delivery.deliver_due()
+        except Exception:
+            log.exception("final delivery pass failed; pending messages go out at the next start")
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()

@@ -42,6 +42,10 @@ class Effects:
     messages: list[tuple[Address, Outgoing]] = field(default_factory=list)
     scheduled: list[JobSpec] = field(default_factory=list)
 
+    def now(self) -> datetime:
+        """The present from the configured clock: use it for every time a handler decides or stores."""
+        return self.config.clock()
+
     def send(
         self, address: Address, text: str, buttons: tuple[Button, ...] = (), private: bool = False
     ) -> None:
@@ -53,10 +57,6 @@ class Effects:
         token = new_button_token()
         self.session.add(ButtonAction(token=token, action=action, payload=payload))
         return Button(label=label, token=token)
-
-    def now(self) -> datetime:
-        """The present (aware UTC) from the configured clock: every time decision goes through here."""
-        return self.config.clock()
 
     def record_prompt(self, key: str, member_id: int | None = None) -> bool:
         """Record a proactive prompt's idempotency key before its message goes to the outbox.

@@ -10,9 +10,21 @@ from typing import Any
 
 from sqlmodel import Session
 
-from facilitation import campaigns, commitments, help, ideas, members, pods, preferences, report
+from facilitation import (
+    campaigns,
+    commitments,
+    help,
+    ideas,
+    members,
+    pods,
+    preferences,
+    privacy,
+    report,
+    status,
+)
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.events import Capabilities, Incoming
+from facilitation.fair_use import UpdateLimiter
 from facilitation.members import member_for
 from facilitation.outbox import Outbox
 from facilitation.router import CommandSet, Role, Router, UsageError, UserError, parse_command
@@ -27,6 +39,8 @@ FEATURES: tuple[CommandSet, ...] = (
     campaigns.commands,
     ideas.commands,
     members.commands,
+    privacy.commands,
+    status.commands,
     commitments.commands,
     pods.commands,
     preferences.commands,
@@ -50,12 +64,35 @@ class Core:
         self.router = Router(features)
         self.outbox = Outbox(capabilities)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="townhall-core")
+        self.limiter = UpdateLimiter(config.clock)
         self.after_commit: list[Callable[[list[JobSpec]], None]] = []
         """Called on the event loop after each committed unit of work, with the jobs it scheduled."""
 
     async def handle(self, incoming: Incoming) -> None:
-        """Handle one update; replies are in the outbox when this returns."""
-        await self._on_worker(self.handle_now, incoming)
+        """Handle one update; replies are in the outbox when this returns.
+
+        A sender over the fair-use limit is told once to slow down; their further updates are dropped
+        here, before they queue for the worker, so that they do not delay anyone else. Facilitators named
+        in the settings (and the console's local user) are trusted operators: no limit.
+        """
+        sender = (incoming.platform, incoming.sender.user_id)
+        admitted = sender in self.config.facilitator_identities or self.limiter.admit(sender)
+        if admitted is None:
+            log.info(
+                "update dropped over fair use platform=%s user=%s", incoming.platform, incoming.sender.user_id
+            )
+            return
+        work = self.handle_now if admitted else self._ask_to_slow_down
+        await self._on_worker(work, incoming)
+
+    def _ask_to_slow_down(self, incoming: Incoming) -> list[JobSpec]:
+        self._answer_alone(
+            incoming,
+            lambda ctx: ctx._(
+                "You are sending a lot at once. Please wait a minute: I will not read your messages until then."
+            ),
+        )
+        return []
 
     async def run_job(self, kind: str, payload: dict[str, Any]) -> None:
         """Run a scheduled job's handler in a transaction of its own; its messages go to the outbox."""

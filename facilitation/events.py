@@ -130,3 +130,7 @@ class Capabilities:
     max_button_payload_bytes: int
     max_buttons: int = 10
     supports_images: bool = True
+    per_chat_interval: float = 0.0
+    """Seconds to leave between two messages to one chat (the platform's flood limit); 0 for none."""
+    global_interval: float = 0.0
+    """Seconds to leave between any two messages on the platform; 0 for none."""

@@ -7,6 +7,7 @@ from sqlmodel import col, select
 
 from facilitation.campaigns import campaign_candidates, join, open_campaign, resolve_campaign
 from facilitation.context import Context
+from facilitation.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.i18n import N_
 from facilitation.router import CommandSet, UsageError, UserError
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags, shorten
@@ -68,6 +69,16 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
                 )
             )
             return
+    recent = ctx.session.exec(
+        select(func.count()).where(Idea.member_id == ctx.member.id, Idea.created_at > ctx.now() - WINDOW)
+    ).one()
+    if recent >= IDEAS_PER_MINUTE and not ctx.is_configured_facilitator():
+        raise UserError(
+            _(
+                "That is {limit} ideas in a minute: please wait a little before the next one.",
+                limit=IDEAS_PER_MINUTE,
+            )
+        )
     joined = join(ctx, campaign)
     idea = Idea(
         campaign_id=campaign.id,
@@ -76,6 +87,7 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
         source_platform=address.platform,
         source_chat_id=address.chat_id,
         source_message_id=message_id,
+        created_at=ctx.now(),
     )
     ctx.session.add(idea)
     ctx.session.flush()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from facilitation.events import Address, Capabilities, Outgoing
@@ -30,6 +31,10 @@ RETRY_BASE_SECONDS = 1.0
 RETRY_CAP_SECONDS = 300.0
 DELIVERY_BATCH_SIZE = 100
 IDLE_POLL_SECONDS = 5.0
+CLAIM_LEASE_SECONDS = 30.0
+"""A message being sent is claimed for this long (well past adapters' request timeouts), so another process
+does not send it too. A message in flight when its process dies is sent again once the claim lapses: the
+one window where a duplicate is possible, one message per chat, and its chat waits until then."""
 
 
 class DeliveryError(Exception):
@@ -100,6 +105,9 @@ class DeliveryService:
         self._wakeup = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._last_send: dict[tuple[str, str], float] = {}  # per chat, on the loop's monotonic clock
+        self._last_platform_send: dict[str, float] = {}
+        self._paced_wait: float | None = None
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -134,15 +142,43 @@ class DeliveryService:
             rows = await asyncio.to_thread(self._load_pending)
             sent = 0
             held_chats: set[tuple[str, str]] = set()
+            self._paced_wait = None
             for row in rows:
                 chat = (row.platform, str(row.address.get("chat_id")))
                 if chat in held_chats:
                     continue
-                if row.next_attempt_at > moment or not await self._deliver(row):
-                    held_chats.add(chat)  # an earlier message to this chat waits: keep the order
-                else:
+                held_chats.add(chat)  # until this message is out, later ones to the chat wait: keep the order
+                if row.next_attempt_at > moment or self._paced(chat):
+                    continue
+                if not await asyncio.to_thread(self._claim, row, moment):
+                    continue  # another process is sending it
+                await self._pace_platform(row.platform)
+                if await self._deliver(row):
                     sent += 1
+                    self._last_send[chat] = asyncio.get_running_loop().time()
+                    held_chats.discard(chat)
             return sent
+
+    def _paced(self, chat: tuple[str, str]) -> bool:
+        """Whether `chat` got a message too recently for its platform's pace; notes when to look again."""
+        interval = self.transports[chat[0]].capabilities.per_chat_interval
+        last = self._last_send.get(chat)
+        if not interval or last is None:
+            return False
+        wait = last + interval - asyncio.get_running_loop().time()
+        if wait <= 0:
+            return False
+        self._paced_wait = wait if self._paced_wait is None else min(self._paced_wait, wait)
+        return True
+
+    async def _pace_platform(self, platform: str) -> None:
+        """Keep to the platform's overall pace by waiting between sends."""
+        interval = self.transports[platform].capabilities.global_interval
+        loop = asyncio.get_running_loop()
+        last = self._last_platform_send.get(platform)
+        if interval and last is not None and (wait := last + interval - loop.time()) > 0:
+            await asyncio.sleep(wait)
+        self._last_platform_send[platform] = loop.time()
 
     async def _deliver(self, row: OutboxMessage) -> bool:
         transport = self.transports[row.platform]
@@ -181,6 +217,19 @@ class DeliveryService:
         await asyncio.to_thread(self._mark_sent, row.id, platform_message_id)
         return True
 
+    def _claim(self, row: OutboxMessage, moment: datetime) -> bool:
+        """Take the message for this process by pushing its due time past the lease, if no one else did."""
+        lease_end = moment + timedelta(seconds=CLAIM_LEASE_SECONDS)
+        with self.database.session() as session:
+            claimed = session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row.id)
+                .where(col(OutboxMessage.status) == "pending")
+                .where(col(OutboxMessage.next_attempt_at) == row.next_attempt_at)
+                .values(next_attempt_at=lease_end)
+            )
+            return claimed.rowcount == 1
+
     def _load_pending(self) -> list[OutboxMessage]:
         if not self.transports:
             return []
@@ -209,9 +258,10 @@ class DeliveryService:
                 return session.exec(statement).first()
 
         due = await asyncio.to_thread(earliest)
-        if due is None:
-            return IDLE_POLL_SECONDS
-        return min(IDLE_POLL_SECONDS, max(0.0, (due - datetime.now(UTC)).total_seconds()))
+        wait = IDLE_POLL_SECONDS if due is None else max(0.0, (due - datetime.now(UTC)).total_seconds())
+        if self._paced_wait is not None:
+            wait = min(wait, self._paced_wait)
+        return min(IDLE_POLL_SECONDS, wait)
 
     def _mark_sent(self, outbox_id: int | None, platform_message_id: str | None) -> None:
         with self.database.session() as session:

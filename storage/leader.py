@@ -15,10 +15,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEDULER_LOCK_KEY = 0x70776E68  # any 32-bit constant unique to Townhall's scheduler election
-SCHEMA_KEY_SQL = "hashtext(current_schema())"
-"""The lock's second half: one election per schema, so Townhalls (or test runs) in separate schemas of one
-PostgreSQL database do not block each other; advisory locks are otherwise database-wide."""
+SCHEDULER_LOCK_NAME = "townhall-scheduler"
+# Advisory locks are per database; keyed by schema too, so that deployments in separate schemas of one
+# database elect their leaders independently.
+_ADVISORY_KEY = "hashtext(current_schema() || ':' || :name)"
 
 
 class LeaderLock:
@@ -43,7 +43,7 @@ class LeaderLock:
     def _try_advisory_lock(self) -> bool:
         connection = self.engine.connect()
         acquired = connection.execute(
-            sa.text(f"SELECT pg_try_advisory_lock(:key, {SCHEMA_KEY_SQL})"), {"key": SCHEDULER_LOCK_KEY}
+            sa.text(f"SELECT pg_try_advisory_lock({_ADVISORY_KEY})"), {"name": SCHEDULER_LOCK_NAME}
         ).scalar()
         connection.commit()
         if acquired:
@@ -70,7 +70,7 @@ class LeaderLock:
         if self._connection is not None:
             try:
                 self._connection.execute(
-                    sa.text(f"SELECT pg_advisory_unlock(:key, {SCHEMA_KEY_SQL})"), {"key": SCHEDULER_LOCK_KEY}
+                    sa.text(f"SELECT pg_advisory_unlock({_ADVISORY_KEY})"), {"name": SCHEDULER_LOCK_NAME}
                 )
                 self._connection.commit()
             finally:

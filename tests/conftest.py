@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from storage.db import create_db_engine
+from tests.support import ROOT
 
 POSTGRES_URL = os.environ.get("TOWNHALL_TEST_DATABASE_URL", "")
 
@@ -107,3 +108,13 @@ async def harness(database_url: str, tmp_path: Path) -> AsyncIterator:
 
     async with Harness.running(database_url, tmp_path) as running:
         yield running
+
+
+@pytest.fixture
+def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """Environment for a `townhall` child process: this checkout, a fresh data folder and database."""
+    env = {
+        key: value for key, value in os.environ.items() if not key.endswith(("_BOT_TOKEN", "DATABASE_URL"))
+    }
+    env.update(DATA_DIR=str(tmp_path / "data"), DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
+    return env

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -16,6 +18,8 @@ from bot.app import Townhall
 from bot.settings import Settings
 from facilitation.core import FEATURES
 from facilitation.router import CommandSet
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FACILITATOR = "fran"
 """The recording platform's configured facilitator; every other user is a resident."""
@@ -138,3 +142,16 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.moment += timedelta(**delta)
+
+
+def townhall(*args: str, stdin: str = "", env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a child process, as a shell would."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )

@@ -26,7 +26,7 @@ from storage.models import (
     scheduler_jobs,
 )
 from tests.conftest import POSTGRES_URL
-from tests.test_cli import environment, townhall  # noqa: F401 (the fixture is used by name)
+from tests.support import townhall
 
 CONSOLE_TOUR = [
     "/commit Organise a snow-clearing crew for Rue Clark by friday",
@@ -49,7 +49,7 @@ def job_ids(database_url: str) -> list[str]:
 
 
 def test_console_commitments_and_pods_schedule_check_ins_that_a_restart_keeps_once(
-    environment,  # noqa: F811 (the fixture imported from test_cli)
+    environment,
     tmp_path,
     database_url,
 ):
@@ -127,7 +127,7 @@ def log_says(data_dir: Path, text: str) -> bool:
 @pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs TOWNHALL_TEST_DATABASE_URL")
 def test_two_processes_on_postgresql_the_leader_killed_mid_way_no_check_in_lost_or_doubled(
-    environment,  # noqa: F811
+    environment,
     tmp_path,
     database_url,
 ):

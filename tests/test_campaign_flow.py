@@ -47,7 +47,7 @@ async def test_ideas_from_command_and_hashtag_are_listed_newest_first(harness):
 async def test_ideas_are_paged_with_a_button_for_older_ones(harness):
     await harness.start_parks()
     for number in range(1, 13):
-        await harness.say(f"/idea Idea number {number} for the park")
+        await harness.say(f"/idea Idea number {number} for the park", user=f"resident{number}")
     first_page = await harness.say("/ideas")
     assert "page 1 of 2" in first_page[0].text and "Idea number 12" in first_page[0].text
     second_page = await harness.press("Older ideas")

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from tests.support import ROOT, townhall
 
-ROOT = Path(__file__).resolve().parent.parent
 TOUR = [
     "/campaign #parks Better parks | How can we make our parks welcoming for everyone?",
     "/join #parks",
@@ -19,28 +16,6 @@ TOUR = [
     "Plant shade trees along the path #parks",
     "/ideas",
 ]
-
-
-def townhall(*args: str, stdin: str = "", env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the real command line in a child process, as a shell would."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
-
-
-@pytest.fixture
-def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
-    env = {
-        key: value for key, value in os.environ.items() if not key.endswith(("_BOT_TOKEN", "DATABASE_URL"))
-    }
-    env.update(DATA_DIR=str(tmp_path / "data"), DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
-    return env
 
 
 def test_console_tour_through_a_pipe_then_a_second_run_lists_the_ideas_again(environment, tmp_path):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from adapters.recording import RecordingAdapter
 from facilitation.events import Address, Outgoing
-from facilitation.outbox import PermanentDeliveryError, TransientDeliveryError
+from facilitation.outbox import DeliveryService, PermanentDeliveryError, TransientDeliveryError
 from storage.models import OutboxMessage
 from tests.support import Harness
 
@@ -88,3 +90,30 @@ async def test_long_texts_are_split_to_the_platform_limit_between_words(database
     assert "benches" in words
     cut_words = {word for word in words for whole in vocabulary if whole.startswith(word) and word != whole}
     assert cut_words <= vocabulary, "a word was cut in two"
+
+
+async def test_a_paced_chat_waits_without_holding_back_other_chats(database_url, tmp_path):
+    adapter = RecordingAdapter()
+    adapter.capabilities = replace(adapter.capabilities, per_chat_interval=0.5)
+    async with Harness.running(database_url, tmp_path, adapter=adapter) as harness:
+        with harness.townhall.database.session() as session:
+            for chat, text in (("a", "a1"), ("a", "a2"), ("b", "b1")):
+                harness.townhall.core.outbox.enqueue(session, Address("recording", chat), Outgoing(text))
+        await harness.townhall.delivery.deliver_due()
+        assert [sent.text for sent in adapter.sent] == ["a1", "b1"]
+        assert "a2" in await harness.wait_for_text("a2", timeout=5)
+
+
+async def test_two_delivery_services_on_one_database_send_each_message_once(database_url, tmp_path):
+    adapter = RecordingAdapter()
+    async with Harness.running(database_url, tmp_path, adapter=adapter) as harness:
+        await harness.townhall.delivery.stop()  # only the two services below deliver
+        with harness.townhall.database.session() as session:
+            for number in range(20):
+                harness.townhall.core.outbox.enqueue(
+                    session, Address("recording", f"chat{number}"), Outgoing(f"m{number}")
+                )
+        first = DeliveryService(harness.townhall.database, {"recording": adapter})
+        second = DeliveryService(harness.townhall.database, {"recording": adapter})
+        await asyncio.gather(first.deliver_due(), second.deliver_due())
+        assert sorted(sent.text for sent in adapter.sent) == sorted(f"m{number}" for number in range(20))

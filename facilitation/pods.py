@@ -85,10 +85,10 @@ ZONE_TOLERANCE_HOURS = 3.0
 ZONE_COST_PER_HOUR = 5.0
 SHARED_LINK_BONUS = 3.0
 IMPROVEMENT_PASSES = 6
-RESTARTS = 12
-RESTART_MAX_PEOPLE = 200
+RESTARTS = 8
+RESTART_MAX_PEOPLE = 60
 """Scopes up to this size try `RESTARTS` seeded orders; larger ones, one (the time-zone order)."""
-SWAP_WINDOW = 25
+SWAP_WINDOW = 10
 """Swaps are tried between groups this close in the time-zone order, which keeps grouping near-linear."""
 
 ON_TRACK, NEED_HELP, BLOCKED = "on_track", "need_help", "blocked"
@@ -126,12 +126,24 @@ def pair_cost(a: Person, b: Person, met: Counter[Pair]) -> float:
     return cost - SHARED_LINK_BONUS * len(a.links & b.links)
 
 
-def _cost_with(
-    person: Person, group: Sequence[Person], met: Counter[Pair], without: Person | None = None
-) -> float:
-    return sum(
-        pair_cost(person, other, met) for other in group if other is not person and other is not without
-    )
+class _Costs:
+    """Pair costs, each computed once per grouping (the search asks for the same pairs many times)."""
+
+    def __init__(self, met: Counter[Pair]) -> None:
+        self.met = met
+        self.known: dict[tuple[int, int], float] = {}
+
+    def pair(self, a: Person, b: Person) -> float:
+        key = (a.member_id, b.member_id) if a.member_id < b.member_id else (b.member_id, a.member_id)
+        cost = self.known.get(key)
+        if cost is None:
+            cost = self.known[key] = pair_cost(a, b, self.met)
+        return cost
+
+    def with_group(self, person: Person, group: Sequence[Person], without: Person | None = None) -> float:
+        return sum(
+            self.pair(person, other) for other in group if other is not person and other is not without
+        )
 
 
 def group_members(people: Sequence[Person], size: int, met: Counter[Pair]) -> list[list[int]]:
@@ -147,38 +159,45 @@ def group_members(people: Sequence[Person], size: int, met: Counter[Pair]) -> li
     capacities = [
         len(ordered) // count + (1 if index < len(ordered) % count else 0) for index in range(count)
     ]
+    costs = _Costs(met)
     best: list[list[Person]] | None = None
     best_cost = math.inf
     for attempt in range(RESTARTS if len(ordered) <= RESTART_MAX_PEOPLE else 1):
         order = list(ordered)
         if attempt:
             random.Random(attempt).shuffle(order)
-        groups = _place(order, capacities, met)
+        groups = _place(order, capacities, costs)
         for _pass in range(IMPROVEMENT_PASSES):
-            if not _improve(groups, met):
+            if not _improve(groups, costs):
                 break
-        cost = sum(_cost_with(person, group, met) for group in groups for person in group) / 2
+        cost = sum(costs.with_group(person, group) for group in groups for person in group) / 2
         if cost < best_cost - 1e-9:
             best, best_cost = groups, cost
     assert best is not None
     return [sorted(person.member_id for person in group) for group in best]
 
 
-def _place(order: Sequence[Person], capacities: list[int], met: Counter[Pair]) -> list[list[Person]]:
-    """Each person, in turn, joins the open group where they add the least cost (started groups first)."""
+def _place(order: Sequence[Person], capacities: list[int], costs: _Costs) -> list[list[Person]]:
+    """Each person, in turn, joins the started group where they add the least cost, or the next empty one."""
     groups: list[list[Person]] = [[] for _ in capacities]
+    started: list[int] = []
+    next_empty = 0
     for person in order:
-        open_groups = [index for index in range(len(groups)) if len(groups[index]) < capacities[index]]
+        candidates = [index for index in started if len(groups[index]) < capacities[index]]
+        if next_empty < len(groups):
+            candidates.append(next_empty)
         chosen = min(
-            open_groups,
-            key=lambda index: (_cost_with(person, groups[index], met), not groups[index], index),
+            candidates, key=lambda index: (costs.with_group(person, groups[index]), not groups[index])
         )
+        if chosen == next_empty:
+            started.append(chosen)
+            next_empty += 1
         groups[chosen].append(person)
     return groups
 
 
-def _improve(groups: list[list[Person]], met: Counter[Pair]) -> bool:
-    """One pass of the best-first swaps between nearby groups; True if any lowered the cost."""
+def _improve(groups: list[list[Person]], costs: _Costs) -> bool:
+    """One pass of swaps between nearby groups, each taken when it lowers the cost; True if any did."""
     improved = False
     for i, first in enumerate(groups):
         for j in range(i + 1, min(len(groups), i + 1 + SWAP_WINDOW)):
@@ -186,10 +205,10 @@ def _improve(groups: list[list[Person]], met: Counter[Pair]) -> bool:
             for a_index, a in enumerate(first):
                 for b_index, b in enumerate(second):
                     delta = (
-                        _cost_with(b, first, met, without=a)
-                        - _cost_with(a, first, met)
-                        + _cost_with(a, second, met, without=b)
-                        - _cost_with(b, second, met)
+                        costs.with_group(b, first, without=a)
+                        - costs.with_group(a, first)
+                        + costs.with_group(a, second, without=b)
+                        - costs.with_group(b, second)
                     )
                     if delta < -1e-9:
                         first[a_index], second[b_index] = b, a

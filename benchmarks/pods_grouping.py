@@ -24,7 +24,9 @@ def people(count: int, seed: int = 7) -> list[Person]:
         Person(
             member_id,
             chance.choice(OFFSETS),
-            frozenset({f"theme:{chance.randrange(count // 10 + 1)}"}) if chance.random() < 0.5 else frozenset(),
+            frozenset({f"theme:{chance.randrange(count // 10 + 1)}"})
+            if chance.random() < 0.5
+            else frozenset(),
         )
         for member_id in range(count)
     ]
@@ -43,7 +45,9 @@ def main() -> None:
                     met.update(frozenset(pair) for pair in combinations(group, 2))
             seconds = (time.perf_counter() - started) / ROTATIONS
             repeats = sum(times - 1 for times in met.values() if times > 1)
-            far = sum(times for pair, times in met.items() if abs(offsets[min(pair)] - offsets[max(pair)]) > 3)
+            far = sum(
+                times for pair, times in met.items() if abs(offsets[min(pair)] - offsets[max(pair)]) > 3
+            )
             print(f"{count:7}  {size:4}  {ROTATIONS:9}  {seconds:16.2f}  {repeats:14}  {far:15}")
 
 

@@ -16,7 +16,7 @@ import pytest
 from adapters.recording.adapter import Sent
 from facilitation.commitments import parse_due
 from facilitation.pods import Person, group_members
-from storage.models import CheckIn, Pod, PodMember, SentPrompt
+from storage.models import CheckIn, Commitment, Pod, PodMember, SentPrompt
 from tests.support import FACILITATOR, Clock, Harness
 
 MONTREAL = ZoneInfo("America/Montreal")
@@ -305,3 +305,26 @@ def test_grouping_keeps_time_zones_close_and_kindred_people_together():
     assert sorted(
         len(group) for group in group_members([Person(index, 0) for index in range(7)], 3, Counter())
     ) == [2, 2, 3]
+
+
+async def test_me_shows_the_accountability_data_and_forget_deletes_it(database_url, tmp_path):
+    async with Harness.running(database_url, tmp_path, clock=Clock(START)) as harness:
+        await commit_all(harness, ["alice", "bob"])
+        await harness.say("/pods 2", user=FACILITATOR)
+        me = await harness.reply_text("/me", user="alice")
+        assert "Your commitments: c1" in me and "Quiet hours: 21:00-08:00" in me
+        await harness.say("/forget", user="alice")
+        await press_for_any(harness, "alice")
+        assert all(row.member_id != 1 for row in harness.rows(PodMember))
+        assert [commitment.member_id for commitment in harness.rows(Commitment)] == [2]
+
+
+async def press_for_any(harness: Harness, user: str) -> None:
+    """Confirm /forget with its first button (the choice that deletes the profile)."""
+    for sent in reversed(harness.adapter.sent):
+        if sent.message.buttons:
+            await harness._push(
+                harness.adapter.incoming(user=user, button_token=sent.message.buttons[0].token)
+            )
+            return
+    raise AssertionError("no button")

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from facilitation.events import Address, Button, ChatKind, Incoming, Outgoing
 from facilitation.i18n import translator
 from facilitation.router import Command, Refusal, new_button_token
 from facilitation.scheduling import JobSpec
+from storage.db import insert_if_absent
 from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, SentPrompt, utcnow
 
 
@@ -62,17 +62,11 @@ class Effects:
         """Record a proactive prompt's idempotency key before its message goes to the outbox.
 
         True the first time; False when the key was already recorded, by this process or another
-        (a concurrent insert of the same key waits for the other transaction, then fails here), so the
+        (a concurrent insert of the same key waits for the other transaction, then yields), so the
         caller sends nothing. Keys name the prompt and its person: `checkin:4:17:2`, `nudge:31:18`.
         """
-        if self.session.get(SentPrompt, key) is not None:
-            return False
-        try:
-            with self.session.begin_nested():
-                self.session.add(SentPrompt(key=key, member_id=member_id, created_at=self.now()))
-        except IntegrityError:
-            return False
-        return True
+        table = SentPrompt.__table__  # type: ignore[attr-defined]
+        return insert_if_absent(self.session, table, key=key, member_id=member_id, created_at=self.now())
 
     def schedule(self, job: JobSpec) -> None:
         """Run `job` at its time; handed to the scheduler only if this transaction commits."""

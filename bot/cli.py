@@ -8,6 +8,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -25,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="start the bot: every platform whose token is set, or the local console when none is",
     )
+    export = commands.add_parser(
+        "export", help="write a campaign's open data package (Frictionless Data Package and Polis files)"
+    )
+    export.add_argument("hashtag", help="the campaign's hashtag, such as #parks")
+    export.add_argument("--out", required=True, type=Path, help="folder to write the package into")
     database = commands.add_parser("db", help="database maintenance")
     database_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     database_commands.add_parser("upgrade", help="apply all pending migrations")
@@ -54,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "run":
             return _run(settings)
+        if args.command == "export":
+            return _export(settings, args.hashtag, args.out)
         return _database(settings, args.db_command)
     except SettingsError as error:
         print(f"townhall: configuration error: {error}", file=sys.stderr)
@@ -68,6 +76,34 @@ def _run(settings: Settings) -> int:
     configure_logging(settings, console_only=all(isinstance(a, ConsoleAdapter) for a in adapters))
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(Townhall(settings, adapters).run_until_stopped())
+    return 0
+
+
+def _export(settings: Settings, hashtag: str, out: Path) -> int:
+    from sqlmodel import col, select
+
+    from bot.app import core_config
+    from facilitation.opendata import export_campaign
+    from facilitation.text import normalise_hashtag
+    from storage.db import Database
+    from storage.models import Campaign
+
+    database = Database(settings.effective_database_url)
+    try:
+        database.upgrade()
+        with database.session() as session:
+            campaign = session.exec(
+                select(Campaign)
+                .where(Campaign.hashtag == normalise_hashtag(hashtag))
+                .order_by(col(Campaign.status) == "open", col(Campaign.id))
+            ).all()
+            if not campaign:
+                print(f"townhall: no campaign {hashtag}", file=sys.stderr)
+                return 1
+            package = export_campaign(session, campaign[-1], out, core_config(settings, []))
+    finally:
+        database.dispose()
+    print(f"open data package written: {package}")
     return 0
 
 

@@ -7,6 +7,7 @@ the variable (see `load_settings`).
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +16,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from facilitation.i18n import SUPPORTED_LANGUAGES
+from facilitation.opendata import DEFAULT_LICENSE, LICENSES
 from facilitation.preferences import format_quiet, parse_quiet_hours
 
 DEFAULT_DATA_DIR = Path("data")
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
     default_quiet_hours: str = "21:00-08:00"
     log_level: str = "INFO"
     embedding_model: str = "all-MiniLM-L6-v2"
+    open_data_secret: str = ""
+    open_data_license: str = DEFAULT_LICENSE
 
     @field_validator("facilitator_ids", mode="before")
     @classmethod
@@ -86,6 +90,13 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a log level (DEBUG, INFO, WARNING, ERROR)")
         return level
 
+    @field_validator("open_data_license")
+    @classmethod
+    def _known_license(cls, value: str) -> str:
+        if value not in LICENSES:
+            raise ValueError(f"{value!r} is not one of {', '.join(LICENSES)}")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
@@ -97,6 +108,17 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder."""
         return self.database_url or f"sqlite:///{self.data_dir / 'townhall.db'}"
+
+    def pseudonym_secret(self) -> str:
+        """OPEN_DATA_SECRET, or a random secret kept in the data folder so that pseudonyms stay stable."""
+        if self.open_data_secret:
+            return self.open_data_secret
+        path = self.data_dir / "open-data-secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_hex(32), encoding="utf-8")
+        return path.read_text(encoding="utf-8").strip()
 
     def facilitator_identities(self) -> set[tuple[str, str]]:
         """Configured facilitators as (platform, platform user id) pairs."""

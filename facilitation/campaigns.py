@@ -179,7 +179,10 @@ def list_campaigns(ctx: Context, args: str) -> None:
 
 
 def invitation_text(ctx: Context, campaign: Campaign) -> str:
-    return ctx._(
+    """The open invitation: the challenge, its shared goals, and how to take part."""
+    from facilitation.goals import goals_summary  # goals build on campaigns
+
+    text = ctx._(
         "Open invitation: #{hashtag} — {title}\n\n{challenge}\n\n"
         "Everyone is welcome. Share an idea by writing a message with #{hashtag}, or with /idea. "
         "Press Join to take part.",
@@ -187,6 +190,8 @@ def invitation_text(ctx: Context, campaign: Campaign) -> str:
         title=campaign.title,
         challenge=campaign.challenge,
     )
+    goals = goals_summary(ctx, campaign)
+    return f"{text}\n\n{goals}" if goals else text
 
 
 @commands.command(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
@@ -27,6 +28,10 @@ class CoreConfig:
     facilitator_identities: frozenset[tuple[str, str]] = frozenset()
     default_language: str = "en"
     default_timezone: str = "UTC"
+    data_dir: Path = Path("data")
+    """Where files made for people (exports, images) are written."""
+    open_data_secret: str = ""
+    open_data_license: str = "CC-BY-4.0"
     default_quiet_hours: str = "21:00-08:00"
     """Quiet hours of members who chose none, "HH:MM-HH:MM" in their time zone; "" for none."""
     clock: Callable[[], datetime] = utcnow
@@ -47,10 +52,17 @@ class Effects:
         return self.config.clock()
 
     def send(
-        self, address: Address, text: str, buttons: tuple[Button, ...] = (), private: bool = False
+        self,
+        address: Address,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        private: bool = False,
+        file_path: str | None = None,
     ) -> None:
         """Queue a message to any address (proactive: digests, check-ins, nudges)."""
-        self.messages.append((address, Outgoing(text=text, buttons=buttons, private=private)))
+        self.messages.append(
+            (address, Outgoing(text=text, buttons=buttons, private=private, file_path=file_path))
+        )
 
     def button(self, label: str, action: str, **payload: Any) -> Button:
         """A button whose press runs `action` with `payload`; the token is stored so it survives restarts."""
@@ -93,7 +105,9 @@ class Context(Effects):
     def is_private_chat(self) -> bool:
         return self.incoming.chat_kind is ChatKind.PRIVATE
 
-    def reply(self, text: str, buttons: tuple[Button, ...] = (), private: bool = False) -> None:
+    def reply(
+        self, text: str, buttons: tuple[Button, ...] = (), private: bool = False, file_path: str | None = None
+    ) -> None:
         """Answer in the chat the update came from; `private` shows it to the sender alone where possible."""
         address = self.incoming.address
         if private and address.user_id is None:
@@ -104,7 +118,7 @@ class Context(Effects):
                 self.incoming.sender.user_id,
                 address.reply_handle,
             )
-        self.send(address, text, buttons, private)
+        self.send(address, text, buttons, private, file_path)
 
     def is_configured_facilitator(self) -> bool:
         sender = self.incoming.sender

@@ -96,13 +96,14 @@ class Outgoing:
     """A message to render: plain text (adapters escape it for their markup), buttons, optional image.
 
     `private` asks the adapter to show it only to the addressed user where the platform can
-    (an ephemeral interaction reply, or a direct message).
+    (an ephemeral interaction reply, or a direct message). `file_path` attaches a document (an export).
     """
 
     text: str
     buttons: tuple[Button, ...] = ()
     image_path: str | None = None
     private: bool = False
+    file_path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +111,7 @@ class Outgoing:
             "buttons": [asdict(button) for button in self.buttons],
             "image_path": self.image_path,
             "private": self.private,
+            "file_path": self.file_path,
         }
 
     @classmethod
@@ -119,6 +121,7 @@ class Outgoing:
             buttons=tuple(Button(**button) for button in data.get("buttons", ())),
             image_path=data.get("image_path"),
             private=data.get("private", False),
+            file_path=data.get("file_path"),
         )
 
 

@@ -82,6 +82,7 @@ class Outbox:
                 buttons=message.buttons if last else (),
                 image_path=message.image_path if last else None,
                 private=message.private,
+                file_path=message.file_path if last else None,
             )
             row = OutboxMessage(platform=address.platform, address=address.to_dict(), payload=part.to_dict())
             session.add(row)

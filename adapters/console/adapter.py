@@ -150,6 +150,9 @@ class ConsoleAdapter(Adapter):
             lines.append(f"  [{number}] {button.label}")
         if message.buttons:
             lines.append("  " + self._("(press a button with /press <number>)"))
+        for attachment in (message.image_path, message.file_path):
+            if attachment:
+                lines.append("  " + self._("File: {path}", path=attachment))
         self._print("\n".join(lines))
         return None
 

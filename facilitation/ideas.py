@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -22,6 +24,18 @@ IDEA_PREVIEW_WIDTH = 200
 def idea_ref(idea: Idea) -> str:
     """The short id residents type and read: i42."""
     return f"i{idea.id}"
+
+
+IDEA_REF_PATTERN = re.compile(r"i?(\d{1,12})", re.IGNORECASE)
+
+
+def idea_by_ref(ctx: Context, ref: str) -> Idea:
+    """The idea a resident names as i42 (or 42), or a clear answer that there is none."""
+    match = IDEA_REF_PATTERN.fullmatch(ref.strip())
+    idea = ctx.session.get(Idea, int(match.group(1))) if match else None
+    if idea is None:
+        raise UserError(ctx._("There is no idea {ref}. Idea ids look like i12.", ref=ref.strip() or "?"))
+    return idea
 
 
 def validated_idea_text(ctx: Context, text: str) -> str:
@@ -170,7 +184,8 @@ def ideas_page_pressed(ctx: Context, payload: dict) -> None:
 
 def show_ideas_page(ctx: Context, campaign: Campaign, page: int) -> None:
     _ = ctx._
-    total = ctx.session.exec(select(func.count()).where(Idea.campaign_id == campaign.id)).one()
+    listed = (Idea.campaign_id == campaign.id, Idea.status != "hidden")
+    total = ctx.session.exec(select(func.count()).where(*listed)).one()
     if total == 0:
         ctx.reply(_("No ideas yet in #{hashtag}. Be the first: /idea <your idea>.", hashtag=campaign.hashtag))
         return
@@ -180,7 +195,7 @@ def show_ideas_page(ctx: Context, campaign: Campaign, page: int) -> None:
     rows = ctx.session.exec(
         select(Idea, Member.pseudonym)
         .join(Member, col(Member.id) == col(Idea.member_id), isouter=True)
-        .where(Idea.campaign_id == campaign.id)
+        .where(*listed)
         .order_by(col(Idea.created_at).desc(), col(Idea.id).desc())
         .offset((page - 1) * IDEAS_PAGE_SIZE)
         .limit(IDEAS_PAGE_SIZE)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
-from facilitation.context import Context, CoreConfig
-from facilitation.events import Address, Sender
-from facilitation.i18n import N_, SUPPORTED_LANGUAGES
+from facilitation.context import Context, CoreConfig, Effects
+from facilitation.events import Address, Button, Sender
+from facilitation.i18n import N_, SUPPORTED_LANGUAGES, translator
 from facilitation.router import CommandSet, Role, UsageError, UserError
 from storage.models import CampaignFacilitator, Identity, Member, Membership
 
@@ -102,17 +103,47 @@ def member_for(session: Session, sender: Sender, config: CoreConfig) -> Member:
     return member
 
 
-def member_address(session: Session, member: Member) -> Address | None:
-    """Where to reach a member privately for proactive prompts: their first platform identity, directly.
+def direct_address(identity: Identity) -> Address:
+    """Where a private message to this account goes: its one-to-one chat with the bot.
 
-    Adapters deliver an address with `user_id` set and a private message as a direct message to that user.
+    By convention `chat_id == user_id` means "a direct message"; adapters open the conversation if their
+    platform needs one (Telegram's private chat id is the user id already).
     """
-    identity = session.exec(
+    return Address(identity.platform, identity.platform_user_id, user_id=identity.platform_user_id)
+
+
+def notify_member(
+    effects: Effects,
+    member: Member,
+    compose: Callable[[Callable[..., str]], str],
+    buttons: tuple[Button, ...] = (),
+) -> bool:
+    """A proactive private message to a member, in their language, on their first account.
+
+    `compose` receives the member's gettext, as in `notify_member(ctx, author, lambda _: _("Text {x}", x=1))`,
+    so the text is both extracted for the catalogue and translated for its reader. False if they muted.
+    """
+    if member.muted:
+        return False
+    identity = effects.session.exec(
         select(Identity).where(Identity.member_id == member.id).order_by(col(Identity.id))
     ).first()
     if identity is None:
+        return False
+    gettext, _ngettext = translator(member.language)
+    effects.send(direct_address(identity), compose(gettext), buttons, private=True)
+    return True
+
+
+def member_address(session: Session, member: Member) -> Address | None:
+    """Where proactive prompts (check-ins, reminders, nudges) reach a member: their first account,
+    directly; None if they have none or muted proactive messages (/mute)."""
+    if member.muted:
         return None
-    return Address(identity.platform, identity.platform_user_id, user_id=identity.platform_user_id)
+    identity = session.exec(
+        select(Identity).where(Identity.member_id == member.id).order_by(col(Identity.id))
+    ).first()
+    return direct_address(identity) if identity is not None else None
 
 
 def find_member_by_name(ctx: Context, name: str) -> Member | None:
@@ -200,3 +231,15 @@ def name_facilitator(ctx: Context, args: str) -> None:
             )
         )
     ctx.reply(_("{name} now facilitates #{hashtag}.", name=member.pseudonym, hashtag=campaign.hashtag))
+
+
+@commands.command("mute", N_("Stop all messages I would send you unasked (digests, check-ins, reminders)"))
+def mute(ctx: Context, args: str) -> None:
+    ctx.member.muted = True
+    ctx.reply(ctx._("Muted: I will only answer when you write to me. /unmute undoes it."), private=True)
+
+
+@commands.command("unmute", N_("Receive digests, check-ins and reminders again"))
+def unmute(ctx: Context, args: str) -> None:
+    ctx.member.muted = False
+    ctx.reply(ctx._("Unmuted: you will receive digests, check-ins and reminders again."), private=True)

@@ -553,6 +553,9 @@ def send_checkin(effects: Effects, payload: dict) -> None:
     if later > now:
         _wait_until(effects, link, later)
         return
+    if member_address(session, member) is None:  # muted (or no account left): ask again next cycle
+        _wait_until(effects, link, next_slot(member, config, now + timedelta(days=pod.cadence_days)))
+        return
     sequence = link.checkins_sent + 1
     if not effects.record_prompt(f"{CHECKIN_JOB}:{pod.id}:{member.id}:{sequence}", member.id):
         return  # another process sent this one and planned the next

@@ -60,6 +60,7 @@ def show_me(ctx: Context, args: str) -> None:
         ),
         _("Facilitator of: {campaigns}", campaigns=", ".join(f"#{tag}" for tag in facilitates) or none),
         _("Your ideas: {ideas}", ideas=", ".join(f"i{idea_id}" for idea_id in ideas) or none),
+        _("Messages unasked: muted (/unmute)") if member.muted else _("Messages unasked: allowed (/mute)"),
         *accountability_lines(ctx, none),
         _("/forget deletes all this."),
     ]

@@ -45,6 +45,8 @@ class Member(SQLModel, table=True):
     pseudonym: str = Field(max_length=64, unique=True)
     language: str = Field(max_length=8)
     timezone: str = Field(max_length=64)
+    muted: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """Set by /mute: no proactive message (digest, check-in, nudge) reaches this member."""
     quiet_hours: str | None = Field(default=None, max_length=16)
     """"HH:MM-HH:MM" in the member's time zone; None means the settings' default, "" means none."""
     paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -135,6 +137,8 @@ class Idea(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
     status: str = Field(default="open", max_length=16)
     merged_into_id: int | None = Field(default=None, foreign_key="idea.id", ondelete="SET NULL")
+    hidden_reason: str | None = Field(default=None, sa_type=sa.Text)
+    """Why a facilitator hid the idea (status 'hidden'); hidden ideas leave listings, themes and exports."""
     source_platform: str = Field(max_length=32)
     source_chat_id: str = Field(max_length=64)
     source_message_id: str | None = Field(default=None, max_length=64)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
@@ -9,12 +11,15 @@ from facilitation.core import FEATURES
 from facilitation.fair_use import IDEAS_PER_MINUTE, UPDATES_PER_MINUTE
 from facilitation.router import Role, Router
 from storage.models import Idea, Identity, Member, Membership
-from tests.support import FACILITATOR
+from tests.support import FACILITATOR, Clock, Harness
 
 FACILITATOR_COMMANDS = sorted(
     name for name, c in Router(FEATURES).commands.items() if c.role is Role.FACILITATOR
 )
 CAMPAIGN_CREATION = {"campaign"}
+ATTEMPTS = ("", "#parks", "i1 because", "#parks i1 Mallory 2 weekly 30m A title | a statement")
+"""Argument shapes to try. A resident is refused outright; a facilitator of another campaign may instead
+be told how to use the command, and the snapshot shows that nothing changed either way."""
 BOOKKEEPING_TABLES = {"outboxmessage", "buttonaction"}
 """Replies and their buttons are written for every answer, refusals included."""
 
@@ -29,22 +34,30 @@ def snapshot(harness) -> dict[str, list[tuple]]:
         }
 
 
-async def test_every_facilitator_command_tried_by_residents_is_refused_and_changes_nothing(harness):
-    await harness.start_parks()
-    await harness.say("/campaign #schools School success | How can every child thrive?", user=FACILITATOR)
-    await harness.say("/idea Night lights on the path #parks", user="mallory")
-    await harness.say("/facilitator Mallory #schools", user=FACILITATOR)  # facilitates another campaign only
-    await harness.say("hello", user="eve")
-    before = snapshot(harness)
-    assert FACILITATOR_COMMANDS, "no facilitator command to try"
-    for user in ("eve", "mallory"):
-        for name in FACILITATOR_COMMANDS:
-            if user == "mallory" and name in CAMPAIGN_CREATION:
-                continue  # any facilitator may start a campaign of their own
-            for args in ("", "#parks", "#parks i1 Mallory 2 weekly 30m A title | a statement"):
-                answer = await harness.reply_text(f"/{name} {args}", user=user)
-                assert "Only facilitators" in answer, (user, name, args, answer)
-    assert snapshot(harness) == before
+async def test_every_facilitator_command_tried_by_residents_is_refused_and_changes_nothing(
+    database_url, tmp_path
+):
+    clock = Clock(datetime.now(UTC))
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.start_parks()
+        await harness.say("/campaign #schools School success | How can every child thrive?", user=FACILITATOR)
+        await harness.say("/idea Night lights on the path #parks", user="mallory")
+        # Mallory facilitates another campaign only.
+        await harness.say("/facilitator Mallory #schools", user=FACILITATOR)
+        await harness.say("hello", user="eve")
+        before = snapshot(harness)
+        assert FACILITATOR_COMMANDS, "no facilitator command to try"
+        for user in ("eve", "mallory"):
+            for name in FACILITATOR_COMMANDS:
+                if user == "mallory" and name in CAMPAIGN_CREATION:
+                    continue  # any facilitator may start a campaign of their own
+                for args in ATTEMPTS:
+                    # A patient resident: fair use stays out of a test about roles.
+                    clock.advance(seconds=60 / UPDATES_PER_MINUTE + 0.5)
+                    answer = await harness.reply_text(f"/{name} {args}", user=user)
+                    if user == "eve":
+                        assert "Only facilitators" in answer, (user, name, args, answer)
+        assert snapshot(harness) == before
 
 
 async def test_a_flood_from_one_member_is_answered_once_and_others_still_get_replies(harness):

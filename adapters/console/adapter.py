@@ -58,9 +58,6 @@ class ConsoleAdapter(Adapter):
         self._answered.set()
 
     async def start(self, on_incoming: IncomingHandler) -> None:
-        loop = asyncio.get_running_loop()
-        # A daemon thread, not the loop's executor: a blocked read must not hold up the process's exit.
-        threading.Thread(target=self._read_lines, args=(loop,), name="console-input", daemon=True).start()
         if self.interactive:
             self._print(
                 self._(
@@ -69,6 +66,9 @@ class ConsoleAdapter(Adapter):
                     "/quit leaves."
                 )
             )
+        loop = asyncio.get_running_loop()
+        # A daemon thread, not the loop's executor: a blocked read must not hold up the process's exit.
+        threading.Thread(target=self._read_lines, args=(loop,), name="console-input", daemon=True).start()
         self._task = asyncio.create_task(self._serve(on_incoming), name="console-adapter")
 
     async def stop(self) -> None:

@@ -1,7 +1,7 @@
 """commitments pods check-ins and prompts sent once
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import storage.models
 
 
 revision: str = '0006'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

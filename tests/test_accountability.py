@@ -328,3 +328,15 @@ async def press_for_any(harness: Harness, user: str) -> None:
             )
             return
     raise AssertionError("no button")
+
+
+async def test_a_muted_member_gets_no_check_in_and_it_counts_as_no_miss(database_url, tmp_path):
+    clock = Clock(AFTERNOON)
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await commit_all(harness, ["alice", "bob"])
+        await harness.say("/pods 2", user=FACILITATOR)
+        await harness.say("/mute", user="alice")
+        await harness.run_until(clock, clock() + timedelta(days=10))
+        assert not any("Check-in time" in sent.text for sent in to(harness, "alice"))
+        assert any("Check-in time" in sent.text for sent in to(harness, "bob"))
+        assert [link.missed for link in harness.rows(PodMember) if link.member_id == 1] == [0]

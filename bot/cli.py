@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
+from facilitation.i18n import SUPPORTED_LANGUAGES
 
 EXIT_CONFIGURATION_ERROR = 2
 
@@ -31,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("hashtag", help="the campaign's hashtag, such as #parks")
     export.add_argument("--out", required=True, type=Path, help="folder to write the package into")
+    report = commands.add_parser("report", help="write a campaign's citizen report as one HTML file")
+    report.add_argument("hashtag", help="the campaign's hashtag, such as #parks")
+    report.add_argument("--out", required=True, type=Path, help="the HTML file to write")
+    report.add_argument(
+        "--lang", choices=SUPPORTED_LANGUAGES, help="language of the report (default: DEFAULT_LANGUAGE)"
+    )
     database = commands.add_parser("db", help="database maintenance")
     database_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     database_commands.add_parser("upgrade", help="apply all pending migrations")
@@ -60,8 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "run":
             return _run(settings)
-        if args.command == "export":
-            return _export(settings, args.hashtag, args.out)
+        if args.command in ("export", "report"):
+            return _publish(settings, args)
         return _database(settings, args.db_command)
     except SettingsError as error:
         print(f"townhall: configuration error: {error}", file=sys.stderr)
@@ -79,11 +86,13 @@ def _run(settings: Settings) -> int:
     return 0
 
 
-def _export(settings: Settings, hashtag: str, out: Path) -> int:
+def _publish(settings: Settings, args: argparse.Namespace) -> int:
+    """`export` and `report`: read a campaign by hashtag and write its open data or its citizen report."""
     from sqlmodel import col, select
 
     from bot.app import core_config
     from facilitation.opendata import export_campaign
+    from facilitation.report import render_report
     from facilitation.text import normalise_hashtag
     from storage.db import Database
     from storage.models import Campaign
@@ -92,18 +101,27 @@ def _export(settings: Settings, hashtag: str, out: Path) -> int:
     try:
         database.upgrade()
         with database.session() as session:
-            campaign = session.exec(
+            campaigns = session.exec(
                 select(Campaign)
-                .where(Campaign.hashtag == normalise_hashtag(hashtag))
+                .where(Campaign.hashtag == normalise_hashtag(args.hashtag))
                 .order_by(col(Campaign.status) == "open", col(Campaign.id))
             ).all()
-            if not campaign:
-                print(f"townhall: no campaign {hashtag}", file=sys.stderr)
+            if not campaigns:
+                print(f"townhall: no campaign {args.hashtag}", file=sys.stderr)
                 return 1
-            package = export_campaign(session, campaign[-1], out, core_config(settings, []))
+            campaign = campaigns[-1]  # the open one if any, else the latest
+            if args.command == "export":
+                written = export_campaign(session, campaign, args.out, core_config(settings, []))
+            else:
+                page = render_report(
+                    session, campaign, settings.open_data_license, args.lang or settings.default_language
+                )
+                args.out.parent.mkdir(parents=True, exist_ok=True)
+                args.out.write_text(page, encoding="utf-8")
+                written = args.out
     finally:
         database.dispose()
-    print(f"open data package written: {package}")
+    print(f"written: {written}")
     return 0
 
 

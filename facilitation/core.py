@@ -22,7 +22,7 @@ from facilitation import (
     pods,
     preferences,
     privacy,
-    report,
+    progress,
     status,
 )
 from facilitation.context import Context, CoreConfig, Effects
@@ -50,7 +50,7 @@ FEATURES: tuple[CommandSet, ...] = (
     commitments.commands,
     pods.commands,
     preferences.commands,
-    report.commands,
+    progress.commands,
 )
 """Every feature module's commands; /help lists them in this order."""
 

@@ -40,3 +40,16 @@ def test_french_keeps_the_placeholders():
         expected = set(PLACEHOLDER.findall(sources[-1]))
         for translated in translations:
             assert set(PLACEHOLDER.findall(translated or "")) <= expected | {"count"}, message
+
+
+def test_no_text_is_translated_inside_an_f_string():
+    """The extractor cannot see `_("...")` written inside an f-string's braces; such a text never gets French."""
+    hidden = re.compile(r"""\{\s*(?:ctx\.)?_\(\s*['"]""")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in SOURCE_DIRS
+        for path in (ROOT / folder).rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if hidden.search(line)
+    ]
+    assert offenders == []

@@ -27,6 +27,7 @@ IncomingHandler = Callable[[Incoming], Awaitable[None]]
 
 __all__ = [
     "Adapter",
+    "AdapterStartError",
     "Address",
     "Button",
     "Capabilities",
@@ -40,6 +41,10 @@ __all__ = [
     "Sender",
     "TransientDeliveryError",
 ]
+
+
+class AdapterStartError(Exception):
+    """An adapter cannot start because of its configuration (a refused token); the message names the setting."""
 
 
 class Adapter(ABC):

@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from adapters.base import Adapter, Incoming
 from adapters.console import ConsoleAdapter
@@ -16,10 +17,13 @@ from bot.settings import Settings, SettingsError
 from facilitation.context import CoreConfig
 from facilitation.core import FEATURES, Core
 from facilitation.outbox import DeliveryService
-from facilitation.router import CommandSet
+from facilitation.router import CommandSet, Router
 from facilitation.scheduling import JobSpec, Scheduler
 from storage.db import Database
 from storage.models import utcnow
+
+if TYPE_CHECKING:
+    from adapters.discord import DiscordAdapter
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +34,22 @@ def select_adapters(settings: Settings) -> list[Adapter]:
     if settings.telegram_bot_token:
         raise SettingsError("TELEGRAM_BOT_TOKEN: the Telegram adapter is not part of this version yet")
     if settings.discord_bot_token:
-        raise SettingsError("DISCORD_BOT_TOKEN: the Discord adapter is not part of this version yet")
+        adapters.append(discord_adapter(settings))
     if not adapters:
         adapters.append(ConsoleAdapter(language=settings.default_language))
     return adapters
+
+
+def discord_adapter(settings: Settings) -> DiscordAdapter:
+    """The Discord adapter, with a slash command for every command of the core."""
+    from adapters.discord import DiscordAdapter
+
+    return DiscordAdapter(
+        settings.discord_bot_token,
+        Router(FEATURES).commands,
+        api_base_url=settings.discord_api_base_url,
+        gateway_url=settings.discord_gateway_url,
+    )
 
 
 def core_config(
@@ -77,6 +93,7 @@ class Townhall:
         self.delivery = DeliveryService(
             self.database, {adapter.platform: adapter for adapter in self.adapters}
         )
+        self.delivery.on_unreachable = self.core.notify_unreachable
         self.scheduler = Scheduler(self.database, self.core.run_job, self.core.reconcile)
         self.core.after_commit.append(self._committed)
 
@@ -120,10 +137,10 @@ class Townhall:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, stop.set)
-        await self.start()
         waiters = [asyncio.create_task(stop.wait())]
-        waiters += [asyncio.create_task(adapter.finished.wait()) for adapter in self.adapters]
         try:
+            await self.start()  # if an adapter cannot start, what did start is stopped below
+            waiters += [asyncio.create_task(adapter.finished.wait()) for adapter in self.adapters]
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in waiters:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from adapters.base import AdapterStartError
 from bot.settings import Settings, SettingsError, load_settings
 from facilitation.i18n import SUPPORTED_LANGUAGES
 
@@ -42,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     database_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     database_commands.add_parser("upgrade", help="apply all pending migrations")
     database_commands.add_parser("current", help="print the database's migration revision")
+    discord = commands.add_parser("discord", help="Discord maintenance (needs DISCORD_BOT_TOKEN)")
+    discord_commands = discord.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
+    sync = discord_commands.add_parser(
+        "sync",
+        help="register the slash commands with Discord: in one server with --guild (instant), "
+        "else globally (every server, may take up to an hour to appear)",
+    )
+    sync.add_argument("--guild", type=int, metavar="ID", help="the server (guild) id to register them in")
     return parser
 
 
@@ -67,10 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "run":
             return _run(settings)
+        if args.command == "discord":
+            return _discord_sync(settings, args.guild)
         if args.command in ("export", "report"):
             return _publish(settings, args)
         return _database(settings, args.db_command)
-    except SettingsError as error:
+    except (SettingsError, AdapterStartError) as error:
         print(f"townhall: configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIGURATION_ERROR
 
@@ -83,6 +94,20 @@ def _run(settings: Settings) -> int:
     configure_logging(settings, console_only=all(isinstance(a, ConsoleAdapter) for a in adapters))
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(Townhall(settings, adapters).run_until_stopped())
+    return 0
+
+
+def _discord_sync(settings: Settings, guild_id: int | None) -> int:
+    """Slash commands are registered on demand, not at every start: Discord limits how often they change."""
+    from adapters.discord.adapter import sync_commands
+    from bot.app import discord_adapter
+
+    if not settings.discord_bot_token:
+        raise SettingsError("DISCORD_BOT_TOKEN: set it to the bot's token to sync its slash commands")
+    configure_logging(settings, console_only=False)
+    names = asyncio.run(sync_commands(discord_adapter(settings), guild_id))
+    where = f"server {guild_id}" if guild_id is not None else "every server (global; may take up to an hour)"
+    print(f"synced {len(names)} slash commands to {where}: {', '.join('/' + name for name in names)}")
     return 0
 
 

@@ -20,6 +20,8 @@ from facilitation.opendata import DEFAULT_LICENSE, LICENSES
 from facilitation.preferences import format_quiet, parse_quiet_hours
 
 DEFAULT_DATA_DIR = Path("data")
+DISCORD_API_BASE_URL = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 
 
 class SettingsError(Exception):
@@ -35,6 +37,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     telegram_bot_token: str = ""
     discord_bot_token: str = ""
+    discord_api_base_url: str = DISCORD_API_BASE_URL
+    discord_gateway_url: str = DISCORD_GATEWAY_URL
     facilitator_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_language: str = "en"
     default_timezone: str = "UTC"
@@ -43,6 +47,20 @@ class Settings(BaseSettings):
     embedding_model: str = "all-MiniLM-L6-v2"
     open_data_secret: str = ""
     open_data_license: str = DEFAULT_LICENSE
+
+    @field_validator("discord_api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _websocket_url(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError(f"{value!r} is not a ws:// or wss:// URL")
+        return value
 
     @field_validator("facilitator_ids", mode="before")
     @classmethod

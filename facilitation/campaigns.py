@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from facilitation.context import Context
 from facilitation.i18n import N_
 from facilitation.members import active_campaign_ids
-from facilitation.router import CommandSet, Role, UsageError, UserError
+from facilitation.router import HASHTAG_OPTION, CommandSet, Option, OptionKind, Role, UsageError, UserError
 from facilitation.text import find_hashtags, is_valid_hashtag, normalise_hashtag
 from storage.models import (
     HASHTAG_MAX_LENGTH,
@@ -111,6 +111,16 @@ def join(ctx: Context, campaign: Campaign) -> bool:
     N_("Start a campaign with an open invitation"),
     N_("/campaign #hashtag Title | challenge statement"),
     role=Role.FACILITATOR,
+    options=(
+        Option("hashtag", N_("The campaign's hashtag, such as #parks"), OptionKind.HASHTAG, required=True),
+        Option("title", N_("A short title"), required=True),
+        Option(
+            "challenge",
+            N_("The shared challenge, as a question or a statement"),
+            required=True,
+            separator=" | ",
+        ),
+    ),
 )
 def create_campaign(ctx: Context, args: str) -> None:
     _ = ctx._
@@ -152,7 +162,7 @@ def create_campaign(ctx: Context, args: str) -> None:
     )
 
 
-@commands.command("campaigns", N_("List the open campaigns"))
+@commands.command("campaigns", N_("List the open campaigns"), options=())
 def list_campaigns(ctx: Context, args: str) -> None:
     _, ngettext = ctx._, ctx.ngettext
     campaigns = open_campaigns(ctx)
@@ -199,6 +209,7 @@ def invitation_text(ctx: Context, campaign: Campaign) -> str:
     N_("Post a campaign's open invitation here and bind this chat to it"),
     N_("/invite [#hashtag]"),
     role=Role.FACILITATOR,
+    options=(HASHTAG_OPTION,),
 )
 def invite(ctx: Context, args: str) -> None:
     campaign, _rest = resolve_campaign(ctx, args)
@@ -241,7 +252,7 @@ def _welcome(ctx: Context, campaign: Campaign, joined: bool) -> None:
     )
 
 
-@commands.command("join", N_("Join a campaign"), N_("/join [#hashtag]"))
+@commands.command("join", N_("Join a campaign"), N_("/join [#hashtag]"), options=(HASHTAG_OPTION,))
 def join_command(ctx: Context, args: str) -> None:
     words = args.split()
     if words and not words[0].startswith("#"):
@@ -258,7 +269,7 @@ def join_button_pressed(ctx: Context, payload: dict) -> None:
     _welcome(ctx, campaign, join(ctx, campaign))
 
 
-@commands.command("leave", N_("Leave a campaign"), N_("/leave [#hashtag]"))
+@commands.command("leave", N_("Leave a campaign"), N_("/leave [#hashtag]"), options=(HASHTAG_OPTION,))
 def leave(ctx: Context, args: str) -> None:
     _ = ctx._
     tags = find_hashtags(args)

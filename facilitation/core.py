@@ -18,6 +18,7 @@ from facilitation import (
     ideas,
     members,
     moderation,
+    notices,
     opendata,
     pods,
     preferences,
@@ -26,7 +27,7 @@ from facilitation import (
     status,
 )
 from facilitation.context import Context, CoreConfig, Effects
-from facilitation.events import Capabilities, Incoming
+from facilitation.events import Address, Capabilities, Incoming
 from facilitation.fair_use import UpdateLimiter
 from facilitation.members import member_for
 from facilitation.outbox import Outbox
@@ -147,6 +148,9 @@ class Core:
             incoming.message_id,
             incoming.sender.user_id,
         )
+        if incoming.text_hidden:
+            notices.notice_hidden_text(self.database, self.outbox, incoming, self.config.default_language)
+            return []
         try:
             with self.database.session() as session:
                 ctx = self._context(session, incoming)
@@ -175,6 +179,10 @@ class Core:
             )
         return []
 
+    def notify_unreachable(self, address: Address) -> None:
+        """A private message could not reach its user: name them in a shared chat instead (outbox hook)."""
+        notices.notify_unreachable(self.database, self.outbox, address, self.config.default_language)
+
     def _context(self, session: Session, incoming: Incoming) -> Context:
         member = member_for(session, incoming.sender, self.config)
         return Context(
@@ -190,11 +198,14 @@ class Core:
             self.outbox.enqueue(effects.session, address, message)
 
     def _answer_alone(self, incoming: Incoming, answer: Callable[[Context], str]) -> None:
-        """Reply in a fresh transaction, after the update's own changes were rolled back."""
+        """Reply in a fresh transaction, after the update's own changes were rolled back.
+
+        The answer to a button press concerns only the person who pressed it, so it is private.
+        """
         try:
             with self.database.session() as session:
                 ctx = self._context(session, incoming)
-                ctx.reply(answer(ctx))
+                ctx.reply(answer(ctx), private=incoming.button_token is not None)
                 self._enqueue_messages(ctx)
         except Exception:
             log.exception("could not answer platform=%s chat=%s", incoming.platform, incoming.address.chat_id)

@@ -64,7 +64,8 @@ class Incoming:
 
     `command` is set when the platform delivers commands as structure (Discord slash commands);
     otherwise the core parses a leading `/word` from `text`. `message_id` is the platform's id for the
-    update, used so that a re-delivered update is recorded once.
+    update, used so that a re-delivered update is recorded once. `text_hidden` says the platform withheld
+    the text of this message from the bot (Discord without the message-content intent).
     """
 
     sender: Sender
@@ -76,6 +77,7 @@ class Incoming:
     button_token: str | None = None
     message_id: str | None = None
     mentions: tuple[PlatformUser, ...] = ()
+    text_hidden: bool = False
     raw: Any = field(default=None, compare=False, repr=False)
 
     @property
@@ -97,6 +99,7 @@ class Outgoing:
 
     `private` asks the adapter to show it only to the addressed user where the platform can
     (an ephemeral interaction reply, or a direct message). `file_path` attaches a document (an export).
+    `mention` is the platform user id of someone to notify by name at the start of the message.
     """
 
     text: str
@@ -104,6 +107,7 @@ class Outgoing:
     image_path: str | None = None
     private: bool = False
     file_path: str | None = None
+    mention: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +116,7 @@ class Outgoing:
             "image_path": self.image_path,
             "private": self.private,
             "file_path": self.file_path,
+            "mention": self.mention,
         }
 
     @classmethod
@@ -122,6 +127,7 @@ class Outgoing:
             image_path=data.get("image_path"),
             private=data.get("private", False),
             file_path=data.get("file_path"),
+            mention=data.get("mention"),
         )
 
 

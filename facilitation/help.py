@@ -9,7 +9,7 @@ from facilitation.router import CommandSet, Role
 commands = CommandSet()
 
 
-@commands.command("help", N_("Show what I can do for you"))
+@commands.command("help", N_("Show what I can do for you"), options=())
 def show_help(ctx: Context, args: str) -> None:
     _ = ctx._
     facilitator = ctx.is_facilitator()

@@ -11,7 +11,7 @@ from facilitation.campaigns import campaign_candidates, join, open_campaign, res
 from facilitation.context import Context
 from facilitation.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.i18n import N_
-from facilitation.router import CommandSet, UsageError, UserError
+from facilitation.router import HASHTAG_OPTION, CommandSet, Option, OptionKind, UsageError, UserError
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags, shorten
 from storage.models import Campaign, Idea, Member
 
@@ -113,7 +113,12 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
     ctx.reply(confirmation)
 
 
-@commands.command("idea", N_("Share an idea with the campaign"), N_("/idea [#hashtag] <your idea>"))
+@commands.command(
+    "idea",
+    N_("Share an idea with the campaign"),
+    N_("/idea [#hashtag] <your idea>"),
+    options=(HASHTAG_OPTION, Option("idea", N_("Your idea, in your own words"), required=True)),
+)
 def idea_command(ctx: Context, args: str) -> None:
     _ = ctx._
     tags = find_hashtags(args)
@@ -163,7 +168,12 @@ def record_hashtag_message(ctx: Context) -> bool:
     return True
 
 
-@commands.command("ideas", N_("Show the latest ideas, page by page"), N_("/ideas [#hashtag] [page]"))
+@commands.command(
+    "ideas",
+    N_("Show the latest ideas, page by page"),
+    N_("/ideas [#hashtag] [page]"),
+    options=(HASHTAG_OPTION, Option("page", N_("Page number; 1 is the newest ideas"), OptionKind.INTEGER)),
+)
 def list_ideas(ctx: Context, args: str) -> None:
     campaign, rest = resolve_campaign(ctx, args)
     page = 1

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.events import Address, Button, Sender
 from facilitation.i18n import N_, SUPPORTED_LANGUAGES, translator
-from facilitation.router import CommandSet, Role, UsageError, UserError
+from facilitation.router import HASHTAG_OPTION, CommandSet, Option, OptionKind, Role, UsageError, UserError
 from storage.models import CampaignFacilitator, Identity, Member, Membership
 
 commands = CommandSet()
@@ -189,7 +189,14 @@ def active_campaign_ids(session: Session, member: Member) -> list[int]:
     return list(session.exec(statement))
 
 
-@commands.command("lang", N_("Choose your language: /lang en or /lang fr"), N_("/lang en|fr"))
+@commands.command(
+    "lang",
+    N_("Choose your language: /lang en or /lang fr"),
+    N_("/lang en|fr"),
+    options=(
+        Option("language", N_("en for English, fr for French"), required=True, choices=SUPPORTED_LANGUAGES),
+    ),
+)
 def set_language(ctx: Context, args: str) -> None:
     _ = ctx._
     language = args.strip().lower()
@@ -209,6 +216,10 @@ def set_language(ctx: Context, args: str) -> None:
     N_("Make someone a facilitator of a campaign"),
     N_("/facilitator <name or @mention> [#hashtag]"),
     role=Role.FACILITATOR,
+    options=(
+        Option("person", N_("The person to make a facilitator"), OptionKind.USER, required=True),
+        HASHTAG_OPTION,
+    ),
 )
 def name_facilitator(ctx: Context, args: str) -> None:
     from facilitation.campaigns import resolve_campaign

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -53,6 +53,11 @@ class PermanentDeliveryError(DeliveryError):
     """Retrying cannot help (chat gone, bot blocked, message refused): the message is marked failed."""
 
 
+class RecipientUnreachableError(PermanentDeliveryError):
+    """A private message cannot reach its user (direct messages closed, bot blocked): they are told in a
+    shared chat instead (see `DeliveryService.on_unreachable`)."""
+
+
 class Transport(Protocol):
     """What the delivery service needs of an adapter."""
 
@@ -83,6 +88,7 @@ class Outbox:
                 image_path=message.image_path if last else None,
                 private=message.private,
                 file_path=message.file_path if last else None,
+                mention=message.mention,
             )
             row = OutboxMessage(platform=address.platform, address=address.to_dict(), payload=part.to_dict())
             session.add(row)
@@ -109,21 +115,28 @@ class DeliveryService:
         self._last_send: dict[tuple[str, str], float] = {}  # per chat, on the loop's monotonic clock
         self._last_platform_send: dict[str, float] = {}
         self._paced_wait: float | None = None
+        self._stopping = False
+        self.on_unreachable: Callable[[Address], None] | None = None
+        """Called on a worker thread with the address of a private message that could not reach its user."""
 
     def wake(self) -> None:
         self._wakeup.set()
 
     async def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-delivery")
 
     async def stop(self) -> None:
         if self._task is not None:
+            # The flag as well as the cancel: Python 3.11's wait_for swallows a cancellation that arrives
+            # as the wake-up event is set, and the loop would then run on and stop() wait forever.
+            self._stopping = True
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.deliver_due()
             except Exception:
@@ -207,6 +220,9 @@ class DeliveryService:
                 error,
             )
             await asyncio.to_thread(self._mark_failed, row.id, str(error))
+            if isinstance(error, RecipientUnreachableError) and self.on_unreachable is not None:
+                await asyncio.to_thread(self.on_unreachable, address)
+                self.wake()
             return False
         except Exception as error:  # an adapter bug or an unclassified network error: retry, do not lose
             delay = retry_delay(row.attempts + 1)

@@ -26,7 +26,7 @@ FORGET_KEEP_IDEAS = "keep"
 FORGET_DELETE_IDEAS = "delete"
 
 
-@commands.command("me", N_("See, privately, everything Townhall holds about you"))
+@commands.command("me", N_("See, privately, everything Townhall holds about you"), options=())
 def show_me(ctx: Context, args: str) -> None:
     _ = ctx._
     member = ctx.member
@@ -91,7 +91,7 @@ def accountability_lines(ctx: Context, none: str) -> list[str]:
     return lines
 
 
-@commands.command("forget", N_("Delete your profile, and choose what becomes of your ideas"))
+@commands.command("forget", N_("Delete your profile, and choose what becomes of your ideas"), options=())
 def forget(ctx: Context, args: str) -> None:
     _ = ctx._
     buttons = (

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from facilitation.i18n import N_
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -43,6 +45,41 @@ class Refusal(UserError):
     """The sender's role does not allow what they asked."""
 
 
+class OptionKind(StrEnum):
+    """What an option holds, so that platforms with structured commands can type their fields."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    """A whole number, 1 or more."""
+    HASHTAG = "hashtag"
+    """A campaign's hashtag; the leading # is added when missing."""
+    USER = "user"
+    """A person; the adapter passes the chosen user as a mention and their name as the value."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One field of a command, for platforms that ask for arguments as fields (Discord slash commands).
+
+    `description` is a catalogue msgid (marked with N_). `separator` is written before the value when the
+    fields are joined back into the argument text the handler parses (see `Command.arguments`).
+    """
+
+    name: str
+    description: str
+    kind: OptionKind = OptionKind.TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    separator: str = " "
+
+
+HASHTAG_OPTION = Option(
+    "hashtag", N_("The campaign's hashtag; by default this chat's or yours"), OptionKind.HASHTAG
+)
+"""The optional campaign field most commands share."""
+
+FREE_TEXT_OPTION = "arguments"
+
 Handler = Callable[["Context", str], None]
 ActionHandler = Callable[["Context", dict[str, Any]], None]
 JobHandler = Callable[["Effects", dict[str, Any]], None]
@@ -58,6 +95,27 @@ class Command:
     summary: str
     usage: str = ""
     role: Role = Role.RESIDENT
+    options: tuple[Option, ...] | None = None
+    """The command's fields in argument order; None when undeclared (one free-text field then)."""
+
+    def fields(self) -> tuple[Option, ...]:
+        """The declared options, or one free-text field described by the usage line."""
+        if self.options is not None:
+            return self.options
+        return (Option(FREE_TEXT_OPTION, self.usage or self.summary),)
+
+    def arguments(self, values: Mapping[str, object]) -> str:
+        """The argument text a chat user would have typed, from `fields()` values given by name."""
+        text = ""
+        for option in self.fields():
+            value = values.get(option.name)
+            if value is None or str(value).strip() == "":
+                continue
+            value = str(value).strip()
+            if option.kind is OptionKind.HASHTAG:
+                value = "#" + value.lstrip("#")
+            text = f"{text}{option.separator}{value}" if text else value
+        return text
 
 
 @dataclass
@@ -70,10 +128,15 @@ class CommandSet:
     reconcilers: list[Reconciler] = field(default_factory=list)
 
     def command(
-        self, name: str, summary: str, usage: str = "", role: Role = Role.RESIDENT
+        self,
+        name: str,
+        summary: str,
+        usage: str = "",
+        role: Role = Role.RESIDENT,
+        options: tuple[Option, ...] | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.commands[name] = Command(name, handler, summary, usage, role)
+            self.commands[name] = Command(name, handler, summary, usage, role, options)
             return handler
 
         return register

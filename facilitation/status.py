@@ -18,7 +18,10 @@ FAILURE_REASON_WIDTH = 120
 
 
 @commands.command(
-    "status", N_("Check delivery and activity (facilitators named in the settings)"), role=Role.FACILITATOR
+    "status",
+    N_("Check delivery and activity (facilitators named in the settings)"),
+    role=Role.FACILITATOR,
+    options=(),
 )
 def show_status(ctx: Context, args: str) -> None:
     _, ngettext = ctx._, ctx.ngettext

@@ -248,6 +248,18 @@ class ButtonAction(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
+class ChatNotice(SQLModel, table=True):
+    """A one-time notice already given in a chat (such as "I cannot read messages here"), kept across restarts."""
+
+    __table_args__ = (sa.UniqueConstraint("platform", "chat_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    chat_id: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    created_at: datetime = _timestamp()
+
+
 class OutboxMessage(SQLModel, table=True):
     """A message waiting for, or done with, delivery. Written before any send; marked sent after."""
 

@@ -88,10 +88,11 @@ def core_config(
         facilitator_identities=frozenset(identities),
         default_language=settings.default_language,
         default_timezone=settings.default_timezone,
-        clock=clock,
         data_dir=settings.data_dir,
         open_data_secret=settings.pseudonym_secret(),
         open_data_license=settings.open_data_license,
+        default_quiet_hours=settings.default_quiet_hours,
+        clock=clock,
     )
 
 

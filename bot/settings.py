@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from facilitation.embeddings import DEFAULT_EMBEDDING_MODEL, EmbeddingUnavailable, resolve_model_folder
 from facilitation.i18n import SUPPORTED_LANGUAGES
 from facilitation.opendata import DEFAULT_LICENSE, LICENSES
+from facilitation.preferences import format_quiet, parse_quiet_hours
 
 DEFAULT_DATA_DIR = Path("data")
 DISCORD_API_BASE_URL = "https://discord.com/api/v10"
@@ -50,6 +51,7 @@ class Settings(BaseSettings):
     facilitator_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_language: str = "en"
     default_timezone: str = "UTC"
+    default_quiet_hours: str = "21:00-08:00"
     log_level: str = "INFO"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     open_data_secret: str = ""
@@ -106,6 +108,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Paris") from None
         return value
+
+    @field_validator("default_quiet_hours")
+    @classmethod
+    def _quiet_range(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        window = parse_quiet_hours(value)
+        if window is None:
+            raise ValueError(f"{value!r} is not a range of hours such as 21:00-08:00 (or empty for none)")
+        return format_quiet(window)
 
     @field_validator("log_level")
     @classmethod

@@ -17,7 +17,8 @@ from facilitation.events import Address, Button, ChatKind, Incoming, Outgoing
 from facilitation.i18n import translator
 from facilitation.router import Command, Refusal, new_button_token
 from facilitation.scheduling import JobSpec
-from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, utcnow
+from storage.db import insert_if_absent
+from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, SentPrompt, utcnow
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,6 +37,8 @@ class CoreConfig:
     """Where files made for people (exports, images) are written."""
     open_data_secret: str = ""
     open_data_license: str = "CC-BY-4.0"
+    default_quiet_hours: str = "21:00-08:00"
+    """Quiet hours of members who chose none, "HH:MM-HH:MM" in their time zone; "" for none."""
     clock: Callable[[], datetime] = utcnow
     """The present, as aware UTC; tests inject their own to walk through days in a moment."""
 
@@ -79,6 +82,16 @@ class Effects:
         token = new_button_token()
         self.session.add(ButtonAction(token=token, action=action, payload=payload))
         return Button(label=label, token=token, link=link)
+
+    def record_prompt(self, key: str, member_id: int | None = None) -> bool:
+        """Record a proactive prompt's idempotency key before its message goes to the outbox.
+
+        True the first time; False when the key was already recorded, by this process or another
+        (a concurrent insert of the same key waits for the other transaction, then yields), so the
+        caller sends nothing. Keys name the prompt and its person: `checkin:4:17:2`, `nudge:31:18`.
+        """
+        table = SentPrompt.__table__  # type: ignore[attr-defined]
+        return insert_if_absent(self.session, table, key=key, member_id=member_id, created_at=self.now())
 
     def schedule(self, job: JobSpec) -> None:
         """Run `job` at its time; handed to the scheduler only if this transaction commits."""

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from facilitation import (
     campaigns,
+    commitments,
     digest,
     goals,
     help,
@@ -22,7 +23,10 @@ from facilitation import (
     news,
     notices,
     opendata,
+    pods,
+    preferences,
     privacy,
+    progress,
     prototypes,
     rounds,
     status,
@@ -63,6 +67,10 @@ FEATURES: tuple[CommandSet, ...] = (
     moderation.commands,
     privacy.commands,
     status.commands,
+    commitments.commands,
+    pods.commands,
+    preferences.commands,
+    progress.commands,
 )
 """Every feature module's commands; /help lists them in this order."""
 

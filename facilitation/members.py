@@ -135,6 +135,17 @@ def notify_member(
     return True
 
 
+def member_address(session: Session, member: Member) -> Address | None:
+    """Where proactive prompts (check-ins, reminders, nudges) reach a member: their first account,
+    directly; None if they have none or muted proactive messages (/mute)."""
+    if member.muted:
+        return None
+    identity = session.exec(
+        select(Identity).where(Identity.member_id == member.id).order_by(col(Identity.id))
+    ).first()
+    return direct_address(identity) if identity is not None else None
+
+
 def find_member_by_name(ctx: Context, name: str) -> Member | None:
     """A member named by mention (resolved by the adapter), pseudonym or display name on this platform."""
     platform = ctx.incoming.platform

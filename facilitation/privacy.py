@@ -7,10 +7,13 @@ from sqlmodel import col, select
 
 from facilitation.context import Context
 from facilitation.i18n import N_
+from facilitation.preferences import format_quiet, is_paused, local_day, quiet_window, show_day
 from facilitation.router import CommandSet, UserError
 from storage.models import (
     Campaign,
     CampaignFacilitator,
+    CheckIn,
+    Commitment,
     Feedback,
     Idea,
     IdeaVote,
@@ -74,9 +77,34 @@ def show_me(ctx: Context, args: str) -> None:
             teams=", ".join(f"p{prototype_id}" for prototype_id in teams) or none,
         ),
         _("Messages unasked: muted (/unmute)") if member.muted else _("Messages unasked: allowed (/mute)"),
+        *accountability_lines(ctx, none),
         _("/forget deletes all this."),
     ]
     ctx.reply("\n".join(lines), private=True)
+
+
+def accountability_lines(ctx: Context, none: str) -> list[str]:
+    """Quiet hours, pause, commitments and check-in answers: what the accountability features hold."""
+    _ = ctx._
+    member = ctx.member
+    window = quiet_window(member, ctx.config)
+    commitments = ctx.session.exec(
+        select(Commitment.id).where(Commitment.member_id == member.id).order_by(col(Commitment.id))
+    ).all()
+    answers = ctx.session.exec(
+        select(CheckIn.id).where(CheckIn.member_id == member.id, col(CheckIn.answered_at).is_not(None))
+    ).all()
+    lines = [
+        _("Quiet hours: {hours}", hours=format_quiet(window) if window else none),
+        _("Your commitments: {commitments}", commitments=", ".join(f"c{cid}" for cid in commitments) or none),
+        ctx.ngettext("{count} check-in answered", "{count} check-ins answered", len(answers)),
+    ]
+    if is_paused(member, ctx.now()):
+        assert member.paused_until is not None
+        lines.append(
+            _("Paused until {day}", day=show_day(member.language, local_day(member, member.paused_until)))
+        )
+    return lines
 
 
 @commands.command("forget", N_("Delete your profile, and choose what becomes of your ideas"), options=())

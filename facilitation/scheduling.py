@@ -135,6 +135,19 @@ class Scheduler:
     def job_ids(self) -> list[str]:
         return [job.id for job in self._scheduler.get_jobs()] if self._scheduler is not None else []
 
+    def jobs(self) -> list[JobSpec]:
+        """The jobs waiting in the store, soonest first (empty unless this process leads)."""
+        if self._scheduler is None:
+            return []
+        return [
+            JobSpec(job.id, job.args[0], job.next_run_time, job.args[1]) for job in self._scheduler.get_jobs()
+        ]
+
+    def remove(self, job_id: str) -> None:
+        """Take a job out of the store without running it (tests that drive jobs with their own clock)."""
+        if self._scheduler is not None and self._scheduler.get_job(job_id) is not None:
+            self._scheduler.remove_job(job_id)
+
     async def stop(self) -> None:
         global _active_runner
         if self._task is not None:

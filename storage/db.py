@@ -9,6 +9,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
@@ -68,6 +70,20 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def insert_if_absent(session: Session, table: sa.Table, **values: object) -> bool:
+    """Insert a row unless its primary key exists; True if this call inserted it.
+
+    `INSERT ... ON CONFLICT DO NOTHING` on both backends: on PostgreSQL a concurrent insert of the same
+    key waits for the other transaction and then does nothing, so exactly one caller gets True. No
+    savepoint is needed (pysqlite's savepoints could commit the enclosing transaction early). RETURNING
+    tells whether a row went in: the row count is not reliable through the ORM session.
+    """
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    key = list(table.primary_key.columns)
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=key).returning(*key)
+    return session.execute(statement).first() is not None
 
 
 class Database:

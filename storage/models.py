@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +47,10 @@ class Member(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     muted: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     """Set by /mute: no proactive message (digest, check-in, nudge) reaches this member."""
+    quiet_hours: str | None = Field(default=None, max_length=16)
+    """"HH:MM-HH:MM" in the member's time zone; None means the settings' default, "" means none."""
+    paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """No check-ins, reminders or nudges reach the member before this moment (/pause)."""
     created_at: datetime = _timestamp()
 
 
@@ -290,6 +294,100 @@ class ContributorNotice(SQLModel, table=True):
     details: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     created_at: datetime = _timestamp()
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+COMMITMENT_ACTION_MAX_LENGTH = 500
+
+
+class Commitment(SQLModel, table=True):
+    """An action a member takes on, due on a local date; progress is what the member reports.
+
+    `theme_id` and `prototype_id` link it to what it serves when those features are present; they are
+    plain ids here, checked by facilitation/commitments.py, because those tables live on other branches.
+    """
+
+    __table_args__ = (sa.Index("ix_commitment_member_status", "member_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True, ondelete="SET NULL")
+    action: str = Field(max_length=COMMITMENT_ACTION_MAX_LENGTH)
+    due_on: date
+    status: str = Field(default="open", max_length=16)
+    progress_percent: int = 0
+    progress_note: str | None = Field(default=None, sa_type=sa.Text)
+    theme_id: int | None = Field(default=None, index=True)
+    prototype_id: int | None = Field(default=None, index=True)
+    remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the reminder before the due day goes out; None once handled (or when there is none)."""
+    follow_up_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the kind follow-up after the due day goes out; None once handled."""
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PodSchedule(SQLModel, table=True):
+    """How the pods of one scope (a campaign, or everyone when `campaign_id` is None) are formed and rotated."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", unique=True, ondelete="CASCADE")
+    size: int = 3
+    rotate_days: int | None = None
+    next_rotation_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rotation: int = 0
+    """How many times pods were formed in this scope; each pod remembers its rotation."""
+
+
+class Pod(SQLModel, table=True):
+    """A small group of peers who check in on each other; ended pods stay as the history of who met whom."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule_id: int = Field(foreign_key="podschedule.id", index=True, ondelete="CASCADE")
+    rotation: int
+    cadence_days: int = 7
+    formed_at: datetime = _timestamp()
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PodMember(SQLModel, table=True):
+    """A member in a pod, with the time of their next check-in and how many in a row went unanswered."""
+
+    __table_args__ = (sa.Index("ix_podmember_next", "next_checkin_at"),)
+
+    pod_id: int = Field(foreign_key="pod.id", primary_key=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    next_checkin_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    checkins_sent: int = 0
+    missed: int = 0
+
+
+class CheckIn(SQLModel, table=True):
+    """One check-in prompt sent to a pod member, and their answer once they give it."""
+
+    __table_args__ = (sa.Index("ix_checkin_pod_member", "pod_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pod_id: int = Field(foreign_key="pod.id", ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    sequence: int
+    sent_at: datetime = _timestamp()
+    remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str | None = Field(default=None, max_length=16)
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SentPrompt(SQLModel, table=True):
+    """The idempotency record of a proactive prompt (check-in, reminder, nudge), written before its message.
+
+    The key names the prompt and whom it is for, so the same prompt is never handed to the outbox twice,
+    even when two processes or a replayed job try.
+    """
+
+    key: str = Field(primary_key=True, max_length=128)
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True, ondelete="CASCADE")
+    created_at: datetime = _timestamp()
 
 
 class ButtonAction(SQLModel, table=True):

@@ -1,0 +1,862 @@
+"""Pods: small groups of peers who check in on each other's commitments, and the prompts they receive.
+
+`/pods [size]` (facilitators) groups members with open commitments, favouring people who share a theme or
+prototype, avoiding pairs who met in earlier rotations, and keeping time zones close. Each member then gets
+a check-in at the pod's cadence at a reasonable local hour; an answer reaches their peers as a peer-review
+nudge. An unanswered check-in gets one gentle reminder; repeated misses lower the cadence and the pod is
+told kindly. Every prompt is recorded with an idempotency key (`Effects.record_prompt`) before it goes to
+the outbox, and every job is derived from stored state, so restarts and a second process neither lose
+nor double one.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from facilitation.campaigns import campaign_candidates, resolve_campaign
+from facilitation.commitments import describe, open_commitments
+from facilitation.context import Context, Effects
+from facilitation.i18n import N_, translator
+from facilitation.members import member_address
+from facilitation.preferences import (
+    is_paused,
+    local_day,
+    local_slot,
+    next_slot,
+    outside_quiet_hours,
+    show_day,
+    zone_of,
+)
+from facilitation.router import CommandSet, Role, UsageError, UserError
+from facilitation.scheduling import JobSpec
+from facilitation.text import clean_user_text, find_hashtags
+from storage.models import (
+    Campaign,
+    CheckIn,
+    Commitment,
+    Member,
+    Membership,
+    Pod,
+    PodMember,
+    PodSchedule,
+    SentPrompt,
+)
+
+commands = CommandSet()
+
+MIN_POD_SIZE = 2
+MAX_POD_SIZE = 4
+DEFAULT_POD_SIZE = 3
+CHECKIN_CADENCE_DAYS = 7
+FIRST_CHECKIN_AFTER = timedelta(days=2)
+"""Time to meet the pod before the first check-in."""
+CHECKIN_REMINDER_AFTER = timedelta(days=2)
+"""The one gentle reminder comes this long after an unanswered check-in, at the next reasonable hour."""
+BACKOFF_AFTER_MISSES = 2
+"""From this many unanswered check-ins in a row, the cadence halves each time and the pod is told."""
+MAX_CHECKIN_INTERVAL_DAYS = 28
+NUDGE_LOOKBACK = timedelta(days=3)
+"""Reconcile rebuilds peer nudges for answers this recent that were not delivered yet."""
+EARLY_TOLERANCE = timedelta(minutes=1)
+ROTATION_WORDS = {
+    "weekly": 7,
+    "hebdomadaire": 7,
+    "hebdo": 7,
+    "fortnightly": 14,
+    "biweekly": 14,
+    "quinzaine": 14,
+    "monthly": 28,
+    "mensuel": 28,
+    "mensuelle": 28,
+}
+STOP_WORDS = ("off", "stop", "arrêt", "arret", "non")
+MAX_ROTATION_DAYS = 90
+
+# Grouping weights: a repeat pairing costs most, then time-zone distance beyond a tolerance; shared links help.
+REPEAT_COST = 100.0
+ZONE_TOLERANCE_HOURS = 3.0
+ZONE_COST_PER_HOUR = 5.0
+SHARED_LINK_BONUS = 3.0
+IMPROVEMENT_PASSES = 6
+RESTARTS = 8
+RESTART_MAX_PEOPLE = 60
+"""Scopes up to this size try `RESTARTS` seeded orders; larger ones, one (the time-zone order)."""
+SWAP_WINDOW = 10
+"""Swaps are tried between groups this close in the time-zone order, which keeps grouping near-linear."""
+
+ON_TRACK, NEED_HELP, BLOCKED = "on_track", "need_help", "blocked"
+STATUS_LABELS = {ON_TRACK: N_("On track"), NEED_HELP: N_("Need help"), BLOCKED: N_("Blocked")}
+STATUS_WORDS = {
+    ON_TRACK: ("on track", "en bonne voie", "ok"),
+    NEED_HELP: ("need help", "besoin d'aide", "besoin d’aide", "help", "aide"),
+    BLOCKED: ("blocked", "bloqué", "bloquée", "bloque"),
+}
+
+CHECKIN_JOB = "checkin"
+CHECKIN_REMINDER_JOB = "checkin-reminder"
+NUDGE_JOB = "peer-nudge"
+ROTATION_JOB = "pods-rotate"
+
+
+# --- Grouping -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """What grouping needs of a member: id, current UTC offset in hours, and what their commitments serve."""
+
+    member_id: int
+    offset_hours: float
+    links: frozenset[str] = frozenset()
+
+
+Pair = frozenset[int]
+
+
+def pair_cost(a: Person, b: Person, met: Counter[Pair]) -> float:
+    cost = REPEAT_COST * met[frozenset((a.member_id, b.member_id))]
+    cost += ZONE_COST_PER_HOUR * max(0.0, abs(a.offset_hours - b.offset_hours) - ZONE_TOLERANCE_HOURS)
+    return cost - SHARED_LINK_BONUS * len(a.links & b.links)
+
+
+class _Costs:
+    """Pair costs, each computed once per grouping (the search asks for the same pairs many times)."""
+
+    def __init__(self, met: Counter[Pair]) -> None:
+        self.met = met
+        self.known: dict[tuple[int, int], float] = {}
+
+    def pair(self, a: Person, b: Person) -> float:
+        key = (a.member_id, b.member_id) if a.member_id < b.member_id else (b.member_id, a.member_id)
+        cost = self.known.get(key)
+        if cost is None:
+            cost = self.known[key] = pair_cost(a, b, self.met)
+        return cost
+
+    def with_group(self, person: Person, group: Sequence[Person], without: Person | None = None) -> float:
+        return sum(
+            self.pair(person, other) for other in group if other is not person and other is not without
+        )
+
+
+def group_members(people: Sequence[Person], size: int, met: Counter[Pair]) -> list[list[int]]:
+    """Split people into groups of at most `size` (and at least 2), as cheap as local search finds.
+
+    Greedy placement, then pairwise swaps between nearby groups while they lower the total cost; small
+    scopes also try a few seeded shuffles and keep the cheapest. Deterministic for the same input.
+    """
+    ordered = sorted(people, key=lambda person: (person.offset_hours, person.member_id))
+    count = max(1, math.ceil(len(ordered) / size))
+    while count > 1 and len(ordered) // count < MIN_POD_SIZE:
+        count -= 1  # nobody is left alone: a pod grows by one instead
+    capacities = [
+        len(ordered) // count + (1 if index < len(ordered) % count else 0) for index in range(count)
+    ]
+    costs = _Costs(met)
+    best: list[list[Person]] | None = None
+    best_cost = math.inf
+    for attempt in range(RESTARTS if len(ordered) <= RESTART_MAX_PEOPLE else 1):
+        order = list(ordered)
+        if attempt:
+            random.Random(attempt).shuffle(order)
+        groups = _place(order, capacities, costs)
+        for _pass in range(IMPROVEMENT_PASSES):
+            if not _improve(groups, costs):
+                break
+        cost = sum(costs.with_group(person, group) for group in groups for person in group) / 2
+        if cost < best_cost - 1e-9:
+            best, best_cost = groups, cost
+    assert best is not None
+    return [sorted(person.member_id for person in group) for group in best]
+
+
+def _place(order: Sequence[Person], capacities: list[int], costs: _Costs) -> list[list[Person]]:
+    """Each person, in turn, joins the started group where they add the least cost, or the next empty one."""
+    groups: list[list[Person]] = [[] for _ in capacities]
+    started: list[int] = []
+    next_empty = 0
+    for person in order:
+        candidates = [index for index in started if len(groups[index]) < capacities[index]]
+        if next_empty < len(groups):
+            candidates.append(next_empty)
+        chosen = min(
+            candidates, key=lambda index: (costs.with_group(person, groups[index]), not groups[index])
+        )
+        if chosen == next_empty:
+            started.append(chosen)
+            next_empty += 1
+        groups[chosen].append(person)
+    return groups
+
+
+def _improve(groups: list[list[Person]], costs: _Costs) -> bool:
+    """One pass of swaps between nearby groups, each taken when it lowers the cost; True if any did."""
+    improved = False
+    for i, first in enumerate(groups):
+        for j in range(i + 1, min(len(groups), i + 1 + SWAP_WINDOW)):
+            second = groups[j]
+            for a_index, a in enumerate(first):
+                for b_index, b in enumerate(second):
+                    delta = (
+                        costs.with_group(b, first, without=a)
+                        - costs.with_group(a, first)
+                        + costs.with_group(a, second, without=b)
+                        - costs.with_group(b, second)
+                    )
+                    if delta < -1e-9:
+                        first[a_index], second[b_index] = b, a
+                        a = b
+                        improved = True
+    return improved
+
+
+# --- Forming pods ---------------------------------------------------------------------------------------
+
+
+def _schedule_for(session: Session, campaign: Campaign | None) -> PodSchedule:
+    campaign_id = campaign.id if campaign else None
+    schedule = session.exec(select(PodSchedule).where(PodSchedule.campaign_id == campaign_id)).first()
+    if schedule is None:
+        schedule = PodSchedule(campaign_id=campaign_id)
+        session.add(schedule)
+        session.flush()
+    return schedule
+
+
+def _candidates(session: Session, schedule: PodSchedule) -> list[Member]:
+    """Members with open commitments in the schedule's scope (a campaign's members, or everyone)."""
+    statement = select(Commitment.member_id).where(Commitment.status == "open").distinct()
+    if schedule.campaign_id is not None:
+        members_of_campaign = select(Membership.member_id).where(
+            Membership.campaign_id == schedule.campaign_id, col(Membership.left_at).is_(None)
+        )
+        statement = statement.where(
+            (Commitment.campaign_id == schedule.campaign_id)
+            | (col(Commitment.campaign_id).is_(None) & col(Commitment.member_id).in_(members_of_campaign))
+        )
+    ids = sorted(session.exec(statement))
+    return [session.get_one(Member, member_id) for member_id in ids]
+
+
+def member_links(session: Session, member_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+    """What each member's open commitments serve (`theme:3`, `prototype:2`), for grouping kindred people."""
+    links: dict[int, set[str]] = {member_id: set() for member_id in member_ids}
+    rows = session.exec(
+        select(Commitment).where(col(Commitment.member_id).in_(member_ids), Commitment.status == "open")
+    )
+    for commitment in rows:
+        if commitment.theme_id is not None:
+            links[commitment.member_id].add(f"theme:{commitment.theme_id}")
+        if commitment.prototype_id is not None:
+            links[commitment.member_id].add(f"prototype:{commitment.prototype_id}")
+    return {member_id: frozenset(found) for member_id, found in links.items()}
+
+
+def past_pairs(session: Session, schedule: PodSchedule) -> Counter[Pair]:
+    """How often each pair of members already shared a pod in this scope."""
+    rows = session.exec(
+        select(PodMember.pod_id, PodMember.member_id)
+        .join(Pod, col(Pod.id) == col(PodMember.pod_id))
+        .where(Pod.schedule_id == schedule.id)
+    ).all()
+    pods: dict[int, list[int]] = {}
+    for pod_id, member_id in rows:
+        pods.setdefault(pod_id, []).append(member_id)
+    met: Counter[Pair] = Counter()
+    for members in pods.values():
+        for index, first in enumerate(members):
+            for second in members[index + 1 :]:
+                met[frozenset((first, second))] += 1
+    return met
+
+
+def active_pods(session: Session, schedule: PodSchedule) -> list[Pod]:
+    return list(
+        session.exec(
+            select(Pod)
+            .where(Pod.schedule_id == schedule.id, col(Pod.ended_at).is_(None))
+            .order_by(col(Pod.id))
+        )
+    )
+
+
+def form_pods(effects: Effects, schedule: PodSchedule) -> list[list[Member]] | None:
+    """End the scope's current pods and form new ones; None when fewer than two members can take part."""
+    members = _candidates(effects.session, schedule)
+    if len(members) < MIN_POD_SIZE:
+        return None
+    now = effects.now()
+    for pod in active_pods(effects.session, schedule):
+        pod.ended_at = now
+    met = past_pairs(effects.session, schedule)
+    links = member_links(effects.session, [member.id for member in members if member.id is not None])
+    by_id = {member.id: member for member in members}
+    people = [
+        Person(member.id, _offset_hours(member, now), links.get(member.id, frozenset()))
+        for member in members
+        if member.id is not None
+    ]
+    schedule.rotation += 1
+    formed = []
+    for group in group_members(people, schedule.size, met):
+        pod = Pod(
+            schedule_id=schedule.id,
+            rotation=schedule.rotation,
+            cadence_days=CHECKIN_CADENCE_DAYS,
+            formed_at=now,
+        )
+        effects.session.add(pod)
+        effects.session.flush()
+        pod_members = [by_id[member_id] for member_id in group]
+        for member in pod_members:
+            link = PodMember(
+                pod_id=pod.id,
+                member_id=member.id,
+                next_checkin_at=next_slot(member, effects.config, now + FIRST_CHECKIN_AFTER),
+            )
+            effects.session.add(link)
+            effects.schedule(checkin_spec(link))
+        effects.session.flush()
+        for member in pod_members:
+            _introduce(effects, pod, member, [peer for peer in pod_members if peer.id != member.id])
+        formed.append(pod_members)
+    return formed
+
+
+def _offset_hours(member: Member, now: datetime) -> float:
+    offset = now.astimezone(zone_of(member)).utcoffset()
+    return offset.total_seconds() / 3600 if offset is not None else 0.0
+
+
+def _peer_lines(session: Session, language: str, peers: Sequence[Member]) -> list[str]:
+    _ = translator(language)[0]
+    lines = []
+    for peer in peers:
+        commitments = open_commitments(session, peer.id)
+        lines.append(f"• {peer.pseudonym}:")
+        lines += [f"   {describe(language, commitment)}" for commitment in commitments] or [
+            "   " + _("no open commitment")
+        ]
+    return lines
+
+
+def _introduce(effects: Effects, pod: Pod, member: Member, peers: Sequence[Member]) -> None:
+    """Tell a member their pod and what each peer committed to, once."""
+    address = member_address(effects.session, member)
+    if address is None or not effects.record_prompt(f"pod:{pod.id}:{member.id}", member.id):
+        return
+    _ = translator(member.language)[0]
+    link = effects.session.get_one(PodMember, (pod.id, member.id))
+    lines = [
+        _("Your accountability pod: {names}.", names=", ".join(peer.pseudonym for peer in peers)),
+        _("What your peers committed to:"),
+        *_peer_lines(effects.session, member.language, peers),
+    ]
+    if link.next_checkin_at is not None:
+        lines.append(
+            _(
+                "Your first check-in comes on {day}. Your peers will see your updates and cheer you on; /pause <days> if you need a break.",
+                day=show_day(member.language, local_day(member, link.next_checkin_at)),
+            )
+        )
+    effects.send(address, "\n".join(lines), private=True)
+
+
+# --- Commands -------------------------------------------------------------------------------------------
+
+
+def _scope(ctx: Context, text: str) -> tuple[Campaign | None, str]:
+    """The campaign the pods are for (by hashtag, the chat's or the only one), or None for everyone."""
+    if find_hashtags(text):
+        return resolve_campaign(ctx, text)
+    candidates = campaign_candidates(ctx)
+    if len(candidates) > 1:
+        tags = " ".join(f"#{campaign.hashtag}" for campaign in candidates)
+        raise UserError(ctx._("Which campaign do you mean? Add its hashtag: {hashtags}", hashtags=tags))
+    return (candidates[0] if candidates else None), text
+
+
+def parse_rotation(text: str) -> int | None | bool:
+    """Days between rotations from `weekly`, `hebdomadaire`, `every 2 weeks` or `10`; None for off; False
+    when unreadable."""
+    words = text.casefold().split()
+    if not words:
+        return False
+    if words[0] in STOP_WORDS:
+        return None
+    joined = " ".join(
+        word for word in words if word not in ("every", "each", "chaque", "toutes", "tous", "les")
+    )
+    if joined in ROTATION_WORDS:
+        return ROTATION_WORDS[joined]
+    if joined in ("week", "semaine"):
+        return 7
+    if joined in ("month", "mois"):
+        return 28
+    number, _space, unit = joined.partition(" ")
+    if number.isdigit():
+        factor = {"": 1, "day": 1, "days": 1, "jours": 1, "weeks": 7, "semaines": 7}.get(unit)
+        if factor is not None and 1 <= int(number) * factor <= MAX_ROTATION_DAYS:
+            return int(number) * factor
+    return False
+
+
+@commands.command(
+    "pods",
+    N_("Form accountability pods among members with open commitments, or set their rotation"),
+    N_("/pods [size 2-4] [#hashtag] or /pods rotate weekly|off"),
+    role=Role.FACILITATOR,
+)
+def pods_command(ctx: Context, args: str) -> None:
+    _ = ctx._
+    campaign, rest = _scope(ctx, clean_user_text(args))
+    if campaign is not None:
+        ctx.require_facilitator(campaign)
+    schedule = _schedule_for(ctx.session, campaign)
+    word, _space, rest_of_it = rest.strip().partition(" ")
+    if word.casefold() in ("rotate", "rotation"):
+        _set_rotation(ctx, schedule, rest_of_it)
+        return
+    if word:
+        if not word.isdigit() or not MIN_POD_SIZE <= int(word) <= MAX_POD_SIZE:
+            raise UsageError(
+                _("A pod has {low} to {high} members, e.g. /pods 3.", low=MIN_POD_SIZE, high=MAX_POD_SIZE)
+            )
+        schedule.size = int(word)
+    else:
+        schedule.size = DEFAULT_POD_SIZE
+    formed = form_pods(ctx, schedule)
+    if formed is None:
+        raise UserError(
+            _("Pods need at least two members with open commitments. Invite people to make one with /commit.")
+        )
+    lines = [
+        ctx.ngettext(
+            "{count} pod formed (rotation {rotation}); each member now knows their pod and their peers' commitments:",
+            "{count} pods formed (rotation {rotation}); each member now knows their pod and their peers' commitments:",
+            len(formed),
+            rotation=schedule.rotation,
+        )
+    ]
+    lines += [" · ".join(member.pseudonym for member in members) for members in formed]
+    lines.append(
+        _(
+            "Check-ins come every week at a reasonable local hour. /pods rotate weekly changes pods every week."
+        )
+    )
+    ctx.reply("\n".join(lines))
+
+
+def _set_rotation(ctx: Context, schedule: PodSchedule, text: str) -> None:
+    _ = ctx._
+    days = parse_rotation(text)
+    if days is False:
+        raise UsageError(
+            _("Say how often: /pods rotate weekly, fortnightly, monthly, a number of days, or off.")
+        )
+    if days is None:
+        schedule.rotate_days = schedule.next_rotation_at = None
+        ctx.reply(_("Pods will not rotate any more; the current pods stay."))
+        return
+    schedule.rotate_days = int(days)
+    schedule.next_rotation_at = ctx.now() + timedelta(days=int(days))
+    ctx.schedule(rotation_spec(schedule))
+    ctx.reply(
+        ctx.ngettext(
+            "Pods will rotate every {count} day, next on {day}, avoiding pairs who already met.",
+            "Pods will rotate every {count} days, next on {day}, avoiding pairs who already met.",
+            int(days),
+            day=show_day(ctx.member.language, local_day(ctx.member, schedule.next_rotation_at)),
+        )
+    )
+
+
+# --- Check-ins ------------------------------------------------------------------------------------------
+
+
+def checkin_spec(link: PodMember) -> JobSpec:
+    assert link.next_checkin_at is not None
+    return JobSpec(
+        f"{CHECKIN_JOB}:{link.pod_id}:{link.member_id}",
+        CHECKIN_JOB,
+        link.next_checkin_at,
+        {"pod_id": link.pod_id, "member_id": link.member_id},
+    )
+
+
+def reminder_spec(checkin: CheckIn) -> JobSpec:
+    assert checkin.remind_at is not None
+    return JobSpec(
+        f"{CHECKIN_REMINDER_JOB}:{checkin.id}",
+        CHECKIN_REMINDER_JOB,
+        checkin.remind_at,
+        {"checkin_id": checkin.id},
+    )
+
+
+def nudge_spec(checkin: CheckIn, peer_id: int, at: datetime) -> JobSpec:
+    return JobSpec(
+        f"{NUDGE_JOB}:{checkin.id}:{peer_id}", NUDGE_JOB, at, {"checkin_id": checkin.id, "peer_id": peer_id}
+    )
+
+
+def rotation_spec(schedule: PodSchedule) -> JobSpec:
+    assert schedule.next_rotation_at is not None
+    return JobSpec(
+        f"{ROTATION_JOB}:{schedule.id}", ROTATION_JOB, schedule.next_rotation_at, {"schedule_id": schedule.id}
+    )
+
+
+def check_in_interval(pod: Pod, missed: int) -> int:
+    """Days to the next check-in: the pod's cadence, halved in frequency for each miss past the threshold."""
+    doublings = max(0, missed - BACKOFF_AFTER_MISSES + 1)
+    return min(MAX_CHECKIN_INTERVAL_DAYS, pod.cadence_days * 2**doublings)
+
+
+def _latest_checkin(session: Session, pod_id: int | None, member_id: int | None) -> CheckIn | None:
+    return session.exec(
+        select(CheckIn)
+        .where(CheckIn.pod_id == pod_id, CheckIn.member_id == member_id)
+        .order_by(col(CheckIn.sequence).desc())
+    ).first()
+
+
+def _wait_until(effects: Effects, link: PodMember, moment: datetime) -> None:
+    link.next_checkin_at = moment
+    effects.schedule(checkin_spec(link))
+
+
+@commands.job(CHECKIN_JOB)
+def send_checkin(effects: Effects, payload: dict) -> None:
+    """Send a pod member's check-in once, unless re-timed, paused or in quiet hours; plan the next one."""
+    session, config, now = effects.session, effects.config, effects.now()
+    link = session.get(PodMember, (payload["pod_id"], payload["member_id"]))
+    pod = session.get(Pod, payload["pod_id"])
+    if link is None or pod is None or pod.ended_at is not None or link.next_checkin_at is None:
+        return
+    if link.next_checkin_at > now + EARLY_TOLERANCE:
+        effects.schedule(checkin_spec(link))  # re-timed since this job was stored
+        return
+    member = session.get_one(Member, link.member_id)
+    if is_paused(member, now):
+        assert member.paused_until is not None
+        _wait_until(effects, link, next_slot(member, config, member.paused_until))
+        return
+    later = outside_quiet_hours(member, config, now)
+    if later > now:
+        _wait_until(effects, link, later)
+        return
+    if member_address(session, member) is None:  # muted (or no account left): ask again next cycle
+        _wait_until(effects, link, next_slot(member, config, now + timedelta(days=pod.cadence_days)))
+        return
+    sequence = link.checkins_sent + 1
+    if not effects.record_prompt(f"{CHECKIN_JOB}:{pod.id}:{member.id}:{sequence}", member.id):
+        return  # another process sent this one and planned the next
+    previous = _latest_checkin(session, pod.id, member.id)
+    if previous is not None and previous.answered_at is None:
+        link.missed += 1
+        previous.remind_at = None
+    checkin = CheckIn(pod_id=pod.id, member_id=member.id, sequence=sequence, sent_at=now)
+    if link.missed == 0:
+        checkin.remind_at = next_slot(member, config, now + CHECKIN_REMINDER_AFTER)
+    session.add(checkin)
+    session.flush()
+    if checkin.remind_at is not None:
+        effects.schedule(reminder_spec(checkin))
+    _send_checkin_prompt(effects, member, checkin, reminder=False)
+    if link.missed == BACKOFF_AFTER_MISSES:
+        _tell_pod_kindly(effects, pod, member, sequence)
+    link.checkins_sent = sequence
+    day = local_day(member, link.next_checkin_at)
+    interval = timedelta(days=check_in_interval(pod, link.missed))
+    while (moment := local_slot(member, config, day + interval)) <= now:
+        day += interval
+    _wait_until(effects, link, moment)
+
+
+def _send_checkin_prompt(effects: Effects, member: Member, checkin: CheckIn, reminder: bool) -> None:
+    address = member_address(effects.session, member)
+    if address is None:
+        return
+    _ = translator(member.language)[0]
+    if reminder:
+        lines = [
+            _(
+                "A gentle reminder, {name}: your pod would love to hear how it is going. One press is enough.",
+                name=member.pseudonym,
+            )
+        ]
+    else:
+        lines = [_("Check-in time, {name}! How are your commitments going?", name=member.pseudonym)]
+    lines += [
+        f"• {describe(member.language, commitment)}"
+        for commitment in open_commitments(effects.session, member.id)
+    ]
+    lines.append(_("Press a button; add a few words with /checkin <news> if you like."))
+    buttons = tuple(
+        effects.button(_(label), "checkin", checkin_id=checkin.id, status=status)
+        for status, label in STATUS_LABELS.items()
+    )
+    effects.send(address, "\n".join(lines), buttons=buttons, private=True)
+
+
+def _tell_pod_kindly(effects: Effects, pod: Pod, member: Member, sequence: int) -> None:
+    """Once per streak of misses: the peers hear that check-ins slow down for this member, kindly."""
+    for peer in _peers(effects.session, pod, member.id):
+        address = member_address(effects.session, peer)
+        if address is None or is_paused(peer, effects.now()):
+            continue
+        if effects.record_prompt(f"quiet-peer:{pod.id}:{member.id}:{sequence}:{peer.id}", peer.id):
+            _ = translator(peer.language)[0]
+            effects.send(
+                address,
+                _(
+                    "{name} has been quiet for a few check-ins, so I will check in with them less often. Life gets busy; a kind word from you may help more than any reminder.",
+                    name=member.pseudonym,
+                ),
+                private=True,
+            )
+
+
+def _peers(session: Session, pod: Pod, member_id: int | None) -> list[Member]:
+    ids = session.exec(
+        select(PodMember.member_id).where(PodMember.pod_id == pod.id, PodMember.member_id != member_id)
+    )
+    return [session.get_one(Member, peer_id) for peer_id in sorted(ids)]
+
+
+@commands.job(CHECKIN_REMINDER_JOB)
+def send_checkin_reminder(effects: Effects, payload: dict) -> None:
+    """The one gentle reminder of an unanswered check-in."""
+    session, now = effects.session, effects.now()
+    checkin = session.get(CheckIn, payload["checkin_id"])
+    if checkin is None or checkin.answered_at is not None or checkin.remind_at is None:
+        return
+    pod = session.get(Pod, checkin.pod_id)
+    member = session.get_one(Member, checkin.member_id)
+    later = max(checkin.remind_at, outside_quiet_hours(member, effects.config, now))
+    if later > now + EARLY_TOLERANCE:
+        checkin.remind_at = later
+        effects.schedule(reminder_spec(checkin))
+        return
+    checkin.remind_at = None
+    if pod is None or pod.ended_at is not None or is_paused(member, now):
+        return
+    if effects.record_prompt(f"{CHECKIN_REMINDER_JOB}:{checkin.id}", member.id):
+        _send_checkin_prompt(effects, member, checkin, reminder=True)
+
+
+def _record_answer(ctx: Context, checkin: CheckIn, status: str | None, note: str) -> None:
+    """Store the member's answer and let their peers know (each peer once per check-in)."""
+    _ = ctx._
+    now = ctx.now()
+    if status is not None:
+        checkin.status = status
+    if note:
+        checkin.note = note
+    checkin.answered_at = checkin.answered_at or now
+    checkin.remind_at = None
+    link = ctx.session.get(PodMember, (checkin.pod_id, checkin.member_id))
+    if link is not None:
+        link.missed = 0
+    pod = ctx.session.get_one(Pod, checkin.pod_id)
+    for peer in _peers(ctx.session, pod, ctx.member.id):
+        ctx.schedule(nudge_spec(checkin, peer.id, now))
+    if status is not None:
+        ctx.reply(
+            _("Thank you! Your pod will see your update: {status}.", status=_(STATUS_LABELS[status])),
+            private=True,
+        )
+    else:
+        ctx.reply(_("Thank you! Your pod will see your words."), private=True)
+
+
+@commands.action("checkin")
+def checkin_pressed(ctx: Context, payload: dict) -> None:
+    checkin = ctx.session.get(CheckIn, payload["checkin_id"])
+    if checkin is None or checkin.member_id != ctx.member.id:
+        raise UserError(ctx._("This check-in is not yours to answer."))
+    _record_answer(ctx, checkin, payload["status"], "")
+
+
+@commands.command(
+    "checkin", N_("Answer your latest check-in in words"), N_("/checkin [on track|need help|blocked] <news>")
+)
+def checkin_command(ctx: Context, args: str) -> None:
+    _ = ctx._
+    text = clean_user_text(args)
+    checkin = ctx.session.exec(
+        select(CheckIn).where(CheckIn.member_id == ctx.member.id).order_by(col(CheckIn.sent_at).desc())
+    ).first()
+    if checkin is None:
+        raise UserError(_("You have no check-in yet. It comes once you are in a pod."))
+    status = None
+    lowered = text.casefold()
+    for candidate, words in STATUS_WORDS.items():
+        for word in words:
+            if lowered.startswith(word) and not lowered[len(word) : len(word) + 1].isalnum():
+                status, text = candidate, text[len(word) :].strip(" :,-")
+                break
+        if status is not None:
+            break
+    if status is None and not text:
+        raise UsageError(_("Write a few words after /checkin, e.g. /checkin on track, crew found."))
+    _record_answer(ctx, checkin, status, text)
+
+
+@commands.job(NUDGE_JOB)
+def send_nudge(effects: Effects, payload: dict) -> None:
+    """A peer-review nudge: a peer's check-in answer, with a prompt to respond; each peer once per answer.
+
+    A note added after the nudge went out follows once, as its own short message.
+    """
+    session, now = effects.session, effects.now()
+    checkin = session.get(CheckIn, payload["checkin_id"])
+    peer = session.get(Member, payload["peer_id"])
+    if checkin is None or peer is None or checkin.answered_at is None:
+        return
+    later = outside_quiet_hours(peer, effects.config, now)
+    if later > now + EARLY_TOLERANCE:
+        effects.schedule(nudge_spec(checkin, peer.id, later))
+        return
+    address = member_address(session, peer)
+    if address is None or is_paused(peer, now):
+        effects.record_prompt(f"nudge:{checkin.id}:{peer.id}", peer.id)  # handled: paused peers get none
+        return
+    author = session.get_one(Member, checkin.member_id)
+    _ = translator(peer.language)[0]
+    if effects.record_prompt(f"nudge:{checkin.id}:{peer.id}", peer.id):
+        lines = [
+            _(
+                "Peer review: {name} checked in — {status}.",
+                name=author.pseudonym,
+                status=_status_text(peer.language, checkin),
+            )
+        ]
+        if checkin.note:
+            lines.append(f"“{checkin.note}”")
+        lines += [
+            f"• {describe(peer.language, commitment)}" for commitment in open_commitments(session, author.id)
+        ]
+        lines.append(
+            _("Take a moment to read it and respond: cheer them on, or offer a hand if they need one.")
+        )
+        cheer = effects.button(_("Cheer {name} on", name=author.pseudonym), "cheer", checkin_id=checkin.id)
+        effects.send(address, "\n".join(lines), buttons=(cheer,), private=True)
+    elif checkin.note and effects.record_prompt(f"note:{checkin.id}:{peer.id}", peer.id):
+        effects.send(
+            address, _("{name} added: “{note}”", name=author.pseudonym, note=checkin.note), private=True
+        )
+
+
+def _status_text(language: str, checkin: CheckIn) -> str:
+    _ = translator(language)[0]
+    return _(STATUS_LABELS[checkin.status]) if checkin.status else _("a few words")
+
+
+@commands.action("cheer")
+def cheer_pressed(ctx: Context, payload: dict) -> None:
+    _ = ctx._
+    checkin = ctx.session.get(CheckIn, payload["checkin_id"])
+    pod = ctx.session.get(Pod, checkin.pod_id) if checkin is not None else None
+    if (
+        checkin is None
+        or pod is None
+        or ctx.member.id not in {peer.id for peer in _peers(ctx.session, pod, checkin.member_id)}
+    ):
+        raise UserError(_("Only the pod's peers can answer this update."))
+    author = ctx.session.get_one(Member, checkin.member_id)
+    address = member_address(ctx.session, author)
+    if address is None or not ctx.record_prompt(f"cheer:{checkin.id}:{ctx.member.id}", author.id):
+        ctx.reply(_("You already cheered {name} on for this update.", name=author.pseudonym), private=True)
+        return
+    their = translator(author.language)[0]
+    ctx.send(
+        address, their("{name} read your update and cheers you on!", name=ctx.member.pseudonym), private=True
+    )
+    ctx.reply(_("Sent: {name} will know you are behind them.", name=author.pseudonym), private=True)
+
+
+@commands.job(ROTATION_JOB)
+def rotate_pods(effects: Effects, payload: dict) -> None:
+    """Form the scope's next pods at the rotation time, once."""
+    schedule = effects.session.get(PodSchedule, payload["schedule_id"])
+    if schedule is None or schedule.rotate_days is None or schedule.next_rotation_at is None:
+        return
+    now = effects.now()
+    if schedule.next_rotation_at > now + EARLY_TOLERANCE:
+        effects.schedule(rotation_spec(schedule))
+        return
+    if not effects.record_prompt(f"rotation:{schedule.id}:{schedule.rotation + 1}"):
+        return
+    form_pods(effects, schedule)
+    step = timedelta(days=schedule.rotate_days)
+    while schedule.next_rotation_at <= now:
+        schedule.next_rotation_at += step
+    effects.schedule(rotation_spec(schedule))
+
+
+def retime_checkins(effects: Effects, member: Member) -> None:
+    """After a zone or quiet-hours change: the member's next check-ins move to the same local day's slot."""
+    now = effects.now()
+    links = effects.session.exec(
+        select(PodMember)
+        .join(Pod, col(Pod.id) == col(PodMember.pod_id))
+        .where(
+            PodMember.member_id == member.id,
+            col(Pod.ended_at).is_(None),
+            col(PodMember.next_checkin_at).is_not(None),
+        )
+    ).all()
+    for link in links:
+        assert link.next_checkin_at is not None
+        moment = local_slot(member, effects.config, local_day(member, link.next_checkin_at))
+        _wait_until(effects, link, moment if moment > now else next_slot(member, effects.config, now))
+
+
+@commands.reconciler
+def pod_jobs(session: Session, now: datetime) -> list[JobSpec]:
+    """Check-ins of active pods, pending reminders, recent answers' nudges, and rotations."""
+    specs = [
+        checkin_spec(link)
+        for link in session.exec(
+            select(PodMember)
+            .join(Pod, col(Pod.id) == col(PodMember.pod_id))
+            .where(col(Pod.ended_at).is_(None), col(PodMember.next_checkin_at).is_not(None))
+        )
+    ]
+    for checkin in session.exec(
+        select(CheckIn).where(col(CheckIn.remind_at).is_not(None), col(CheckIn.answered_at).is_(None))
+    ):
+        specs.append(reminder_spec(checkin))
+    specs += [
+        rotation_spec(schedule)
+        for schedule in session.exec(
+            select(PodSchedule).where(col(PodSchedule.next_rotation_at).is_not(None))
+        )
+    ]
+    for checkin in session.exec(select(CheckIn).where(col(CheckIn.answered_at) >= now - NUDGE_LOOKBACK)):
+        pod = session.get_one(Pod, checkin.pod_id)
+        for peer in _peers(session, pod, checkin.member_id):
+            if session.get(SentPrompt, f"nudge:{checkin.id}:{peer.id}") is None:
+                assert checkin.answered_at is not None
+                specs.append(nudge_spec(checkin, peer.id, checkin.answered_at))
+    return specs
+
+
+def pods_of(session: Session, member_id: int | None) -> list[Pod]:
+    """The member's active pods."""
+    return list(
+        session.exec(
+            select(Pod)
+            .join(PodMember, col(PodMember.pod_id) == col(Pod.id))
+            .where(PodMember.member_id == member_id, col(Pod.ended_at).is_(None))
+        )
+    )

@@ -144,7 +144,7 @@ class DeliveryService:
     async def _run(self) -> None:
         while not self._stopping:
             try:
-                await self.deliver_due()
+                await self.deliver_due(from_loop=True)
             except Exception:
                 log.exception("outbox delivery pass failed")
             timeout = await self._seconds_until_next_due()
@@ -152,10 +152,12 @@ class DeliveryService:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
             self._wakeup.clear()
 
-    async def deliver_due(self, now: datetime | None = None) -> int:
+    async def deliver_due(self, now: datetime | None = None, from_loop: bool = False) -> int:
         """One pass over messages due by `now` (default: the present); returns how many were sent.
 
-        Passes never overlap, so no message is handed to an adapter twice by one process.
+        Passes never overlap, so no message is handed to an adapter twice by one process. A pass made
+        outside the delivery loop that leaves a chat waiting for its pace wakes the loop, so that it
+        sleeps until that chat's turn rather than its idle interval.
         """
         async with self._lock:
             moment = now or datetime.now(UTC)
@@ -177,6 +179,8 @@ class DeliveryService:
                     sent += 1
                     self._last_send[chat] = asyncio.get_running_loop().time()
                     held_chats.discard(chat)
+            if self._paced_wait is not None and not from_loop:
+                self._wakeup.set()
             return sent
 
     def _paced(self, chat: tuple[str, str]) -> bool:

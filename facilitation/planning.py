@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from facilitation.context import Context, Effects
 from facilitation.events import Address
 from facilitation.i18n import translator
+from facilitation.members import direct_address
 from storage.models import Idea, Identity, Member
 
 MOMENT_FORMAT = "EEEE d MMMM, HH:mm zzzz"
@@ -61,9 +62,7 @@ def private_address(session: Session, member_id: int) -> Address | None:
     identity = session.exec(
         select(Identity).where(Identity.member_id == member_id).order_by(col(Identity.id))
     ).first()
-    if identity is None:
-        return None
-    return Address(identity.platform, identity.platform_user_id, user_id=identity.platform_user_id)
+    return direct_address(identity) if identity is not None else None
 
 
 def pseudonyms(session: Session, member_ids: list[int]) -> list[str]:

@@ -14,14 +14,15 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from facilitation.campaigns import campaign_candidates, resolve_campaign
-from facilitation.commitments import describe, open_commitments
+from facilitation.commitments import OPEN, describe, open_commitments
 from facilitation.context import Context, Effects
 from facilitation.i18n import N_, translator
 from facilitation.members import member_address
@@ -37,15 +38,22 @@ from facilitation.preferences import (
 from facilitation.router import CommandSet, Role, UsageError, UserError
 from facilitation.scheduling import JobSpec
 from facilitation.text import clean_user_text, find_hashtags
+from facilitation.votes import AGREE
 from storage.models import (
     Campaign,
     CheckIn,
     Commitment,
+    Idea,
+    IdeaSupport,
+    IdeaTheme,
+    IdeaVote,
     Member,
     Membership,
     Pod,
     PodMember,
     PodSchedule,
+    Prototype,
+    PrototypeMember,
     SentPrompt,
 )
 
@@ -89,7 +97,9 @@ RESTARTS = 8
 RESTART_MAX_PEOPLE = 60
 """Scopes up to this size try `RESTARTS` seeded orders; larger ones, one (the time-zone order)."""
 SWAP_WINDOW = 10
-"""Swaps are tried between groups this close in the time-zone order, which keeps grouping near-linear."""
+"""Swaps are tried between groups this close in the placement order, which keeps grouping near-linear."""
+MAX_MERGE_HOPS = 8
+"""How far a chain of merged ideas is followed to find the theme a backed idea counts in."""
 
 ON_TRACK, NEED_HELP, BLOCKED = "on_track", "need_help", "blocked"
 STATUS_LABELS = {ON_TRACK: N_("On track"), NEED_HELP: N_("Need help"), BLOCKED: N_("Blocked")}
@@ -149,10 +159,11 @@ class _Costs:
 def group_members(people: Sequence[Person], size: int, met: Counter[Pair]) -> list[list[int]]:
     """Split people into groups of at most `size` (and at least 2), as cheap as local search finds.
 
-    Greedy placement, then pairwise swaps between nearby groups while they lower the total cost; small
+    Greedy placement in `_placement_order`, then pairwise swaps between nearby groups while they lower the
+    total cost; small
     scopes also try a few seeded shuffles and keep the cheapest. Deterministic for the same input.
     """
-    ordered = sorted(people, key=lambda person: (person.offset_hours, person.member_id))
+    ordered = sorted(people, key=_placement_order)
     count = max(1, math.ceil(len(ordered) / size))
     while count > 1 and len(ordered) // count < MIN_POD_SIZE:
         count -= 1  # nobody is left alone: a pod grows by one instead
@@ -175,6 +186,13 @@ def group_members(people: Sequence[Person], size: int, met: Counter[Pair]) -> li
             best, best_cost = groups, cost
     assert best is not None
     return [sorted(person.member_id for person in group) for group in best]
+
+
+def _placement_order(person: Person) -> tuple[float, str, float, int]:
+    """Time-zone bands no wider than the tolerance, kindred people next to each other in each band: the
+    greedy placement then starts from pods that keep both, and swaps only need to mend the edges."""
+    band = person.offset_hours // ZONE_TOLERANCE_HOURS
+    return band, min(person.links, default=""), person.offset_hours, person.member_id
 
 
 def _place(order: Sequence[Person], capacities: list[int], costs: _Costs) -> list[list[Person]]:
@@ -246,17 +264,103 @@ def _candidates(session: Session, schedule: PodSchedule) -> list[Member]:
 
 
 def member_links(session: Session, member_ids: Sequence[int]) -> dict[int, frozenset[str]]:
-    """What each member's open commitments serve (`theme:3`, `prototype:2`), for grouping kindred people."""
-    links: dict[int, set[str]] = {member_id: set() for member_id in member_ids}
-    rows = session.exec(
-        select(Commitment).where(col(Commitment.member_id).in_(member_ids), Commitment.status == "open")
-    )
-    for commitment in rows:
+    """What each member backs (`theme:3`, `prototype:2`), so that grouping puts kindred people together.
+
+    A member backs a prototype whose team they joined or that an open commitment of theirs serves, and a
+    theme that such a commitment serves, that one of their prototypes grows from, or that holds an idea
+    they wrote, supported or voted for (a merged idea counts in the theme of the idea it joined).
+    """
+    themes: dict[int, set[int]] = {member_id: set() for member_id in member_ids}
+    prototypes: dict[int, set[int]] = {member_id: set() for member_id in member_ids}
+    for commitment in session.exec(
+        select(Commitment).where(col(Commitment.member_id).in_(member_ids), Commitment.status == OPEN)
+    ):
         if commitment.theme_id is not None:
-            links[commitment.member_id].add(f"theme:{commitment.theme_id}")
+            themes[commitment.member_id].add(commitment.theme_id)
         if commitment.prototype_id is not None:
-            links[commitment.member_id].add(f"prototype:{commitment.prototype_id}")
-    return {member_id: frozenset(found) for member_id, found in links.items()}
+            prototypes[commitment.member_id].add(commitment.prototype_id)
+    for member_id, prototype_id in session.exec(
+        select(PrototypeMember.member_id, PrototypeMember.prototype_id).where(
+            col(PrototypeMember.member_id).in_(member_ids)
+        )
+    ):
+        prototypes[member_id].add(prototype_id)
+    backed_ideas = session.execute(
+        sa.union(
+            select(Idea.member_id, Idea.id).where(col(Idea.member_id).in_(member_ids)),
+            select(IdeaSupport.member_id, IdeaSupport.idea_id).where(
+                col(IdeaSupport.member_id).in_(member_ids)
+            ),
+            select(IdeaVote.member_id, IdeaVote.idea_id).where(
+                col(IdeaVote.member_id).in_(member_ids), IdeaVote.choice == AGREE
+            ),
+        )
+    ).all()
+    grown_from = {
+        prototype.id: prototype
+        for prototype in session.exec(
+            select(Prototype).where(
+                col(Prototype.id).in_(
+                    {prototype_id for found in prototypes.values() for prototype_id in found}
+                )
+            )
+        )
+    }
+    theme_of_idea = idea_themes(
+        session,
+        {idea_id for _member, idea_id in backed_ideas}
+        | {prototype.idea_id for prototype in grown_from.values() if prototype.idea_id is not None},
+    )
+    for member_id, idea_id in backed_ideas:
+        if idea_id in theme_of_idea:
+            themes[member_id].add(theme_of_idea[idea_id])
+    for member_id, found in prototypes.items():
+        for prototype_id in found:
+            prototype = grown_from.get(prototype_id)
+            if prototype is not None and prototype.theme_id is not None:
+                themes[member_id].add(prototype.theme_id)
+            elif prototype is not None and prototype.idea_id in theme_of_idea:
+                themes[member_id].add(theme_of_idea[prototype.idea_id])
+    return {
+        member_id: frozenset(
+            {f"theme:{theme_id}" for theme_id in themes[member_id]}
+            | {f"prototype:{prototype_id}" for prototype_id in prototypes[member_id]}
+        )
+        for member_id in member_ids
+    }
+
+
+def idea_themes(session: Session, idea_ids: Iterable[int]) -> dict[int, int]:
+    """The theme each idea counts in, as last computed: its own placement, or that of the idea it was
+    merged into (merged ideas have none of their own). Ideas in no theme are left out."""
+    found: dict[int, int] = {}
+    following = {idea_id: idea_id for idea_id in idea_ids}  # each idea, and the one it now counts as
+    for _merge in range(MAX_MERGE_HOPS):
+        if not following:
+            break
+        placed = dict(
+            session.exec(
+                select(IdeaTheme.idea_id, IdeaTheme.theme_id).where(
+                    col(IdeaTheme.idea_id).in_(set(following.values())), col(IdeaTheme.theme_id).is_not(None)
+                )
+            ).all()
+        )
+        merged = dict(
+            session.exec(
+                select(Idea.id, Idea.merged_into_id).where(
+                    col(Idea.id).in_(set(following.values()) - placed.keys()),
+                    col(Idea.merged_into_id).is_not(None),
+                )
+            ).all()
+        )
+        for idea_id, current in list(following.items()):
+            if current in placed:
+                found[idea_id] = placed[current]
+            if current in merged:
+                following[idea_id] = merged[current]
+            else:
+                del following[idea_id]
+    return found
 
 
 def past_pairs(session: Session, schedule: PodSchedule) -> Counter[Pair]:

@@ -16,7 +16,7 @@ import pytest
 from adapters.recording.adapter import Sent
 from facilitation.commitments import parse_due
 from facilitation.pods import Person, group_members
-from storage.models import CheckIn, Commitment, Pod, PodMember, SentPrompt
+from storage.models import CheckIn, Commitment, Idea, IdeaTheme, Identity, Pod, PodMember, SentPrompt, Theme
 from tests.support import FACILITATOR, Clock, Harness
 
 MONTREAL = ZoneInfo("America/Montreal")
@@ -281,6 +281,56 @@ async def test_weekly_rotations_avoid_pairing_the_same_people_again(database_url
         assert rotations == {1, 2, 3}
         pairs = Counter(frozenset(pair) for members in pods.values() for pair in combinations(members, 2))
         assert max(pairs.values()) == 1  # three rotations of six people in pairs: nobody met twice
+
+
+def pods_of_rotation(harness: Harness, rotation: int) -> list[list[str]]:
+    """The pods formed in `rotation`, each as the sorted user names of its members."""
+    users = {identity.member_id: identity.platform_user_id for identity in harness.rows(Identity)}
+    pods = {pod.id for pod in harness.rows(Pod) if pod.rotation == rotation}
+    groups: dict[int, list[str]] = {}
+    for link in harness.rows(PodMember):
+        if link.pod_id in pods:
+            groups.setdefault(link.pod_id, []).append(users[link.member_id])
+    return sorted(sorted(group) for group in groups.values())
+
+
+async def test_pods_group_each_prototypes_team_and_the_next_rotation_pairs_new_people(database_url, tmp_path):
+    async with Harness.running(database_url, tmp_path, clock=Clock(AFTERNOON)) as harness:
+        await harness.start_parks()
+        await harness.say("/idea Lights along the river path", user=FACILITATOR)
+        await harness.say("/idea Garden beds by the school", user=FACILITATOR)
+        await harness.say("/prototype i1 River lights pilot", user=FACILITATOR)
+        await harness.say("/prototype i2 School garden", user=FACILITATOR)
+        for user, prototype in (("alice", "p1"), ("bob", "p2"), ("carol", "p1"), ("dave", "p2")):
+            await harness.say(f"/team {prototype}", user=user)
+        await commit_all(harness, ["alice", "bob", "carol", "dave"])
+
+        await harness.say("/pods 2", user=FACILITATOR)
+        assert pods_of_rotation(harness, 1) == [["alice", "carol"], ["bob", "dave"]]
+        await harness.say("/pods 2", user=FACILITATOR)
+        second = pods_of_rotation(harness, 2)
+        assert not any(pod in pods_of_rotation(harness, 1) for pod in second)  # no pair meets twice
+
+
+async def test_pods_group_people_who_back_ideas_of_the_same_theme(database_url, tmp_path):
+    async with Harness.running(database_url, tmp_path, clock=Clock(AFTERNOON)) as harness:
+        await harness.start_parks()
+        for text in ("Lights on the path", "Brighter lamps at the gate", "A school garden", "Garden beds"):
+            await harness.say(f"/idea {text}", user=FACILITATOR)
+        for user, idea in (("alice", "i1"), ("bob", "i3"), ("carol", "i2"), ("dave", "i4")):
+            await harness.say(f"/vote {idea} agree", user=user)
+        with harness.townhall.database.session() as session:  # what /themes and two merges would store
+            session.add_all(
+                [Theme(id=1, campaign_id=1, label="Lighting"), Theme(id=2, campaign_id=1, label="Gardens")]
+            )
+            session.flush()
+            session.add_all([IdeaTheme(idea_id=1, theme_id=1), IdeaTheme(idea_id=3, theme_id=2)])
+            for merged, into in ((2, 1), (4, 3)):  # a merged idea counts in the theme of the idea it joined
+                idea = session.get_one(Idea, merged)
+                idea.status, idea.merged_into_id = "merged", into
+        await commit_all(harness, ["alice", "bob", "carol", "dave"])
+        await harness.say("/pods 2", user=FACILITATOR)
+        assert pods_of_rotation(harness, 1) == [["alice", "carol"], ["bob", "dave"]]
 
 
 def test_grouping_avoids_repeats_over_rotations_of_larger_scopes():

@@ -17,8 +17,8 @@ from facilitation.campaigns import chat_campaigns, member_campaigns, resolve_cam
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.i18n import N_, translator
 from facilitation.members import member_address
-from facilitation.preferences import is_paused, local_day, local_slot, outside_quiet_hours, show_day
-from facilitation.router import CommandSet, UsageError, UserError
+from facilitation.preferences import is_paused, local_day, local_slot, postponed, show_day
+from facilitation.router import HASHTAG_OPTION, CommandSet, Option, UsageError, UserError
 from facilitation.scheduling import JobSpec
 from facilitation.text import clean_user_text, find_hashtags, shorten
 from storage.models import COMMITMENT_ACTION_MAX_LENGTH, Campaign, Commitment, Member
@@ -34,8 +34,6 @@ MAX_DUE_DAYS = 730
 """Two years: further than that is a plan, not a commitment."""
 MINE_DONE_SHOWN = 5
 ACTION_PREVIEW_WIDTH = 80
-EARLY_TOLERANCE = timedelta(minutes=1)
-"""A job firing earlier than its stored moment by more than this was re-timed since: it waits."""
 REMINDER_JOB = "commitment-reminder"
 FOLLOW_UP_JOB = "commitment-follow-up"
 
@@ -223,6 +221,12 @@ def _take_links(ctx: Context, text: str) -> tuple[dict[str, int], str, list[str]
     "commit",
     N_("Commit to an action by a date"),
     N_("/commit <action> by <date: 2026-12-15, friday, in 2 weeks> [theme N | prototype N] [#hashtag]"),
+    options=(
+        Option("action", N_("What you will do"), required=True),
+        Option("due", N_("By when: 2026-12-15, friday, in 2 weeks"), required=True, separator=" by "),
+        Option("serves", N_("What it serves, if anything: theme 3 or prototype 2")),
+        HASHTAG_OPTION,
+    ),
 )
 def commit(ctx: Context, args: str) -> None:
     _ = ctx._
@@ -368,8 +372,8 @@ def _run_commitment_prompt(effects: Effects, payload: dict, kind: str) -> None:
         return
     member = effects.session.get_one(Member, commitment.member_id)
     now = effects.now()
-    later = max(moment, outside_quiet_hours(member, effects.config, now))
-    if later > now + EARLY_TOLERANCE:
+    later = postponed(member, effects.config, moment, now)
+    if later is not None:
         setattr(commitment, column, later)
         effects.schedule(JobSpec(_prompt_key(kind, commitment.id), kind, later, payload))
         return

@@ -27,11 +27,13 @@ from facilitation.context import Context, Effects
 from facilitation.i18n import N_, translator
 from facilitation.members import member_address
 from facilitation.preferences import (
+    EARLY_TOLERANCE,
     is_paused,
     local_day,
     local_slot,
     next_slot,
     outside_quiet_hours,
+    postponed,
     show_day,
     zone_of,
 )
@@ -39,9 +41,11 @@ from facilitation.router import CommandSet, Role, UsageError, UserError
 from facilitation.scheduling import JobSpec
 from facilitation.text import clean_user_text, find_hashtags
 from facilitation.votes import AGREE
+from storage.db import insert_if_absent
 from storage.models import (
     Campaign,
     CheckIn,
+    Cheer,
     Commitment,
     Idea,
     IdeaSupport,
@@ -72,7 +76,6 @@ BACKOFF_AFTER_MISSES = 2
 MAX_CHECKIN_INTERVAL_DAYS = 28
 NUDGE_LOOKBACK = timedelta(days=3)
 """Reconcile rebuilds peer nudges for answers this recent that were not delivered yet."""
-EARLY_TOLERANCE = timedelta(minutes=1)
 ROTATION_WORDS = {
     "weekly": 7,
     "hebdomadaire": 7,
@@ -109,9 +112,12 @@ STATUS_WORDS = {
     BLOCKED: ("blocked", "bloqué", "bloquée", "bloque"),
 }
 
+INTRODUCTION_JOB = "pod-introduction"
 CHECKIN_JOB = "checkin"
 CHECKIN_REMINDER_JOB = "checkin-reminder"
 NUDGE_JOB = "peer-nudge"
+CHEER_JOB = "cheer"
+QUIET_PEER_JOB = "quiet-peer"
 ROTATION_JOB = "pods-rotate"
 
 
@@ -419,17 +425,20 @@ def form_pods(effects: Effects, schedule: PodSchedule) -> list[list[Member]] | N
         effects.session.add(pod)
         effects.session.flush()
         pod_members = [by_id[member_id] for member_id in group]
-        for member in pod_members:
-            link = PodMember(
+        links = [
+            PodMember(
                 pod_id=pod.id,
                 member_id=member.id,
                 next_checkin_at=next_slot(member, effects.config, now + FIRST_CHECKIN_AFTER),
+                introduce_at=now,
             )
-            effects.session.add(link)
-            effects.schedule(checkin_spec(link))
+            for member in pod_members
+        ]
+        effects.session.add_all(links)
         effects.session.flush()
-        for member in pod_members:
-            _introduce(effects, pod, member, [peer for peer in pod_members if peer.id != member.id])
+        for link in links:
+            effects.schedule(checkin_spec(link))
+            _introduce(effects, link)
         formed.append(pod_members)
     return formed
 
@@ -451,17 +460,28 @@ def _peer_lines(session: Session, language: str, peers: Sequence[Member]) -> lis
     return lines
 
 
-def _introduce(effects: Effects, pod: Pod, member: Member, peers: Sequence[Member]) -> None:
-    """Tell a member their pod and what each peer committed to, once."""
-    address = member_address(effects.session, member)
-    if address is None or not effects.record_prompt(f"pod:{pod.id}:{member.id}", member.id):
+def _introduce(effects: Effects, link: PodMember) -> None:
+    """Tell a member their pod and what each peer committed to, once, after their pause and quiet hours."""
+    session, now = effects.session, effects.now()
+    pod = session.get_one(Pod, link.pod_id)
+    if link.introduce_at is None or pod.ended_at is not None:
         return
+    member = session.get_one(Member, link.member_id)
+    later = postponed(member, effects.config, link.introduce_at, now, wait_out_pause=True)
+    if later is not None:
+        link.introduce_at = later
+        effects.schedule(introduction_spec(link))
+        return
+    link.introduce_at = None
+    address = member_address(session, member)
+    if address is None or not effects.record_prompt(f"pod:{pod.id}:{member.id}", member.id):
+        return  # muted: they chose no proactive messages
     _ = translator(member.language)[0]
-    link = effects.session.get_one(PodMember, (pod.id, member.id))
+    peers = _peers(session, pod, member.id)
     lines = [
         _("Your accountability pod: {names}.", names=", ".join(peer.pseudonym for peer in peers)),
         _("What your peers committed to:"),
-        *_peer_lines(effects.session, member.language, peers),
+        *_peer_lines(session, member.language, peers),
     ]
     if link.next_checkin_at is not None:
         lines.append(
@@ -471,6 +491,14 @@ def _introduce(effects: Effects, pod: Pod, member: Member, peers: Sequence[Membe
             )
         )
     effects.send(address, "\n".join(lines), private=True)
+
+
+@commands.job(INTRODUCTION_JOB)
+def send_introduction(effects: Effects, payload: dict) -> None:
+    """A pod member's introduction that waited for the end of their pause or quiet hours."""
+    link = effects.session.get(PodMember, (payload["pod_id"], payload["member_id"]))
+    if link is not None:
+        _introduce(effects, link)
 
 
 # --- Commands -------------------------------------------------------------------------------------------
@@ -595,6 +623,16 @@ def checkin_spec(link: PodMember) -> JobSpec:
     )
 
 
+def introduction_spec(link: PodMember) -> JobSpec:
+    assert link.introduce_at is not None
+    return JobSpec(
+        f"{INTRODUCTION_JOB}:{link.pod_id}:{link.member_id}",
+        INTRODUCTION_JOB,
+        link.introduce_at,
+        {"pod_id": link.pod_id, "member_id": link.member_id},
+    )
+
+
 def reminder_spec(checkin: CheckIn) -> JobSpec:
     assert checkin.remind_at is not None
     return JobSpec(
@@ -608,6 +646,25 @@ def reminder_spec(checkin: CheckIn) -> JobSpec:
 def nudge_spec(checkin: CheckIn, peer_id: int, at: datetime) -> JobSpec:
     return JobSpec(
         f"{NUDGE_JOB}:{checkin.id}:{peer_id}", NUDGE_JOB, at, {"checkin_id": checkin.id, "peer_id": peer_id}
+    )
+
+
+def cheer_spec(cheer: Cheer) -> JobSpec:
+    assert cheer.deliver_at is not None
+    return JobSpec(
+        f"{CHEER_JOB}:{cheer.checkin_id}:{cheer.member_id}",
+        CHEER_JOB,
+        cheer.deliver_at,
+        {"checkin_id": cheer.checkin_id, "member_id": cheer.member_id},
+    )
+
+
+def quiet_peer_spec(link: PodMember, sequence: int, peer_id: int, at: datetime) -> JobSpec:
+    return JobSpec(
+        f"{QUIET_PEER_JOB}:{link.pod_id}:{link.member_id}:{sequence}:{peer_id}",
+        QUIET_PEER_JOB,
+        at,
+        {"pod_id": link.pod_id, "member_id": link.member_id, "sequence": sequence, "peer_id": peer_id},
     )
 
 
@@ -676,7 +733,8 @@ def send_checkin(effects: Effects, payload: dict) -> None:
         effects.schedule(reminder_spec(checkin))
     _send_checkin_prompt(effects, member, checkin, reminder=False)
     if link.missed == BACKOFF_AFTER_MISSES:
-        _tell_pod_kindly(effects, pod, member, sequence)
+        for peer in _peers(session, pod, member.id):
+            _tell_peer_kindly(effects, link, sequence, peer)
     link.checkins_sent = sequence
     day = local_day(member, link.next_checkin_at)
     interval = timedelta(days=check_in_interval(pod, link.missed))
@@ -711,22 +769,50 @@ def _send_checkin_prompt(effects: Effects, member: Member, checkin: CheckIn, rem
     effects.send(address, "\n".join(lines), buttons=buttons, private=True)
 
 
-def _tell_pod_kindly(effects: Effects, pod: Pod, member: Member, sequence: int) -> None:
-    """Once per streak of misses: the peers hear that check-ins slow down for this member, kindly."""
-    for peer in _peers(effects.session, pod, member.id):
-        address = member_address(effects.session, peer)
-        if address is None or is_paused(peer, effects.now()):
-            continue
-        if effects.record_prompt(f"quiet-peer:{pod.id}:{member.id}:{sequence}:{peer.id}", peer.id):
-            _ = translator(peer.language)[0]
-            effects.send(
-                address,
-                _(
-                    "{name} has been quiet for a few check-ins, so I will check in with them less often. Life gets busy; a kind word from you may help more than any reminder.",
-                    name=member.pseudonym,
-                ),
-                private=True,
-            )
+def _tell_peer_kindly(effects: Effects, link: PodMember, sequence: int, peer: Member) -> None:
+    """Once per streak of misses: a peer hears, after their quiet hours, that check-ins slow down for this
+    member. Paused and muted peers are spared it."""
+    now = effects.now()
+    key = f"{QUIET_PEER_JOB}:{link.pod_id}:{link.member_id}:{sequence}:{peer.id}"
+    address = member_address(effects.session, peer)
+    if address is None or is_paused(peer, now):
+        effects.record_prompt(key, peer.id)  # handled: nothing piles up for their return
+        return
+    later = postponed(peer, effects.config, now, now)
+    if later is not None:
+        effects.schedule(quiet_peer_spec(link, sequence, peer.id, later))
+        return
+    if not effects.record_prompt(key, peer.id):
+        return
+    member = effects.session.get_one(Member, link.member_id)
+    _ = translator(peer.language)[0]
+    effects.send(
+        address,
+        _(
+            "{name} has been quiet for a few check-ins, so I will check in with them less often. Life gets busy; a kind word from you may help more than any reminder.",
+            name=member.pseudonym,
+        ),
+        private=True,
+    )
+
+
+def _streak_start(link: PodMember) -> int | None:
+    """The check-in at which the member's current streak of misses made check-ins slow down, if it did."""
+    if link.missed < BACKOFF_AFTER_MISSES:
+        return None
+    return link.checkins_sent - (link.missed - BACKOFF_AFTER_MISSES)
+
+
+@commands.job(QUIET_PEER_JOB)
+def send_quiet_peer_note(effects: Effects, payload: dict) -> None:
+    """The kind word to a peer that waited for their quiet hours, unless the member answered since."""
+    link = effects.session.get(PodMember, (payload["pod_id"], payload["member_id"]))
+    pod = effects.session.get(Pod, payload["pod_id"])
+    peer = effects.session.get(Member, payload["peer_id"])
+    if link is None or pod is None or pod.ended_at is not None or peer is None:
+        return
+    if _streak_start(link) == payload["sequence"]:
+        _tell_peer_kindly(effects, link, payload["sequence"], peer)
 
 
 def _peers(session: Session, pod: Pod, member_id: int | None) -> list[Member]:
@@ -745,8 +831,8 @@ def send_checkin_reminder(effects: Effects, payload: dict) -> None:
         return
     pod = session.get(Pod, checkin.pod_id)
     member = session.get_one(Member, checkin.member_id)
-    later = max(checkin.remind_at, outside_quiet_hours(member, effects.config, now))
-    if later > now + EARLY_TOLERANCE:
+    later = postponed(member, effects.config, checkin.remind_at, now)
+    if later is not None:
         checkin.remind_at = later
         effects.schedule(reminder_spec(checkin))
         return
@@ -826,8 +912,8 @@ def send_nudge(effects: Effects, payload: dict) -> None:
     peer = session.get(Member, payload["peer_id"])
     if checkin is None or peer is None or checkin.answered_at is None:
         return
-    later = outside_quiet_hours(peer, effects.config, now)
-    if later > now + EARLY_TOLERANCE:
+    later = postponed(peer, effects.config, now, now)
+    if later is not None:
         effects.schedule(nudge_spec(checkin, peer.id, later))
         return
     address = member_address(session, peer)
@@ -867,6 +953,7 @@ def _status_text(language: str, checkin: CheckIn) -> str:
 
 @commands.action("cheer")
 def cheer_pressed(ctx: Context, payload: dict) -> None:
+    """A peer cheers a check-in's author on: once per peer and check-in, after the author's quiet hours."""
     _ = ctx._
     checkin = ctx.session.get(CheckIn, payload["checkin_id"])
     pod = ctx.session.get(Pod, checkin.pod_id) if checkin is not None else None
@@ -877,15 +964,59 @@ def cheer_pressed(ctx: Context, payload: dict) -> None:
     ):
         raise UserError(_("Only the pod's peers can answer this update."))
     author = ctx.session.get_one(Member, checkin.member_id)
-    address = member_address(ctx.session, author)
-    if address is None or not ctx.record_prompt(f"cheer:{checkin.id}:{ctx.member.id}", author.id):
+    now = ctx.now()
+    table = Cheer.__table__  # type: ignore[attr-defined]
+    if not insert_if_absent(
+        ctx.session, table, checkin_id=checkin.id, member_id=ctx.member.id, created_at=now, deliver_at=now
+    ):
         ctx.reply(_("You already cheered {name} on for this update.", name=author.pseudonym), private=True)
         return
-    their = translator(author.language)[0]
-    ctx.send(
-        address, their("{name} read your update and cheers you on!", name=ctx.member.pseudonym), private=True
-    )
-    ctx.reply(_("Sent: {name} will know you are behind them.", name=author.pseudonym), private=True)
+    cheer = ctx.session.get_one(Cheer, (checkin.id, ctx.member.id))
+    reachable = member_address(ctx.session, author) is not None and not is_paused(author, now)
+    _deliver_cheer(ctx, cheer)
+    if not reachable:
+        answer = _(
+            "Thank you! {name} is taking a break from messages, so I will not pass it on.",
+            name=author.pseudonym,
+        )
+    elif cheer.deliver_at is not None:
+        answer = _("Thank you! {name} will get it once their quiet hours are over.", name=author.pseudonym)
+    else:
+        answer = _("Sent: {name} will know you are behind them.", name=author.pseudonym)
+    ctx.reply(answer, private=True)
+
+
+def _deliver_cheer(effects: Effects, cheer: Cheer) -> None:
+    """Pass a cheer on once, after its author's quiet hours; a paused or muted author is not disturbed."""
+    if cheer.deliver_at is None:
+        return
+    now = effects.now()
+    checkin = effects.session.get_one(CheckIn, cheer.checkin_id)
+    author = effects.session.get_one(Member, checkin.member_id)
+    address = member_address(effects.session, author)
+    if address is None or is_paused(author, now):
+        cheer.deliver_at = None
+        return
+    later = postponed(author, effects.config, cheer.deliver_at, now)
+    if later is not None:
+        cheer.deliver_at = later
+        effects.schedule(cheer_spec(cheer))
+        return
+    cheer.deliver_at = None
+    if effects.record_prompt(f"{CHEER_JOB}:{checkin.id}:{cheer.member_id}", author.id):
+        cheerer = effects.session.get_one(Member, cheer.member_id)
+        their = translator(author.language)[0]
+        effects.send(
+            address, their("{name} read your update and cheers you on!", name=cheerer.pseudonym), private=True
+        )
+
+
+@commands.job(CHEER_JOB)
+def send_cheer(effects: Effects, payload: dict) -> None:
+    """A cheer that waited for the end of its author's quiet hours."""
+    cheer = effects.session.get(Cheer, (payload["checkin_id"], payload["member_id"]))
+    if cheer is not None:
+        _deliver_cheer(effects, cheer)
 
 
 @commands.job(ROTATION_JOB)
@@ -927,7 +1058,8 @@ def retime_checkins(effects: Effects, member: Member) -> None:
 
 @commands.reconciler
 def pod_jobs(session: Session, now: datetime) -> list[JobSpec]:
-    """Check-ins of active pods, pending reminders, recent answers' nudges, and rotations."""
+    """Check-ins of active pods, pending reminders, recent answers' nudges, rotations, and the
+    introductions, cheers and kind words to peers that wait for someone's quiet hours."""
     specs = [
         checkin_spec(link)
         for link in session.exec(
@@ -946,6 +1078,26 @@ def pod_jobs(session: Session, now: datetime) -> list[JobSpec]:
             select(PodSchedule).where(col(PodSchedule.next_rotation_at).is_not(None))
         )
     ]
+    specs += [
+        cheer_spec(cheer) for cheer in session.exec(select(Cheer).where(col(Cheer.deliver_at).is_not(None)))
+    ]
+    for link, pod in session.exec(
+        select(PodMember, Pod)
+        .join(Pod, col(Pod.id) == col(PodMember.pod_id))
+        .where(
+            col(Pod.ended_at).is_(None),
+            col(PodMember.introduce_at).is_not(None) | (col(PodMember.missed) >= BACKOFF_AFTER_MISSES),
+        )
+    ):
+        if link.introduce_at is not None:
+            specs.append(introduction_spec(link))
+        sequence = _streak_start(link)
+        if sequence is None:
+            continue
+        for peer in _peers(session, pod, link.member_id):
+            key = f"{QUIET_PEER_JOB}:{link.pod_id}:{link.member_id}:{sequence}:{peer.id}"
+            if session.get(SentPrompt, key) is None:
+                specs.append(quiet_peer_spec(link, sequence, peer.id, now))
     for checkin in session.exec(select(CheckIn).where(col(CheckIn.answered_at) >= now - NUDGE_LOOKBACK)):
         pod = session.get_one(Pod, checkin.pod_id)
         for peer in _peers(session, pod, checkin.member_id):

@@ -29,6 +29,8 @@ QUIET_PATTERN = re.compile(
     r"^\s*(\d{1,2})(?:[:h](\d{2})?)?\s*(?:-|–|to|à|a)\s*(\d{1,2})(?:[:h](\d{2})?)?\s*$", re.IGNORECASE
 )
 NO_QUIET_WORDS = ("off", "none", "aucune", "aucun", "non")
+EARLY_TOLERANCE = timedelta(minutes=1)
+"""A job firing earlier than its stored moment by more than this was re-timed since: it waits."""
 
 
 def zone_of(member: Member) -> ZoneInfo:
@@ -90,6 +92,19 @@ def outside_quiet_hours(member: Member, config: CoreConfig, moment: datetime) ->
         else datetime.combine(local.date() + timedelta(days=1), window[1], zone)
     )
     return end.astimezone(UTC)
+
+
+def postponed(
+    member: Member, config: CoreConfig, due: datetime, now: datetime, wait_out_pause: bool = False
+) -> datetime | None:
+    """When a proactive message due at `due` must wait, the moment it may go: `due` itself if it was
+    re-timed since its job was stored, else the end of the member's quiet hours (and of their pause, with
+    `wait_out_pause`); None when it may go now."""
+    start = now
+    if wait_out_pause and member.paused_until is not None and member.paused_until > now:
+        start = member.paused_until
+    later = max(due, outside_quiet_hours(member, config, start))
+    return later if later > now + EARLY_TOLERANCE else None
 
 
 def local_slot(member: Member, config: CoreConfig, day: date) -> datetime:

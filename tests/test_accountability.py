@@ -251,6 +251,81 @@ async def test_a_member_who_never_answers_gets_one_reminder_then_fewer_check_ins
         assert len(told) == 1
 
 
+def user_ids(harness: Harness) -> dict[str, int]:
+    return {identity.platform_user_id: identity.member_id for identity in harness.rows(Identity)}
+
+
+def prompted_at(harness: Harness, key: str) -> str:
+    """When the prompt recorded under `key` went to the outbox, as a Montreal weekday and time."""
+    prompt = next(row for row in harness.rows(SentPrompt) if row.key == key)
+    return prompt.created_at.astimezone(MONTREAL).strftime("%a %H:%M")
+
+
+LATE_EVENING = datetime(2030, 10, 29, 3, tzinfo=UTC)
+"""Monday 23:00 in Montreal: inside the default quiet hours."""
+
+
+async def test_pod_introductions_wait_for_quiet_hours_and_the_end_of_a_pause(database_url, tmp_path):
+    clock = Clock(LATE_EVENING)
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await commit_all(harness, ["alice", "bob"])
+        await harness.say("/pause 3", user="bob")
+        assert "1 pod formed" in await harness.reply_text("/pods 2", user=FACILITATOR)
+        assert not any("Your accountability pod" in sent.text for sent in harness.adapter.sent)
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:  # kept across a restart
+        ids = user_ids(harness)
+        await harness.run_until(clock, clock() + timedelta(days=4))
+        assert prompted_at(harness, f"pod:1:{ids['alice']}") == "Tue 08:00"  # when her quiet hours end
+        assert prompted_at(harness, f"pod:1:{ids['bob']}") == "Fri 08:00"  # after his pause, then his night
+        for user in ("alice", "bob"):
+            assert sum("Your accountability pod" in sent.text for sent in to(harness, user)) == 1
+
+
+async def test_a_cheer_waits_for_the_authors_quiet_hours_and_a_paused_author_gets_none(
+    database_url, tmp_path
+):
+    clock = Clock(AFTERNOON)
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await commit_all(harness, ["alice", "bob"])
+        await harness.say("/pods 2", user=FACILITATOR)
+        await harness.run_until(clock, datetime(2030, 10, 31, 15, tzinfo=UTC))  # the first check-in, Thursday
+        await press_for(harness, "alice", "On track")
+        await harness.run_due_jobs()
+        clock.moment = datetime(2030, 11, 1, 3, 30, tzinfo=UTC)  # Thursday 23:30 in Montreal
+        answer = await press_for(harness, "bob", "Cheer")
+        assert "will get it once their quiet hours are over" in answer[0].text
+        assert "already cheered" in (await press_for(harness, "bob", "Cheer"))[0].text
+        assert not any("cheers you on" in sent.text for sent in to(harness, "alice"))
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:  # kept across a restart
+        ids = user_ids(harness)
+        await harness.run_until(clock, datetime(2030, 11, 1, 14, tzinfo=UTC))  # Friday 10:00
+        assert sum("cheers you on" in sent.text for sent in to(harness, "alice")) == 1
+        checkin = next(row for row in harness.rows(CheckIn) if row.member_id == ids["alice"])
+        assert prompted_at(harness, f"cheer:{checkin.id}:{ids['bob']}") == "Fri 08:00"
+
+        await harness.run_until(clock, datetime(2030, 11, 7, 16, tzinfo=UTC))  # next Thursday's check-in
+        await press_for(harness, "alice", "Need help")
+        await harness.run_due_jobs()
+        await harness.say("/pause 5", user="alice")
+        answer = await press_for(harness, "bob", "Cheer")
+        assert "taking a break from messages" in answer[0].text
+        await harness.run_until(clock, clock() + timedelta(days=6))
+        assert sum("cheers you on" in sent.text for sent in to(harness, "alice")) == 1
+
+
+async def test_peers_hear_of_a_quiet_member_after_their_own_quiet_hours(database_url, tmp_path):
+    clock = Clock(AFTERNOON)
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await commit_all(harness, ["alice", "bob"])
+        # alice's check-ins come at 10:00 on Thursdays, in bob's quiet hours
+        await harness.say("/quiet 09:00-12:00", user="bob")
+        await harness.say("/pods 2", user=FACILITATOR)
+        await harness.run_until(clock, clock() + timedelta(days=22))  # three check-ins, none answered
+        ids = user_ids(harness)
+        assert prompted_at(harness, f"quiet-peer:1:{ids['alice']}:3:{ids['bob']}") == "Thu 12:00"
+        assert sum("quiet for a few check-ins" in sent.text for sent in to(harness, "bob")) == 1
+
+
 async def test_paused_members_get_no_check_ins_until_the_pause_ends(database_url, tmp_path):
     clock = Clock(AFTERNOON)
     async with Harness.running(database_url, tmp_path, clock=clock) as harness:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from facilitation.campaigns import campaign_candidates, resolve_campaign
+from facilitation.campaigns import resolve_optional_campaign
 from facilitation.commitments import OPEN, describe, open_commitments
 from facilitation.context import Context, Effects
 from facilitation.i18n import N_, translator
@@ -39,7 +39,7 @@ from facilitation.preferences import (
 )
 from facilitation.router import CommandSet, Role, UsageError, UserError
 from facilitation.scheduling import JobSpec
-from facilitation.text import clean_user_text, find_hashtags
+from facilitation.text import clean_user_text
 from facilitation.votes import AGREE
 from storage.db import insert_if_absent
 from storage.models import (
@@ -87,7 +87,7 @@ ROTATION_WORDS = {
     "mensuel": 28,
     "mensuelle": 28,
 }
-STOP_WORDS = ("off", "stop", "arrêt", "arret", "non")
+ROTATION_OFF_WORDS = ("off", "stop", "arrêt", "arret", "non")
 MAX_ROTATION_DAYS = 90
 
 # Grouping weights: a repeat pairing costs most, then time-zone distance beyond a tolerance; shared links help.
@@ -504,25 +504,9 @@ def send_introduction(effects: Effects, payload: dict) -> None:
 # --- Commands -------------------------------------------------------------------------------------------
 
 
-def _scope(ctx: Context, text: str) -> tuple[Campaign | None, str]:
-    """The campaign the pods are for (by hashtag, the chat's or the only one), or None for everyone."""
-    if find_hashtags(text):
-        return resolve_campaign(ctx, text)
-    candidates = campaign_candidates(ctx)
-    if len(candidates) > 1:
-        tags = " ".join(f"#{campaign.hashtag}" for campaign in candidates)
-        raise UserError(ctx._("Which campaign do you mean? Add its hashtag: {hashtags}", hashtags=tags))
-    return (candidates[0] if candidates else None), text
-
-
-def parse_rotation(text: str) -> int | None | bool:
-    """Days between rotations from `weekly`, `hebdomadaire`, `every 2 weeks` or `10`; None for off; False
-    when unreadable."""
+def parse_rotation(text: str) -> int | None:
+    """Days between rotations from `weekly`, `hebdomadaire`, `every 2 weeks` or `10`; None when unreadable."""
     words = text.casefold().split()
-    if not words:
-        return False
-    if words[0] in STOP_WORDS:
-        return None
     joined = " ".join(
         word for word in words if word not in ("every", "each", "chaque", "toutes", "tous", "les")
     )
@@ -537,7 +521,7 @@ def parse_rotation(text: str) -> int | None | bool:
         factor = {"": 1, "day": 1, "days": 1, "jours": 1, "weeks": 7, "semaines": 7}.get(unit)
         if factor is not None and 1 <= int(number) * factor <= MAX_ROTATION_DAYS:
             return int(number) * factor
-    return False
+    return None
 
 
 @commands.command(
@@ -548,7 +532,7 @@ def parse_rotation(text: str) -> int | None | bool:
 )
 def pods_command(ctx: Context, args: str) -> None:
     _ = ctx._
-    campaign, rest = _scope(ctx, clean_user_text(args))
+    campaign, rest = resolve_optional_campaign(ctx, clean_user_text(args))
     if campaign is not None:
         ctx.require_facilitator(campaign)
     schedule = _schedule_for(ctx.session, campaign)
@@ -588,23 +572,23 @@ def pods_command(ctx: Context, args: str) -> None:
 
 def _set_rotation(ctx: Context, schedule: PodSchedule, text: str) -> None:
     _ = ctx._
-    days = parse_rotation(text)
-    if days is False:
-        raise UsageError(
-            _("Say how often: /pods rotate weekly, fortnightly, monthly, a number of days, or off.")
-        )
-    if days is None:
+    if text.strip().casefold().partition(" ")[0] in ROTATION_OFF_WORDS:
         schedule.rotate_days = schedule.next_rotation_at = None
         ctx.reply(_("Pods will not rotate any more; the current pods stay."))
         return
-    schedule.rotate_days = int(days)
-    schedule.next_rotation_at = ctx.now() + timedelta(days=int(days))
+    days = parse_rotation(text)
+    if days is None:
+        raise UsageError(
+            _("Say how often: /pods rotate weekly, fortnightly, monthly, a number of days, or off.")
+        )
+    schedule.rotate_days = days
+    schedule.next_rotation_at = ctx.now() + timedelta(days=days)
     ctx.schedule(rotation_spec(schedule))
     ctx.reply(
         ctx.ngettext(
             "Pods will rotate every {count} day, next on {day}, avoiding pairs who already met.",
             "Pods will rotate every {count} days, next on {day}, avoiding pairs who already met.",
-            int(days),
+            days,
             day=show_day(ctx.member.language, local_day(ctx.member, schedule.next_rotation_at)),
         )
     )
@@ -613,24 +597,23 @@ def _set_rotation(ctx: Context, schedule: PodSchedule, text: str) -> None:
 # --- Check-ins ------------------------------------------------------------------------------------------
 
 
-def checkin_spec(link: PodMember) -> JobSpec:
-    assert link.next_checkin_at is not None
+def _pod_member_spec(kind: str, link: PodMember, moment: datetime | None) -> JobSpec:
+    """A job about one pod member, with an id stable across restarts: `checkin:4:17`."""
+    assert moment is not None
     return JobSpec(
-        f"{CHECKIN_JOB}:{link.pod_id}:{link.member_id}",
-        CHECKIN_JOB,
-        link.next_checkin_at,
+        f"{kind}:{link.pod_id}:{link.member_id}",
+        kind,
+        moment,
         {"pod_id": link.pod_id, "member_id": link.member_id},
     )
+
+
+def checkin_spec(link: PodMember) -> JobSpec:
+    return _pod_member_spec(CHECKIN_JOB, link, link.next_checkin_at)
 
 
 def introduction_spec(link: PodMember) -> JobSpec:
-    assert link.introduce_at is not None
-    return JobSpec(
-        f"{INTRODUCTION_JOB}:{link.pod_id}:{link.member_id}",
-        INTRODUCTION_JOB,
-        link.introduce_at,
-        {"pod_id": link.pod_id, "member_id": link.member_id},
-    )
+    return _pod_member_spec(INTRODUCTION_JOB, link, link.introduce_at)
 
 
 def reminder_spec(checkin: CheckIn) -> JobSpec:

@@ -346,6 +346,11 @@ async def test_weekly_rotations_avoid_pairing_the_same_people_again(database_url
     async with Harness.running(database_url, tmp_path, clock=clock) as harness:
         await commit_all(harness, users)
         await harness.say("/pods 2", user=FACILITATOR)
+        assert "Say how often" in await harness.reply_text("/pods rotate now and then", user=FACILITATOR)
+        assert "will not rotate any more" in await harness.reply_text("/pods rotate off", user=FACILITATOR)
+        assert "rotate every 14 days" in await harness.reply_text(
+            "/pods rotate every 2 weeks", user=FACILITATOR
+        )
         assert "rotate every 7 days" in await harness.reply_text("/pods rotate weekly", user=FACILITATOR)
         for _week in range(2):
             await harness.run_until(clock, clock() + timedelta(days=7))

@@ -597,65 +597,41 @@ def _set_rotation(ctx: Context, schedule: PodSchedule, text: str) -> None:
 # --- Check-ins ------------------------------------------------------------------------------------------
 
 
-def _pod_member_spec(kind: str, link: PodMember, moment: datetime | None) -> JobSpec:
-    """A job about one pod member, with an id stable across restarts: `checkin:4:17`."""
+def _job(kind: str, moment: datetime | None, **ids: int | None) -> JobSpec:
+    """A job at `moment` whose id, stable across restarts, is its kind and the ids it is about: `checkin:4:17`."""
     assert moment is not None
-    return JobSpec(
-        f"{kind}:{link.pod_id}:{link.member_id}",
-        kind,
-        moment,
-        {"pod_id": link.pod_id, "member_id": link.member_id},
-    )
+    return JobSpec(":".join([kind, *(str(value) for value in ids.values())]), kind, moment, dict(ids))
 
 
 def checkin_spec(link: PodMember) -> JobSpec:
-    return _pod_member_spec(CHECKIN_JOB, link, link.next_checkin_at)
+    return _job(CHECKIN_JOB, link.next_checkin_at, pod_id=link.pod_id, member_id=link.member_id)
 
 
 def introduction_spec(link: PodMember) -> JobSpec:
-    return _pod_member_spec(INTRODUCTION_JOB, link, link.introduce_at)
+    return _job(INTRODUCTION_JOB, link.introduce_at, pod_id=link.pod_id, member_id=link.member_id)
 
 
 def reminder_spec(checkin: CheckIn) -> JobSpec:
-    assert checkin.remind_at is not None
-    return JobSpec(
-        f"{CHECKIN_REMINDER_JOB}:{checkin.id}",
-        CHECKIN_REMINDER_JOB,
-        checkin.remind_at,
-        {"checkin_id": checkin.id},
-    )
+    return _job(CHECKIN_REMINDER_JOB, checkin.remind_at, checkin_id=checkin.id)
 
 
-def nudge_spec(checkin: CheckIn, peer_id: int, at: datetime) -> JobSpec:
-    return JobSpec(
-        f"{NUDGE_JOB}:{checkin.id}:{peer_id}", NUDGE_JOB, at, {"checkin_id": checkin.id, "peer_id": peer_id}
-    )
+def nudge_spec(checkin: CheckIn, peer_id: int | None, at: datetime) -> JobSpec:
+    return _job(NUDGE_JOB, at, checkin_id=checkin.id, peer_id=peer_id)
 
 
 def cheer_spec(cheer: Cheer) -> JobSpec:
-    assert cheer.deliver_at is not None
-    return JobSpec(
-        f"{CHEER_JOB}:{cheer.checkin_id}:{cheer.member_id}",
-        CHEER_JOB,
-        cheer.deliver_at,
-        {"checkin_id": cheer.checkin_id, "member_id": cheer.member_id},
-    )
+    return _job(CHEER_JOB, cheer.deliver_at, checkin_id=cheer.checkin_id, member_id=cheer.member_id)
 
 
-def quiet_peer_spec(link: PodMember, sequence: int, peer_id: int, at: datetime) -> JobSpec:
-    return JobSpec(
-        f"{QUIET_PEER_JOB}:{link.pod_id}:{link.member_id}:{sequence}:{peer_id}",
-        QUIET_PEER_JOB,
-        at,
-        {"pod_id": link.pod_id, "member_id": link.member_id, "sequence": sequence, "peer_id": peer_id},
+def quiet_peer_spec(link: PodMember, sequence: int, peer_id: int | None, at: datetime) -> JobSpec:
+    """The kind word to `peer_id` about the member's streak of misses that began at check-in `sequence`."""
+    return _job(
+        QUIET_PEER_JOB, at, pod_id=link.pod_id, member_id=link.member_id, sequence=sequence, peer_id=peer_id
     )
 
 
 def rotation_spec(schedule: PodSchedule) -> JobSpec:
-    assert schedule.next_rotation_at is not None
-    return JobSpec(
-        f"{ROTATION_JOB}:{schedule.id}", ROTATION_JOB, schedule.next_rotation_at, {"schedule_id": schedule.id}
-    )
+    return _job(ROTATION_JOB, schedule.next_rotation_at, schedule_id=schedule.id)
 
 
 def check_in_interval(pod: Pod, missed: int) -> int:
@@ -756,7 +732,7 @@ def _tell_peer_kindly(effects: Effects, link: PodMember, sequence: int, peer: Me
     """Once per streak of misses: a peer hears, after their quiet hours, that check-ins slow down for this
     member. Paused and muted peers are spared it."""
     now = effects.now()
-    key = f"{QUIET_PEER_JOB}:{link.pod_id}:{link.member_id}:{sequence}:{peer.id}"
+    key = quiet_peer_spec(link, sequence, peer.id, now).job_id  # the job's id is the prompt's key
     address = member_address(effects.session, peer)
     if address is None or is_paused(peer, now):
         effects.record_prompt(key, peer.id)  # handled: nothing piles up for their return
@@ -1078,9 +1054,9 @@ def pod_jobs(session: Session, now: datetime) -> list[JobSpec]:
         if sequence is None:
             continue
         for peer in _peers(session, pod, link.member_id):
-            key = f"{QUIET_PEER_JOB}:{link.pod_id}:{link.member_id}:{sequence}:{peer.id}"
-            if session.get(SentPrompt, key) is None:
-                specs.append(quiet_peer_spec(link, sequence, peer.id, now))
+            spec = quiet_peer_spec(link, sequence, peer.id, now)
+            if session.get(SentPrompt, spec.job_id) is None:
+                specs.append(spec)
     for checkin in session.exec(select(CheckIn).where(col(CheckIn.answered_at) >= now - NUDGE_LOOKBACK)):
         pod = session.get_one(Pod, checkin.pod_id)
         for peer in _peers(session, pod, checkin.member_id):

@@ -261,6 +261,14 @@ def prompted_at(harness: Harness, key: str) -> str:
     return prompt.created_at.astimezone(MONTREAL).strftime("%a %H:%M")
 
 
+def lose_jobs(harness: Harness, kind: str) -> None:
+    """Drop the stored jobs of `kind`, as if the process had died between its commit and its scheduler (or
+    another process, not leading, had decided them): the next leader's reconcile must bring them back."""
+    for job in harness.townhall.scheduler.jobs():
+        if job.kind == kind:
+            harness.townhall.scheduler.remove(job.job_id)
+
+
 LATE_EVENING = datetime(2030, 10, 29, 3, tzinfo=UTC)
 """Monday 23:00 in Montreal: inside the default quiet hours."""
 
@@ -272,6 +280,7 @@ async def test_pod_introductions_wait_for_quiet_hours_and_the_end_of_a_pause(dat
         await harness.say("/pause 3", user="bob")
         assert "1 pod formed" in await harness.reply_text("/pods 2", user=FACILITATOR)
         assert not any("Your accountability pod" in sent.text for sent in harness.adapter.sent)
+        lose_jobs(harness, "pod-introduction")
     async with Harness.running(database_url, tmp_path, clock=clock) as harness:  # kept across a restart
         ids = user_ids(harness)
         await harness.run_until(clock, clock() + timedelta(days=4))
@@ -296,6 +305,7 @@ async def test_a_cheer_waits_for_the_authors_quiet_hours_and_a_paused_author_get
         assert "will get it once their quiet hours are over" in answer[0].text
         assert "already cheered" in (await press_for(harness, "bob", "Cheer"))[0].text
         assert not any("cheers you on" in sent.text for sent in to(harness, "alice"))
+        lose_jobs(harness, "cheer")
     async with Harness.running(database_url, tmp_path, clock=clock) as harness:  # kept across a restart
         ids = user_ids(harness)
         await harness.run_until(clock, datetime(2030, 11, 1, 14, tzinfo=UTC))  # Friday 10:00
@@ -320,7 +330,12 @@ async def test_peers_hear_of_a_quiet_member_after_their_own_quiet_hours(database
         # alice's check-ins come at 10:00 on Thursdays, in bob's quiet hours
         await harness.say("/quiet 09:00-12:00", user="bob")
         await harness.say("/pods 2", user=FACILITATOR)
-        await harness.run_until(clock, clock() + timedelta(days=22))  # three check-ins, none answered
+        third = datetime(2030, 11, 14, 15, 1, tzinfo=UTC)  # just after alice's third check-in, none answered
+        await harness.run_until(clock, third)
+        assert not any("quiet for a few check-ins" in sent.text for sent in to(harness, "bob"))
+        lose_jobs(harness, "quiet-peer")
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.run_until(clock, third + timedelta(days=1))
         ids = user_ids(harness)
         assert prompted_at(harness, f"quiet-peer:1:{ids['alice']}:3:{ids['bob']}") == "Thu 12:00"
         assert sum("quiet for a few check-ins" in sent.text for sent in to(harness, "bob")) == 1

@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from facilitation.campaigns import chat_campaigns, member_campaigns, resolve_campaign
 from facilitation.context import Context, CoreConfig, Effects
@@ -21,7 +21,7 @@ from facilitation.preferences import is_paused, local_day, local_slot, postponed
 from facilitation.router import HASHTAG_OPTION, CommandSet, Option, UsageError, UserError
 from facilitation.scheduling import JobSpec
 from facilitation.text import clean_user_text, find_hashtags, shorten
-from storage.models import COMMITMENT_ACTION_MAX_LENGTH, Campaign, Commitment, Member
+from storage.models import COMMITMENT_ACTION_MAX_LENGTH, Campaign, Commitment, Member, Prototype, Theme
 
 commands = CommandSet()
 
@@ -102,6 +102,7 @@ UNIT_DAYS = {
 DUE_SEPARATOR = re.compile(r"\s+(?:by|before|d'ici|d’ici|avant(?:\s+le)?|pour(?:\s+le)?)\s+", re.IGNORECASE)
 LINK_PATTERN = re.compile(r"\s*\b(theme|thème|prototype)\s+#?[tp]?(\d+)\b", re.IGNORECASE)
 LINK_KINDS = {"theme": N_("theme"), "prototype": N_("prototype")}
+LINKED_MODELS: dict[str, type[Theme] | type[Prototype]] = {"theme": Theme, "prototype": Prototype}
 REF_PATTERN = re.compile(r"^[cC#]?(\d+)$")
 PERCENT_PATTERN = re.compile(r"^(\d{1,3})\s*%$")
 
@@ -167,17 +168,6 @@ def split_action_and_due(text: str, today: date) -> tuple[str, date] | None:
     return None
 
 
-def linked_row_exists(session: Session, table_name: str, row_id: int) -> bool | None:
-    """Whether row `row_id` of a table another feature owns exists; None when that feature is absent.
-
-    Themes and prototypes come from their own modules; commitments link to them by id only.
-    """
-    table = SQLModel.metadata.tables.get(table_name)
-    if table is None:
-        return None
-    return session.execute(sa.select(table.c.id).where(table.c.id == row_id)).first() is not None
-
-
 def _commitment_campaign(ctx: Context, text: str) -> tuple[Campaign | None, str]:
     """A campaign named by hashtag at either end, else the chat's or the sender's only one, else none."""
     words = text.split()
@@ -196,16 +186,8 @@ def _take_links(ctx: Context, text: str) -> tuple[dict[str, int], str, list[str]
     notes: list[str] = []
     for match in LINK_PATTERN.finditer(text):
         kind = "prototype" if match[1].casefold() == "prototype" else "theme"
-        exists = linked_row_exists(ctx.session, kind, int(match[2]))
-        if exists:
+        if ctx.session.get(LINKED_MODELS[kind], int(match[2])) is not None:
             links[f"{kind}_id"] = int(match[2])
-        elif exists is None:
-            notes.append(
-                _(
-                    "Links to a {kind} are not available yet; I kept the commitment without it.",
-                    kind=_(LINK_KINDS[kind]),
-                )
-            )
         else:
             notes.append(
                 _(

@@ -302,8 +302,8 @@ COMMITMENT_ACTION_MAX_LENGTH = 500
 class Commitment(SQLModel, table=True):
     """An action a member takes on, due on a local date; progress is what the member reports.
 
-    `theme_id` and `prototype_id` link it to what it serves when those features are present; they are
-    plain ids here, checked by facilitation/commitments.py, because those tables live on other branches.
+    `theme_id` and `prototype_id` link it to what it serves, checked by facilitation/commitments.py when
+    the member writes them (plain ids: the commitments table came before those two).
     """
 
     __table_args__ = (sa.Index("ix_commitment_member_status", "member_id", "status"),)

@@ -475,7 +475,7 @@ def _introduce(effects: Effects, link: PodMember) -> None:
     link.introduce_at = None
     address = member_address(session, member)
     if address is None or not effects.record_prompt(f"pod:{pod.id}:{member.id}", member.id):
-        return  # muted: they chose no proactive messages
+        return  # muted (they chose no proactive messages), or introduced already
     _ = translator(member.language)[0]
     peers = _peers(session, pod, member.id)
     lines = [

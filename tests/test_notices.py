@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from adapters.recording.adapter import Sent
 from storage.models import ContributorNotice, Identity
 from tests.support import FACILITATOR, Clock, Harness
+
+
+NOON = datetime(2030, 3, 4, 12, tzinfo=UTC)
+"""A Monday at noon: outside the default quiet hours (21:00-08:00) of members in UTC."""
 
 
 def private_to(harness: Harness, user: str) -> list[Sent]:
@@ -28,11 +32,12 @@ async def run_notices(harness: Harness, user: str) -> None:
 
 
 async def test_contributors_hear_once_a_day_with_a_digest_and_never_after_mute(database_url, tmp_path):
-    clock = Clock()
+    clock = Clock(NOON)
     async with Harness.running(database_url, tmp_path, clock=clock) as harness:
         await harness.start_parks()
         await harness.say("/idea Solar lamps along the path", user="alice")
         await harness.say("/prototype i1 Night lights pilot", user=FACILITATOR)
+        await harness.run_due_jobs()
         first = await harness.wait_for_text("News about your idea")
         assert "Your idea i1 led to the prototype p1: Night lights pilot" in first
         assert news_for(harness, "alice") == [first]
@@ -73,11 +78,13 @@ async def test_contributors_hear_once_a_day_with_a_digest_and_never_after_mute(d
 
         await harness.say("/unmute", user="alice")
         await harness.say("/version p1 Lamps on a timer", user=FACILITATOR)
+        await harness.run_due_jobs()
         assert "Lamps on a timer" in await harness.wait_for_text("Lamps on a timer")
 
 
 async def test_the_fifth_supporter_is_news_for_the_author(harness):
     await harness.start_parks()
+    await harness.say("/quiet off", user="alice")  # the test may run at any hour: news may reach her then
     await harness.say("/idea Solar lamps along the path", user="alice")
     for supporter in ("bob", "carol", "dave", "erin"):
         await harness.say("/vote i1", user=supporter)
@@ -86,3 +93,36 @@ async def test_the_fifth_supporter_is_news_for_the_author(harness):
     await harness.say("/vote i1", user="frank")
     await harness.press("Support i1", user="frank")
     assert "Your idea i1 is supported by 5 people." in await harness.wait_for_text("supported by 5")
+
+
+async def test_news_never_comes_in_quiet_hours_and_the_daily_limit_still_holds(database_url, tmp_path):
+    tokyo_morning = datetime(2030, 3, 4, 1, tzinfo=UTC)  # 10:00 in Tokyo (no daylight-saving time there)
+    clock = Clock(tokyo_morning)
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.start_parks()
+        await harness.say("/timezone Asia/Tokyo", user="alice")  # default quiet hours: 21:00-08:00 there
+        await harness.say("/idea Solar lamps along the path", user="alice")
+        await harness.say("/prototype i1 Night lights pilot", user=FACILITATOR)
+        await harness.run_due_jobs()
+        assert "led to the prototype p1" in news_for(harness, "alice")[0]
+
+        clock.moment = tokyo_morning + timedelta(hours=36)  # 22:00 in Tokyo, a day and a half later
+        await harness.say("/version p1 Added two solar lamps", user=FACILITATOR)
+        await run_notices(harness, "alice")
+        tokyo_eight = tokyo_morning + timedelta(days=1, hours=22)  # 08:00 in Tokyo, the end of her quiet hours
+        await harness.run_until(clock, tokyo_eight - timedelta(minutes=1))
+        assert len(news_for(harness, "alice")) == 1
+        await harness.run_until(clock, tokyo_eight + timedelta(minutes=30))
+        assert "version v1: Added two solar lamps" in news_for(harness, "alice")[-1]
+
+        await harness.say("/version p1 Brighter bulbs", user=FACILITATOR)  # 08:30: a day after the last news
+        await harness.run_until(clock, tokyo_eight + timedelta(days=1) - timedelta(minutes=1))
+        assert len(news_for(harness, "alice")) == 2
+        await harness.run_until(clock, tokyo_eight + timedelta(days=1, minutes=30))
+        assert "version v2: Brighter bulbs" in news_for(harness, "alice")[-1]
+
+        clock.advance(hours=13)  # 21:30 in Tokyo: quiet again
+        await harness.say("/version p1 A bench under the lamp", user=FACILITATOR)
+        await harness.say("/mute", user="alice")  # while the news waits for the morning
+        await harness.run_until(clock, clock.moment + timedelta(days=2))
+        assert len(news_for(harness, "alice")) == 3  # nothing more after /mute

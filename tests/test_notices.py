@@ -8,7 +8,6 @@ from adapters.recording.adapter import Sent
 from storage.models import ContributorNotice, Identity
 from tests.support import FACILITATOR, Clock, Harness
 
-
 NOON = datetime(2030, 3, 4, 12, tzinfo=UTC)
 """A Monday at noon: outside the default quiet hours (21:00-08:00) of members in UTC."""
 

@@ -108,7 +108,9 @@ async def test_news_never_comes_in_quiet_hours_and_the_daily_limit_still_holds(d
         clock.moment = tokyo_morning + timedelta(hours=36)  # 22:00 in Tokyo, a day and a half later
         await harness.say("/version p1 Added two solar lamps", user=FACILITATOR)
         await run_notices(harness, "alice")
-        tokyo_eight = tokyo_morning + timedelta(days=1, hours=22)  # 08:00 in Tokyo, the end of her quiet hours
+        tokyo_eight = tokyo_morning + timedelta(
+            days=1, hours=22
+        )  # 08:00 in Tokyo, the end of her quiet hours
         await harness.run_until(clock, tokyo_eight - timedelta(minutes=1))
         assert len(news_for(harness, "alice")) == 1
         await harness.run_until(clock, tokyo_eight + timedelta(minutes=30))

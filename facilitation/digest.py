@@ -96,8 +96,7 @@ def compute_themes(
         if target in row_of:
             weights[row_of[target]] += 1
     found = themes.find_themes(matrix, [ideas[int(i)].text for i in ids], weights)
-    stored = _store(session, campaign, ids, found)
-    tell_authors(effects, ideas, stored.newly_placed)
+    stored = store_themes(effects, campaign, ids, found)
     placement = {idea_id: stored.placement.get(target, (None, None)) for idea_id, target in joined.items()}
     return CampaignThemes(
         campaign=campaign,
@@ -149,12 +148,14 @@ def _embeddings(
 class _Stored:
     themes: list[tuple[Theme, list[Theme]]]
     placement: dict[int, tuple[int | None, int | None]]
-    newly_placed: dict[int, Theme]
-    """Ideas now in a theme they were not in before the computation (ideas in "other" left out)."""
 
 
-def _store(session: Session, campaign: Campaign, ids: np.ndarray, found: themes.ThemeMap) -> _Stored:
-    """Write themes and placements; a found group continues the stored theme it overlaps most."""
+def store_themes(effects: Effects, campaign: Campaign, ids: np.ndarray, found: themes.ThemeMap) -> _Stored:
+    """Write themes and placements, and tell the authors of ideas newly placed in a theme.
+
+    A found group continues the stored theme it overlaps most; `ids` are the idea ids of the rows
+    `found` refers to."""
+    session = effects.session
     now = datetime.now(UTC)
     active = list(
         session.exec(select(Theme).where(Theme.campaign_id == campaign.id, Theme.status == "active"))
@@ -202,7 +203,7 @@ def _store(session: Session, campaign: Campaign, ids: np.ndarray, found: themes.
     sub_ids = iter(themes.match_theme_ids(stored_of(sub_level), [ideas_of(s) for s in all_subs]))
     result: list[tuple[Theme, list[Theme]]] = []
     placement: dict[int, tuple[int | None, int | None]] = {}
-    newly_placed: dict[int, Theme] = {}
+    newly_placed: dict[int, Theme] = {}  # ideas now in a theme they were not in before ("other" is none)
     for found_theme, existing_id in zip(found.themes, top_ids, strict=True):
         parent = save(found_theme, existing_id, None)
         children = [save(sub, next(sub_ids), parent.id) for sub in found_theme.subthemes]
@@ -233,21 +234,27 @@ def _store(session: Session, campaign: Campaign, ids: np.ndarray, found: themes.
                 for idea_id, (theme_id, subtheme_id) in placement.items()
             ],
         )
-    return _Stored(result, placement, newly_placed)
+    _tell_authors(effects, newly_placed, frozenset(placed_before))
+    return _Stored(result, placement)
 
 
-def tell_authors(effects: Effects, ideas: dict[int, Idea], newly_placed: dict[int, Theme]) -> None:
+def _tell_authors(effects: Effects, newly_placed: dict[int, Theme], placed_earlier: frozenset[int]) -> None:
     """News for the author of each idea newly placed in a theme, unless they were already told about
-    that idea in that theme (an idea that left for "other" and came back is no news)."""
-    authors = {ideas[idea_id].member_id for idea_id in newly_placed} - {None}
-    told = {
-        (details.get("idea"), details.get("theme"))
-        for details in effects.session.exec(
-            select(ContributorNotice.details).where(
-                ContributorNotice.kind == THEMED, col(ContributorNotice.member_id).in_(authors)
+    that idea in that theme (an idea that left for "other" and came back is no news).
+
+    Only ideas that had a place before (`placed_earlier`) can have been told already."""
+    ideas = {idea_id: effects.session.get_one(Idea, idea_id) for idea_id in newly_placed}
+    authors = {ideas[idea_id].member_id for idea_id in newly_placed.keys() & placed_earlier} - {None}
+    told: set[tuple[str, str]] = set()
+    if authors:
+        told = {
+            (details.get("idea"), details.get("theme"))
+            for details in effects.session.exec(
+                select(ContributorNotice.details).where(
+                    ContributorNotice.kind == THEMED, col(ContributorNotice.member_id).in_(authors)
+                )
             )
-        )
-    }
+        }
     for idea_id, theme in newly_placed.items():
         idea, ref = idea_ref(ideas[idea_id]), theme_ref(theme.id)
         if (idea, ref) not in told:

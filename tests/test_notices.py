@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+from sqlmodel import col, select
+
 from adapters.recording.adapter import Sent
-from storage.models import ContributorNotice, Identity
+from facilitation import themes
+from facilitation.context import Effects
+from facilitation.digest import store_themes
+from storage.models import Campaign, ContributorNotice, Identity
 from tests.support import FACILITATOR, Clock, Harness
 
 NOON = datetime(2030, 3, 4, 12, tzinfo=UTC)
@@ -127,3 +133,53 @@ async def test_news_never_comes_in_quiet_hours_and_the_daily_limit_still_holds(d
         await harness.say("/mute", user="alice")  # while the news waits for the morning
         await harness.run_until(clock, clock.moment + timedelta(days=2))
         assert len(news_for(harness, "alice")) == 3  # nothing more after /mute
+
+
+def found(*groups: tuple[int, ...], other: tuple[int, ...] = ()) -> themes.ThemeMap:
+    """What the clustering could find among six ideas (rows 0..5): themes made of the rows in `groups`."""
+    found_themes = tuple(
+        themes.Theme(
+            members=rows,
+            count=len(rows),
+            label=f"Theme {number}",
+            keywords=(f"word{number}",),
+            representatives=rows[:1],
+            centroid=np.zeros(2),
+        )
+        for number, rows in enumerate(groups)
+    )
+    return themes.ThemeMap(found_themes, other, len(other))
+
+
+async def test_news_when_an_idea_is_first_placed_or_moves_not_for_the_same_place_or_other(harness):
+    await harness.start_parks()
+    for number in range(6):
+        await harness.say(f"/idea Idea number {number} for the park", user=f"resident{number}")
+    ids = np.arange(1, 7)
+    themed = (
+        select(ContributorNotice)
+        .where(ContributorNotice.kind == "themed")
+        .order_by(col(ContributorNotice.id))
+    )
+
+    def computed(result: themes.ThemeMap) -> list[tuple[str, str]]:
+        """Store `result` as a theme computation would; the (idea, theme) news it added."""
+        with harness.townhall.database.session() as session:
+            before = len(session.exec(themed).all())
+            campaign = session.get_one(Campaign, 1)
+            store_themes(Effects(session=session, config=harness.townhall.core.config), campaign, ids, result)
+            session.flush()
+            added = session.exec(themed).all()[before:]
+            return [(notice.details["idea"], notice.details["theme"]) for notice in added]
+
+    assert computed(found((0, 1, 2), (3, 4), other=(5,))) == [
+        ("i1", "t1"),
+        ("i2", "t1"),
+        ("i3", "t1"),
+        ("i4", "t2"),
+        ("i5", "t2"),
+    ]
+    assert computed(found((0, 1, 2), (3, 4), other=(5,))) == []  # the same placement again
+    assert computed(found((0, 1, 2, 4), (3, 5))) == [("i5", "t1"), ("i6", "t2")]  # moved, and first placed
+    assert computed(found((0, 1, 2, 4), (3,), other=(5,))) == []  # to "other"
+    assert computed(found((0, 1, 2, 4), (3, 5))) == []  # back where its author already knows it is

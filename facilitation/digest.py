@@ -4,8 +4,8 @@
 one), groups them (`facilitation.themes`), and stores the result so that a theme keeps its id, and its
 label while its top keywords hold, from one computation to the next. Merged ideas count with the idea
 they joined. An idea placed in a theme for the first time, or moved to another, is news for its author
-(`facilitation.news`); the same placement computed again is not. `/themes` posts the digest: labels, counts, representative ideas quoted verbatim with their
-ids, and the theme map as a picture.
+(`facilitation.news`); the same placement computed again is not. `/themes` posts the digest: labels,
+counts, representative ideas quoted verbatim with their ids, and the theme map as a picture.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from facilitation.campaigns import chat_campaigns, member_campaigns, resolve_cam
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.i18n import N_, translator
 from facilitation.members import member_address
-from facilitation.preferences import is_paused, local_day, local_slot, postponed, show_day
+from facilitation.preferences import is_paused, local_day, local_slot, must_wait, show_day
 from facilitation.router import HASHTAG_OPTION, CommandSet, Option, UsageError, UserError
 from facilitation.scheduling import JobSpec
 from facilitation.text import clean_user_text, find_hashtags, shorten
@@ -319,10 +319,16 @@ def commitment_specs(commitment: Commitment) -> list[JobSpec]:
     if commitment.status != OPEN:
         return []
     return [
-        JobSpec(_prompt_key(kind, commitment.id), kind, moment, {"commitment_id": commitment.id})
+        _prompt_spec(kind, commitment)
         for kind, column in PROMPT_COLUMNS.items()
-        if (moment := getattr(commitment, column)) is not None
+        if getattr(commitment, column) is not None
     ]
+
+
+def _prompt_spec(kind: str, commitment: Commitment) -> JobSpec:
+    """The job of one of the commitment's prompts, at its stored moment."""
+    moment = getattr(commitment, PROMPT_COLUMNS[kind])
+    return JobSpec(_prompt_key(kind, commitment.id), kind, moment, {"commitment_id": commitment.id})
 
 
 def commitment_jobs(session: Session, config: CoreConfig, member: Member) -> list[JobSpec]:
@@ -354,12 +360,8 @@ def _run_commitment_prompt(effects: Effects, payload: dict, kind: str) -> None:
         return
     member = effects.session.get_one(Member, commitment.member_id)
     now = effects.now()
-    later = postponed(member, effects.config, moment, now)
-    if later is not None:
-        setattr(commitment, column, later)
-        effects.schedule(JobSpec(_prompt_key(kind, commitment.id), kind, later, payload))
+    if must_wait(effects, member, commitment, column, lambda: _prompt_spec(kind, commitment)):
         return
-    setattr(commitment, column, None)
     if not effects.record_prompt(_prompt_key(kind, commitment.id), member.id):
         return
     address = member_address(effects.session, member)

@@ -31,6 +31,7 @@ from facilitation.preferences import (
     is_paused,
     local_day,
     local_slot,
+    must_wait,
     next_slot,
     outside_quiet_hours,
     postponed,
@@ -462,17 +463,13 @@ def _peer_lines(session: Session, language: str, peers: Sequence[Member]) -> lis
 
 def _introduce(effects: Effects, link: PodMember) -> None:
     """Tell a member their pod and what each peer committed to, once, after their pause and quiet hours."""
-    session, now = effects.session, effects.now()
+    session = effects.session
     pod = session.get_one(Pod, link.pod_id)
     if link.introduce_at is None or pod.ended_at is not None:
         return
     member = session.get_one(Member, link.member_id)
-    later = postponed(member, effects.config, link.introduce_at, now, wait_out_pause=True)
-    if later is not None:
-        link.introduce_at = later
-        effects.schedule(introduction_spec(link))
+    if must_wait(effects, member, link, "introduce_at", lambda: introduction_spec(link), wait_out_pause=True):
         return
-    link.introduce_at = None
     address = member_address(session, member)
     if address is None or not effects.record_prompt(f"pod:{pod.id}:{member.id}", member.id):
         return  # muted (they chose no proactive messages), or introduced already
@@ -790,12 +787,8 @@ def send_checkin_reminder(effects: Effects, payload: dict) -> None:
         return
     pod = session.get(Pod, checkin.pod_id)
     member = session.get_one(Member, checkin.member_id)
-    later = postponed(member, effects.config, checkin.remind_at, now)
-    if later is not None:
-        checkin.remind_at = later
-        effects.schedule(reminder_spec(checkin))
+    if must_wait(effects, member, checkin, "remind_at", lambda: reminder_spec(checkin)):
         return
-    checkin.remind_at = None
     if pod is None or pod.ended_at is not None or is_paused(member, now):
         return
     if effects.record_prompt(f"{CHECKIN_REMINDER_JOB}:{checkin.id}", member.id):
@@ -956,12 +949,8 @@ def _deliver_cheer(effects: Effects, cheer: Cheer) -> None:
     if address is None or is_paused(author, now):
         cheer.deliver_at = None
         return
-    later = postponed(author, effects.config, cheer.deliver_at, now)
-    if later is not None:
-        cheer.deliver_at = later
-        effects.schedule(cheer_spec(cheer))
+    if must_wait(effects, author, cheer, "deliver_at", lambda: cheer_spec(cheer)):
         return
-    cheer.deliver_at = None
     if effects.record_prompt(f"{CHEER_JOB}:{checkin.id}:{cheer.member_id}", author.id):
         cheerer = effects.session.get_one(Member, cheer.member_id)
         their = translator(author.language)[0]

@@ -8,6 +8,7 @@ inside their quiet hours.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,6 +17,7 @@ from babel.dates import format_date, format_datetime
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.i18n import N_
 from facilitation.router import CommandSet, UsageError, UserError
+from facilitation.scheduling import JobSpec
 from storage.models import Member
 
 commands = CommandSet()
@@ -105,6 +107,25 @@ def postponed(
         start = member.paused_until
     later = max(due, outside_quiet_hours(member, config, start))
     return later if later > now + EARLY_TOLERANCE else None
+
+
+def must_wait(
+    effects: Effects,
+    member: Member,
+    prompt: object,
+    column: str,
+    job: Callable[[], JobSpec],
+    wait_out_pause: bool = False,
+) -> bool:
+    """Whether the prompt to `member` timed by `prompt.column` must wait (see `postponed`): if so the
+    column takes the later moment and `job()` is scheduled again for it; if not the column is cleared, the
+    prompt being handled now."""
+    now = effects.now()
+    later = postponed(member, effects.config, getattr(prompt, column), now, wait_out_pause)
+    setattr(prompt, column, later)
+    if later is not None:
+        effects.schedule(job())
+    return later is not None
 
 
 def local_slot(member: Member, config: CoreConfig, day: date) -> datetime:

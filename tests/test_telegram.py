@@ -336,6 +336,26 @@ async def test_images_go_as_photos_with_captions_that_fit(
     assert api.calls_to("sendMessage")[0]["text"] == "x" * 2000
 
 
+async def test_files_go_as_documents_with_their_name_and_a_caption_that_fits(
+    api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    archive = tmp_path / "parks-20301028-120000.zip"
+    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    address = Address("telegram", str(GROUP["id"]))
+    async with running(api, database_url, tmp_path) as townhall:
+        with townhall.database.session() as session:
+            townhall.core.outbox.enqueue(
+                session, address, Outgoing("Open data of #parks", file_path=str(archive))
+            )
+            townhall.core.outbox.enqueue(session, address, Outgoing("x" * 2000, file_path=str(archive)))
+        townhall.delivery.wake()
+        await api.wait_until(lambda: len(api.calls_to("sendDocument")) == 2)
+    short, long = api.calls_to("sendDocument")
+    assert short["caption"] == "Open data of #parks" and short["document"] == archive.read_bytes()
+    assert "caption" not in long
+    assert api.calls_to("sendMessage")[0]["text"] == "x" * 2000
+
+
 async def test_webhook_mode_refuses_updates_without_the_secret(
     api: FakeBotAPI, database_url: str, tmp_path: Path
 ) -> None:

@@ -145,6 +145,17 @@ def _only(stored: tuple[np.ndarray, np.ndarray], wanted: Collection[int]) -> tup
     return ids[kept], matrix[kept]
 
 
+def placements(session: Session, campaign: Campaign) -> dict[int, tuple[int | None, int | None]]:
+    """Where each of the campaign's ideas was placed when themes were last computed: idea id to
+    (theme id, sub-theme id), both None for "other". Ideas posted since, and merged ones, have no entry."""
+    rows = session.exec(
+        select(IdeaTheme.idea_id, IdeaTheme.theme_id, IdeaTheme.subtheme_id)
+        .join(Idea, col(Idea.id) == col(IdeaTheme.idea_id))
+        .where(Idea.campaign_id == campaign.id)
+    )
+    return {idea_id: (theme_id, subtheme_id) for idea_id, theme_id, subtheme_id in rows}
+
+
 @dataclass(frozen=True)
 class _Stored:
     themes: list[tuple[Theme, list[Theme]]]
@@ -157,13 +168,8 @@ def _store(session: Session, campaign: Campaign, ids: np.ndarray, found: themes.
     active = list(
         session.exec(select(Theme).where(Theme.campaign_id == campaign.id, Theme.status == "active"))
     )
-    rows = session.exec(
-        select(IdeaTheme.idea_id, IdeaTheme.theme_id, IdeaTheme.subtheme_id)
-        .join(Idea, col(Idea.id) == col(IdeaTheme.idea_id))
-        .where(Idea.campaign_id == campaign.id)
-    ).all()
     members: dict[int, set[int]] = {}
-    for idea_id, theme_id, subtheme_id in rows:
+    for idea_id, (theme_id, subtheme_id) in placements(session, campaign).items():
         for key in (theme_id, subtheme_id):
             if key is not None:
                 members.setdefault(key, set()).add(idea_id)
@@ -294,12 +300,7 @@ def stored_themes(session: Session, campaign: Campaign) -> CampaignThemes:
     """
     ideas = {idea.id: idea for idea in visible_ideas(session, campaign) if idea.id is not None}
     placement = {
-        idea_id: (theme_id, subtheme_id)
-        for idea_id, theme_id, subtheme_id in session.exec(
-            select(IdeaTheme.idea_id, IdeaTheme.theme_id, IdeaTheme.subtheme_id).where(
-                col(IdeaTheme.idea_id).in_(list(ideas))
-            )
-        )
+        idea_id: place for idea_id, place in placements(session, campaign).items() if idea_id in ideas
     }
     active = session.exec(
         select(Theme)
@@ -313,7 +314,8 @@ def stored_themes(session: Session, campaign: Campaign) -> CampaignThemes:
     ]
     model = session.exec(
         select(IdeaEmbedding.model)
-        .where(col(IdeaEmbedding.idea_id).in_(list(placement)))
+        .join(Idea, col(Idea.id) == col(IdeaEmbedding.idea_id))
+        .where(Idea.campaign_id == campaign.id)
         .group_by(col(IdeaEmbedding.model))
         .order_by(sa.func.count().desc())
     ).first()

@@ -24,6 +24,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel, col, select
 
 from facilitation.context import Context, CoreConfig
+from facilitation.digest import placements
 from facilitation.i18n import N_
 from facilitation.planning import visible_ideas
 from facilitation.progress import checkin_weeks
@@ -36,7 +37,6 @@ from storage.models import (
     Goal,
     GoalMeasurement,
     Idea,
-    IdeaTheme,
     IdeaVote,
     Prototype,
     PrototypeVersion,
@@ -223,14 +223,7 @@ def _round_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> Ite
     primary_key="idea_id",
 )
 def _idea_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> Iterable[tuple[Any, ...]]:
-    placed = dict(
-        (idea_id, (theme_id, subtheme_id))
-        for idea_id, theme_id, subtheme_id in session.exec(
-            select(IdeaTheme.idea_id, IdeaTheme.theme_id, IdeaTheme.subtheme_id)
-            .join(Idea, col(Idea.id) == col(IdeaTheme.idea_id))
-            .where(Idea.campaign_id == campaign.id)
-        )
-    )
+    placed = placements(session, campaign)
     for idea in visible_ideas(session, campaign):
         theme_id, subtheme_id = placed.get(idea.id, (None, None))
         yield (

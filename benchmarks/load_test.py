@@ -45,7 +45,7 @@ from storage.db import create_db_engine
 
 HASHTAG = "load"
 IDEA_REPLY = re.compile(r"^Idea i(\d+) recorded in #load")
-REPEAT_REPLY = re.compile(r"^Idea i(\d+) is already recorded in #load")
+REPEAT_REPLY = re.compile(r"^You already shared this idea in #load as i(\d+)")
 VOTE_REPLY = re.compile(r"^Your vote on i(\d+):")
 
 

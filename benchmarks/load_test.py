@@ -179,7 +179,9 @@ async def run(
 
         repeats = check_nothing_lost_or_doubled(townhall, adapter, titles[: members * ideas_each], ballots)
         print(f"{repeats} ideas were answered as repeats of the same resident's earlier idea (not stored)")
-        started_of_idea = {idea_of_text[text]: moment for text, moment in idea_started.items()}
+        started_of_idea = {
+            idea_of_text[text]: moment for text, moment in idea_started.items() if text in idea_of_text
+        }
         for sent, sent_at in zip(adapter.sent, adapter.sent_at, strict=True):
             if match := IDEA_REPLY.match(sent.text):
                 ideas_phase.latencies.append(sent_at - started_of_idea[int(match[1])])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import random
 import re
@@ -28,7 +29,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,9 +118,11 @@ class Phase:
         )
 
 
-async def run(
-    url: str, embedder: Embedder | None, titles: list[str], members: int, ideas_each: int, votes_each: int
-) -> list[Phase]:
+@contextlib.asynccontextmanager
+async def campaign_running(
+    url: str, embedder: Embedder | None, title: str
+) -> AsyncIterator[tuple[Townhall, TimedRecordingAdapter]]:
+    """Townhall started on `url` with the shared model, and the #load campaign created by its host."""
     adapter = TimedRecordingAdapter()
     settings = Settings(
         _env_file=None,
@@ -131,9 +134,16 @@ async def run(
     townhall = Townhall(settings, [adapter], embedder=embedder)
     await townhall.start()
     try:
-        await townhall.on_incoming(
-            adapter.incoming(f"/campaign #{HASHTAG} Load test | Many at once", user="host")
-        )
+        await townhall.on_incoming(adapter.incoming(f"/campaign #{HASHTAG} {title}", user="host"))
+        yield townhall, adapter
+    finally:
+        await townhall.stop()
+
+
+async def run(
+    url: str, embedder: Embedder | None, titles: list[str], members: int, ideas_each: int, votes_each: int
+) -> list[Phase]:
+    async with campaign_running(url, embedder, "Load test | Many at once") as (townhall, adapter):
         residents = [f"resident{number}" for number in range(members)]
         idea_started: dict[str, float] = {}
         vote_started: dict[tuple[str, int], float] = {}
@@ -188,8 +198,6 @@ async def run(
             elif (match := VOTE_REPLY.match(sent.text)) and sent.address.user_id is not None:
                 votes_phase.latencies.append(sent_at - vote_started[sent.address.user_id, int(match[1])])
         return [ideas_phase, votes_phase]
-    finally:
-        await townhall.stop()
 
 
 def check_nothing_lost_or_doubled(
@@ -230,21 +238,8 @@ def check_nothing_lost_or_doubled(
 
 async def baseline(url: str, embedder: Embedder | None, titles: list[str]) -> Phase:
     """The same kind of update, one at a time from one resident, with nothing else going on."""
-    adapter = TimedRecordingAdapter()
-    settings = Settings(
-        _env_file=None,
-        database_url=url,
-        data_dir=Path(tempfile.mkdtemp()),
-        facilitator_ids=["recording:host"],
-        embedding_model="",
-    )
-    townhall = Townhall(settings, [adapter], embedder=embedder)
-    await townhall.start()
     phase = Phase("ideas, one at a time", len(titles))
-    try:
-        await townhall.on_incoming(
-            adapter.incoming(f"/campaign #{HASHTAG} Baseline | One at a time", user="host")
-        )
+    async with campaign_running(url, embedder, "Baseline | One at a time") as (townhall, adapter):
         started = time.perf_counter()
         for number, text in enumerate(titles):
             # One resident per idea, so that the fair-use limit on ideas a minute does not apply.
@@ -261,8 +256,6 @@ async def baseline(url: str, embedder: Embedder | None, titles: list[str]) -> Ph
             phase.latencies.append(replies[0] - update_started)
         phase.seconds = time.perf_counter() - started
         return phase
-    finally:
-        await townhall.stop()
 
 
 def main() -> None:

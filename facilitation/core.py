@@ -284,7 +284,7 @@ class Core:
                 index.vectors(session, campaign_id)  # loaded before this batch is written
             store_embeddings(session, [idea.id for idea in batch], vectors, index.embedder.name)
         for idea, vector in zip(batch, vectors, strict=True):
-            if idea.status != "merged":
+            if idea.status != "merged" and idea.in_sight:
                 index.added(idea.campaign_id, idea.id, idea.member_id, vector)
         with self.database.session() as session:
             for idea, vector in zip(batch, vectors, strict=True):

@@ -80,7 +80,9 @@ def compute_themes(
         raise ThemesUnavailable
     ideas = {
         idea.id: idea
-        for idea in session.exec(select(Idea).where(Idea.campaign_id == campaign.id).order_by(col(Idea.id)))
+        for idea in session.exec(
+            select(Idea).where(Idea.campaign_id == campaign.id, Idea.shown()).order_by(col(Idea.id))
+        )
         if idea.id is not None
     }
     ids, matrix = _embeddings(session, campaign, ideas, embedder, embedded)

@@ -73,13 +73,9 @@ def _iso(moment: datetime | None) -> str:
 
 
 def visible_ideas(session: Session, campaign: Campaign) -> list[Idea]:
-    """Ideas that may be published: those a moderator has not hidden."""
+    """Ideas that may be published: those neither hidden by a moderator nor withdrawn."""
     return list(
-        session.exec(
-            select(Idea)
-            .where(Idea.campaign_id == campaign.id, Idea.status != "hidden")
-            .order_by(col(Idea.id))
-        )
+        session.exec(select(Idea).where(Idea.campaign_id == campaign.id, Idea.shown()).order_by(col(Idea.id)))
     )
 
 
@@ -193,7 +189,7 @@ def stored_votes(session: Session, campaign: Campaign) -> list[PolisVote]:
     rows = session.exec(
         select(IdeaVote)
         .join(Idea, col(Idea.id) == col(IdeaVote.idea_id))
-        .where(Idea.campaign_id == campaign.id)
+        .where(Idea.campaign_id == campaign.id, Idea.shown())
         .order_by(col(IdeaVote.id))
     )
     return [

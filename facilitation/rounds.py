@@ -239,7 +239,11 @@ def remind_round(effects: Effects, payload: dict) -> None:
         left=left,
         prompt=round_.prompt,
     )
-    ideas = list(effects.session.exec(select(Idea).where(Idea.round_id == round_.id).order_by(col(Idea.id))))
+    ideas = list(
+        effects.session.exec(
+            select(Idea).where(Idea.round_id == round_.id, Idea.shown()).order_by(col(Idea.id))
+        )
+    )
     announce(effects, campaign, text, vote_buttons(effects, ideas))
 
 
@@ -305,7 +309,11 @@ def close_round(effects: Effects, round_: Round) -> None:
         round_.prompt,
         "",
     ]
-    ideas = list(effects.session.exec(select(Idea).where(Idea.round_id == round_.id).order_by(col(Idea.id))))
+    ideas = list(
+        effects.session.exec(
+            select(Idea).where(Idea.round_id == round_.id, Idea.shown()).order_by(col(Idea.id))
+        )
+    )
     if ideas:
         lines += round_digest(effects, campaign, ideas)
     announce(effects, campaign, "\n".join(lines).strip())

@@ -81,7 +81,7 @@ class Outbox:
         An image whose text is too long for a caption goes alone after the text.
         """
         capabilities = self.capabilities.get(address.platform, FALLBACK_CAPABILITIES)
-        pieces = split_text(message.text, capabilities.max_text_length)
+        pieces = split_text(message.text, capabilities.max_text_length, capabilities.rendered_length)
         caption_limit = capabilities.max_caption_length
         if message.image_path and caption_limit is not None and len(pieces[-1]) > caption_limit:
             pieces.append("")

@@ -60,7 +60,8 @@ def parse_duration(ctx: Context, word: str) -> timedelta:
     match = _DURATION_PATTERN.match(word.casefold())
     if match is None:
         raise UsageError(_("{word} is not a duration. Write it like 45m, 2h or 3d.", word=word))
-    duration = int(match.group(1)) * _UNITS[match.group(2)]
+    count, unit = int(match.group(1)), _UNITS[match.group(2)]
+    duration = min(count, ROUND_MAX_DURATION // unit + 1) * unit  # a huge count would overflow
     if duration < ROUND_MIN_DURATION:
         raise UserError(
             _(

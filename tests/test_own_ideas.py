@@ -41,7 +41,9 @@ async def test_someone_elses_idea_cannot_be_withdrawn_or_edited_and_nothing_chan
     await harness.say("/idea Benches by the pond", user="alice")
     await harness.say("hello", user="mallory")
     before = snapshot(harness)
-    assert "Only the author of i1 or a facilitator" in await harness.reply_text("/withdraw i1", user="mallory")
+    assert "Only the author of i1 or a facilitator" in await harness.reply_text(
+        "/withdraw i1", user="mallory"
+    )
     assert "Only the author of i1" in await harness.reply_text("/edit i1 Buy my car", user="mallory")
     assert snapshot(harness) == before
 

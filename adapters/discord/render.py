@@ -14,8 +14,8 @@ from facilitation.text import shorten
 DISCORD_MESSAGE_LIMIT = 2000
 """Characters in one Discord message."""
 
-MARKUP_RESERVE = 100
-"""Room kept under the limit for the backslashes of escaping and a leading mention."""
+MENTION_RESERVE = 32
+"""Room kept under the limit for a leading mention, `<@` a snowflake of up to 20 digits `> `."""
 
 BUTTON_LABEL_LIMIT = 80
 CUSTOM_ID_LIMIT = 100
@@ -50,16 +50,31 @@ class TokenButton(discord.ui.DynamicItem[discord.ui.Button], template=TOKEN_TEMP
         await interaction.client.adapter.on_press(interaction, self.token)  # type: ignore[attr-defined]
 
 
+_ESCAPED_INDENTED_DASH = re.compile(r"^\\(\s+)-", re.MULTILINE)
+
+
 def escape(text: str) -> str:
-    """Plain text shown as written: Discord markdown characters are escaped, links kept clickable."""
-    return discord.utils.escape_markdown(text)
+    """Plain text shown as written: Discord markdown characters are escaped, links kept clickable.
+
+    discord.py escapes an indented list dash by a backslash before the indent, which Discord then
+    shows; the backslash goes right before the dash instead.
+    """
+    return _ESCAPED_INDENTED_DASH.sub(r"\1\\-", discord.utils.escape_markdown(text))
+
+
+def rendered_length(text: str) -> int:
+    """What Discord counts of a text against its limit: the escaped text (the outbox splits by it)."""
+    return len(escape(text))
 
 
 def content(message: Outgoing) -> str:
-    """The message text for Discord, escaped; unescaped if escaping alone would pass the length limit
-    (the core split it to fit, and nothing may be lost), with the mentioned person first."""
+    """The message text for Discord, escaped, with the mentioned person first.
+
+    The core splits texts by `rendered_length`, so the escaped text fits; should it not, the text goes
+    unescaped rather than refused (nothing may be lost).
+    """
     text = escape(message.text)
-    if len(text) > DISCORD_MESSAGE_LIMIT - MARKUP_RESERVE:
+    if len(text) > DISCORD_MESSAGE_LIMIT - MENTION_RESERVE:
         text = message.text
     if message.mention:
         text = f"<@{int(message.mention)}> {text}"

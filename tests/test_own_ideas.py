@@ -11,8 +11,7 @@ from sqlmodel import Session
 from facilitation.embeddings import stored_embeddings
 from facilitation.opendata import write_package
 from storage.models import Campaign, Idea, IdeaEmbedding, IdeaVote
-from tests.support import FACILITATOR
-from tests.test_permissions_and_privacy import snapshot
+from tests.support import FACILITATOR, state
 
 
 async def test_an_author_withdraws_their_idea_and_it_leaves_listings_votes_and_open_data(harness, tmp_path):
@@ -40,12 +39,12 @@ async def test_someone_elses_idea_cannot_be_withdrawn_or_edited_and_nothing_chan
     await harness.start_parks()
     await harness.say("/idea Benches by the pond", user="alice")
     await harness.say("hello", user="mallory")
-    before = snapshot(harness)
+    before = state(harness.townhall)
     assert "Only the author of i1 or a facilitator" in await harness.reply_text(
         "/withdraw i1", user="mallory"
     )
     assert "Only the author of i1" in await harness.reply_text("/edit i1 Buy my car", user="mallory")
-    assert snapshot(harness) == before
+    assert state(harness.townhall) == before
 
 
 async def test_a_facilitator_withdraws_an_idea_and_its_author_is_told(harness):

@@ -20,9 +20,7 @@ from sqlmodel import Session, select
 
 from adapters.telegram import TelegramAdapter
 from bot.app import Townhall, select_adapters
-from facilitation.core import FEATURES
 from facilitation.events import Address, Outgoing
-from facilitation.router import Role, Router
 from storage.models import ChatBinding, ChatNotice, Idea, Membership, OutboxMessage
 from tests.fake_telegram import (
     TOKEN,
@@ -35,7 +33,7 @@ from tests.fake_telegram import (
     private,
     user,
 )
-from tests.support import make_settings
+from tests.support import FACILITATOR_COMMANDS, make_settings, state
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAN = user(6200000001, "Fran", "fran_facilitates")
@@ -182,16 +180,19 @@ async def test_commands_are_registered_in_english_and_french(chat: Chat) -> None
     assert default["commands"] == english
 
 
-async def test_a_resident_cannot_use_facilitator_commands(chat: Chat) -> None:
-    facilitator_commands = [
-        name for name, command in Router(FEATURES).commands.items() if command.role is Role.FACILITATOR
-    ]
-    assert "campaign" in facilitator_commands and "invite" in facilitator_commands
-    for name in facilitator_commands:
-        (answer,) = await chat.say(f"/{name}@townhall_test_bot #parks x | y", sender=ALICE)
-        assert "Only facilitators" in answer["text"], name
-    (answer,) = await chat.say("/campaigns", sender=ALICE)
-    assert "no campaign yet" in answer["text"]
+async def test_every_facilitator_command_tried_by_a_resident_is_refused_and_changes_nothing(
+    api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    assert "campaign" in FACILITATOR_COMMANDS and "invite" in FACILITATOR_COMMANDS
+    async with running(api, database_url, tmp_path) as townhall:
+        chat = Chat(api)
+        await chat.start_parks()
+        await chat.say("Benches by the pond #parks", sender=ALICE)
+        before = state(townhall)
+        for name in FACILITATOR_COMMANDS:
+            (answer,) = await chat.say(f"/{name}@townhall_test_bot #parks i1 x | y", sender=ALICE)
+            assert "Only facilitators" in answer["text"], name
+        assert state(townhall) == before
 
 
 async def test_a_hashtag_message_in_a_bound_group_becomes_an_idea(chat: Chat, api: FakeBotAPI) -> None:

@@ -274,6 +274,30 @@ async def test_flood_control_is_retried_through_the_outbox(
         assert rows(townhall, OutboxMessage)[0].attempts == 2
 
 
+async def test_after_losing_telegram_for_a_while_polling_and_delivery_resume_and_lose_nothing(
+    api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    async with running(api, database_url, tmp_path) as townhall:
+        chat = Chat(api)
+        await chat.start_parks()
+        await api.go_down()
+        with Session(townhall.database.engine) as session:  # a message due while Telegram is unreachable
+            townhall.core.outbox.enqueue(
+                session, Address("telegram", str(GROUP["id"])), Outgoing("Still here")
+            )
+            session.commit()
+        townhall.delivery.wake()
+        await api.push(message_update("Benches by the pond #parks", ALICE, GROUP))
+        await api.wait_until(lambda: any(row.attempts for row in rows(townhall, OutboxMessage)))
+        await api.come_back()
+        await api.wait_until(
+            lambda: len([m for m in api.messages() if "recorded in #parks" in m["text"]]) == 1
+        )
+        await api.wait_until(lambda: all(row.status == "sent" for row in rows(townhall, OutboxMessage)))
+        assert [message["text"] for message in api.messages()].count("Still here") == 1
+        assert [idea.text for idea in rows(townhall, Idea)] == ["Benches by the pond #parks"]
+
+
 @pytest.mark.parametrize("error", ["error_403", "error_400_chat_not_found"])
 async def test_a_chat_that_refuses_messages_fails_them_without_retrying(
     api: FakeBotAPI, database_url: str, tmp_path: Path, error: str

@@ -302,6 +302,8 @@ def support_pressed(ctx: Context, payload: dict) -> None:
     _ = ctx._
     idea = joined_idea(ctx, _idea_or_expired(ctx, payload["idea_id"]))
     ref = idea_ref(idea)
+    if not idea.in_sight:
+        raise UserError(_("Idea {ref} is no longer shown: it takes no support.", ref=ref))
     if idea.member_id == ctx.member.id:
         raise UserError(_("{ref} is your own idea: others can support it.", ref=ref))
     already = ctx.session.exec(

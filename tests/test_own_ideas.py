@@ -121,6 +121,7 @@ async def test_withdrawn_and_hidden_ideas_leave_close_idea_matches_and_themes(si
     await harness.say("/idea More benches near the playground", user="alice")
     await harness.say("/idea Benches near the playground, please", user="dave")
     await harness.say("/withdraw i1", user="alice")
+    assert "no longer shown" in (await harness.press("Support i1", user="dave"))[0].text
     await harness.say("/hide i2 duplicate", user=FACILITATOR)
     [reply] = await harness.say("/idea We need more benches by the playground", user="bob")
     assert "Close ideas" not in reply.text

@@ -50,16 +50,31 @@ class TokenButton(discord.ui.DynamicItem[discord.ui.Button], template=TOKEN_TEMP
         await interaction.client.adapter.on_press(interaction, self.token)  # type: ignore[attr-defined]
 
 
-_ESCAPED_INDENTED_DASH = re.compile(r"^\\(\s+)-", re.MULTILINE)
+MARKDOWN = re.compile(
+    r"(?P<url><[^: >\\]+:/[^ >\\]+>|(?:https?|steam)://[^\s<\\]+[^<.,:;\"'\]\s\\])"
+    r"|(?P<markdown>[_\\~|*`\[]|^>(?:>>)?\s|^#{1,3}|^[ \t]*-)",
+    re.MULTILINE,
+)
+"""A link, left as it is so that it stays clickable, or one piece of Discord markdown to escape."""
+
+
+def _escaped(match: re.Match[str]) -> str:
+    if match.group("url"):
+        return match.group("url")
+    markdown = match.group("markdown")
+    symbol = markdown.lstrip(" \t")
+    return markdown[: len(markdown) - len(symbol)] + "\\" + symbol
 
 
 def escape(text: str) -> str:
     """Plain text shown as written: Discord markdown characters are escaped, links kept clickable.
 
-    discord.py escapes an indented list dash by a backslash before the indent, which Discord then
-    shows; the backslash goes right before the dash instead.
+    Like discord.py's `escape_markdown`, except that every `[` is escaped alone (its masked-link pattern
+    swallows the backslashes and asterisks between two links), an indented list dash is escaped right
+    before the dash (not before the indent, where Discord shows the backslash), and a backslash ends a
+    link (so that it is escaped too).
     """
-    return _ESCAPED_INDENTED_DASH.sub(r"\1\\-", discord.utils.escape_markdown(text))
+    return MARKDOWN.sub(_escaped, text)
 
 
 def rendered_length(text: str) -> int:

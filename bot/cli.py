@@ -267,6 +267,8 @@ def _import(settings: Settings, hashtag: str, file: Path, text_column: str, auth
 def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
     import csv
 
+    from bot.app import core_config
+    from facilitation.context import Effects
     from facilitation.digest import compute_themes, digest_text, draw_map, theme_ref
     from facilitation.embeddings import Embedder
     from facilitation.i18n import translator
@@ -287,7 +289,9 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
                     f"townhall themes: the model {settings.embedding_model!r} did not load.", file=sys.stderr
                 )
                 return EXIT_CONFIGURATION_ERROR
-            result = compute_themes(session, campaign, embedder)
+            # News for authors of newly placed ideas is stored here and sent by the running bot.
+            effects = Effects(session=session, config=core_config(settings, []))
+            result = compute_themes(effects, campaign, embedder)
         _, ngettext = translator(settings.default_language)
         if csv_path is None:
             print(digest_text(result, _, ngettext))

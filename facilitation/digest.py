@@ -3,8 +3,9 @@
 `compute_themes` reads the campaign's ideas and stored embeddings (embedding any idea still missing
 one), groups them (`facilitation.themes`), and stores the result so that a theme keeps its id, and its
 label while its top keywords hold, from one computation to the next. Merged ideas count with the idea
-they joined. `/themes` posts the digest: labels, counts, representative ideas quoted verbatim with their
-ids, and the theme map as a picture.
+they joined. An idea placed in a theme for the first time, or moved to another, is news for its author
+(`facilitation.news`); the same placement computed again is not. `/themes` posts the digest: labels,
+counts, representative ideas quoted verbatim with their ids, and the theme map as a picture.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from sqlmodel import Session, col, select
 
 from facilitation import themes
 from facilitation.campaigns import resolve_campaign
-from facilitation.context import Context
+from facilitation.context import Context, Effects
 from facilitation.embeddings import Embedder, store_embeddings, stored_embeddings
 from facilitation.i18n import N_
+from facilitation.news import THEMED, notify
+from facilitation.planning import idea_ref
 from facilitation.router import CommandSet, UserError
 from facilitation.text import shorten
 from facilitation.theme_map import draw_theme_map
-from storage.models import THEME_LABEL_MAX_LENGTH, Campaign, Idea, IdeaTheme, Theme
+from storage.models import THEME_LABEL_MAX_LENGTH, Campaign, ContributorNotice, Idea, IdeaTheme, Theme
 
 commands = CommandSet()
 
@@ -68,16 +71,18 @@ class CampaignThemes:
 
 
 def compute_themes(
-    session: Session,
+    effects: Effects,
     campaign: Campaign,
     embedder: Embedder | None,
     embedded: Callable[[Idea, np.ndarray], None] = lambda idea, vector: None,
 ) -> CampaignThemes:
-    """Group the campaign's ideas into themes and store them, keeping ids of themes that continue.
+    """Group the campaign's ideas into themes and store them, keeping ids of themes that continue, and
+    tell the authors of ideas newly placed in a theme.
 
     Ideas still without a vector are embedded and stored now, and each is passed to `embedded`."""
     if embedder is None or not embedder.ready:
         raise ThemesUnavailable
+    session = effects.session
     ideas = {
         idea.id: idea
         for idea in session.exec(
@@ -93,7 +98,7 @@ def compute_themes(
         if target in row_of:
             weights[row_of[target]] += 1
     found = themes.find_themes(matrix, [ideas[int(i)].text for i in ids], weights)
-    stored = _store(session, campaign, ids, found)
+    stored = store_themes(effects, campaign, ids, found)
     placement = {idea_id: stored.placement.get(target, (None, None)) for idea_id, target in joined.items()}
     return CampaignThemes(
         campaign=campaign,
@@ -147,8 +152,12 @@ class _Stored:
     placement: dict[int, tuple[int | None, int | None]]
 
 
-def _store(session: Session, campaign: Campaign, ids: np.ndarray, found: themes.ThemeMap) -> _Stored:
-    """Write themes and placements; a found group continues the stored theme it overlaps most."""
+def store_themes(effects: Effects, campaign: Campaign, ids: np.ndarray, found: themes.ThemeMap) -> _Stored:
+    """Write themes and placements, and tell the authors of ideas newly placed in a theme.
+
+    A found group continues the stored theme it overlaps most; `ids` are the idea ids of the rows
+    `found` refers to."""
+    session = effects.session
     now = datetime.now(UTC)
     active = list(
         session.exec(select(Theme).where(Theme.campaign_id == campaign.id, Theme.status == "active"))
@@ -159,6 +168,7 @@ def _store(session: Session, campaign: Campaign, ids: np.ndarray, found: themes.
         .where(Idea.campaign_id == campaign.id)
     ).all()
     members: dict[int, set[int]] = {}
+    placed_before = {idea_id: theme_id for idea_id, theme_id, _subtheme_id in rows}
     for idea_id, theme_id, subtheme_id in rows:
         for key in (theme_id, subtheme_id):
             if key is not None:
@@ -195,11 +205,14 @@ def _store(session: Session, campaign: Campaign, ids: np.ndarray, found: themes.
     sub_ids = iter(themes.match_theme_ids(stored_of(sub_level), [ideas_of(s) for s in all_subs]))
     result: list[tuple[Theme, list[Theme]]] = []
     placement: dict[int, tuple[int | None, int | None]] = {}
+    newly_placed: dict[int, Theme] = {}  # ideas now in a theme they were not in before ("other" is none)
     for found_theme, existing_id in zip(found.themes, top_ids, strict=True):
         parent = save(found_theme, existing_id, None)
         children = [save(sub, next(sub_ids), parent.id) for sub in found_theme.subthemes]
         for idea_id in ideas_of(found_theme):
             placement[idea_id] = (parent.id, None)
+            if placed_before.get(idea_id) != parent.id:
+                newly_placed[idea_id] = parent
         for sub, child in zip(found_theme.subthemes, children, strict=True):
             for idea_id in ideas_of(sub):
                 placement[idea_id] = (parent.id, child.id)
@@ -223,7 +236,31 @@ def _store(session: Session, campaign: Campaign, ids: np.ndarray, found: themes.
                 for idea_id, (theme_id, subtheme_id) in placement.items()
             ],
         )
+    _tell_authors(effects, newly_placed, frozenset(placed_before))
     return _Stored(result, placement)
+
+
+def _tell_authors(effects: Effects, newly_placed: dict[int, Theme], placed_earlier: frozenset[int]) -> None:
+    """News for the author of each idea newly placed in a theme, unless they were already told about
+    that idea in that theme (an idea that left for "other" and came back is no news).
+
+    Only ideas that had a place before (`placed_earlier`) can have been told already."""
+    ideas = {idea_id: effects.session.get_one(Idea, idea_id) for idea_id in newly_placed}
+    authors = {ideas[idea_id].member_id for idea_id in newly_placed.keys() & placed_earlier} - {None}
+    told: set[tuple[str, str]] = set()
+    if authors:
+        told = {
+            (details.get("idea"), details.get("theme"))
+            for details in effects.session.exec(
+                select(ContributorNotice.details).where(
+                    ContributorNotice.kind == THEMED, col(ContributorNotice.member_id).in_(authors)
+                )
+            )
+        }
+    for idea_id, theme in newly_placed.items():
+        idea, ref = idea_ref(ideas[idea_id]), theme_ref(theme.id)
+        if (idea, ref) not in told:
+            notify(effects, ideas[idea_id].member_id, THEMED, idea=idea, theme=ref, label=theme.label)
 
 
 def digest_text(result: CampaignThemes, _: Callable[..., str], ngettext: Callable[..., str]) -> str:
@@ -309,7 +346,7 @@ def themes_command(ctx: Context, args: str) -> None:
             ctx.on_commit.append(lambda: index.added(idea.campaign_id, idea.id, idea.member_id, vector))
 
     try:
-        result = compute_themes(ctx.session, campaign, index.embedder if index else None, embedded)
+        result = compute_themes(ctx, campaign, index.embedder if index else None, embedded)
     except ThemesUnavailable:
         raise UserError(
             _("Themes need the language model, which is still loading. Please try again in a minute.")

@@ -121,17 +121,14 @@ def notify_member(
     """A proactive private message to a member, in their language, on their first account.
 
     `compose` receives the member's gettext, as in `notify_member(ctx, author, lambda _: _("Text {x}", x=1))`,
-    so the text is both extracted for the catalogue and translated for its reader. False if they muted.
+    so the text is both extracted for the catalogue and translated for its reader. False if it cannot
+    reach them: they muted, or have no account left.
     """
-    if member.muted:
-        return False
-    identity = effects.session.exec(
-        select(Identity).where(Identity.member_id == member.id).order_by(col(Identity.id))
-    ).first()
-    if identity is None:
+    address = member_address(effects.session, member)
+    if address is None:
         return False
     gettext, _ngettext = translator(member.language)
-    effects.send(direct_address(identity), compose(gettext), buttons, private=True)
+    effects.send(address, compose(gettext), buttons, private=True)
     return True
 
 

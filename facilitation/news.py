@@ -3,12 +3,14 @@
 Features call `notify` when something happens to an idea (merged, placed in a theme, supported by
 `SUPPORT_MILESTONE` people, promoted to a prototype, that prototype publishing a version). Notices wait in
 `ContributorNotice`; the `notices:<member>` job sends them at most once per `NOTICE_INTERVAL`, as one
-message, a digest when several are waiting. Nothing is stored or sent for a member who used /mute (`Member.muted`, see facilitation.members).
+message, a digest when several are waiting, and never inside the member's quiet hours (see
+facilitation.preferences). Nothing is stored or sent for a member who used /mute (`Member.muted`, see
+facilitation.members, whose `notify_member` carries the message).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,8 +18,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from facilitation.context import Effects
-from facilitation.i18n import N_, translator
-from facilitation.planning import private_address
+from facilitation.i18n import N_
+from facilitation.members import notify_member
+from facilitation.preferences import outside_quiet_hours
 from facilitation.router import CommandSet
 from facilitation.scheduling import JobSpec
 from storage.models import ContributorNotice, Member
@@ -42,7 +45,7 @@ def notify(effects: Effects, member_id: int | None, kind: str, **details: Any) -
     effects.session.add(
         ContributorNotice(member_id=member_id, kind=kind, details=details, created_at=effects.now())
     )
-    effects.schedule(delivery_job(effects.session, member_id, effects.now()))
+    effects.schedule(delivery_job(member_id, delivery_time(effects, member, effects.now())))
 
 
 def last_sent(session: Session, member_id: int) -> datetime | None:
@@ -51,15 +54,25 @@ def last_sent(session: Session, member_id: int) -> datetime | None:
     ).one()
 
 
-def delivery_job(session: Session, member_id: int, now: datetime) -> JobSpec:
+def earliest_delivery(session: Session, member_id: int, now: datetime) -> datetime:
     """Now, or a day after the last message about their ideas, whichever is later."""
     last = last_sent(session, member_id)
-    run_at = now if last is None else max(now, last + NOTICE_INTERVAL)
+    return now if last is None else max(now, last + NOTICE_INTERVAL)
+
+
+def delivery_time(effects: Effects, member: Member, now: datetime) -> datetime:
+    """The earliest delivery that also falls outside the member's quiet hours."""
+    earliest = earliest_delivery(effects.session, member.id, now)
+    return outside_quiet_hours(member, effects.config, earliest)
+
+
+def delivery_job(member_id: int, run_at: datetime) -> JobSpec:
     return JobSpec(f"notices:{member_id}", "notices", run_at, {"member_id": member_id})
 
 
 @commands.reconciler
 def pending_deliveries(session: Session, now: datetime) -> Iterable[JobSpec]:
+    """A delivery job for each member with news waiting (the job itself waits out their quiet hours)."""
     waiting = session.exec(
         select(ContributorNotice.member_id)
         .join(Member, col(Member.id) == col(ContributorNotice.member_id))
@@ -67,12 +80,13 @@ def pending_deliveries(session: Session, now: datetime) -> Iterable[JobSpec]:
         .distinct()
     )
     for member_id in waiting:
-        yield delivery_job(session, member_id, now)
+        yield delivery_job(member_id, earliest_delivery(session, member_id, now))
 
 
 @commands.job("notices")
 def deliver_notices(effects: Effects, payload: dict) -> None:
-    """Send the waiting news in one message, unless one went out less than a day ago (then wait for it)."""
+    """Send the waiting news in one message, unless one went out less than a day ago or the member is in
+    their quiet hours (then wait for that)."""
     session = effects.session
     member = session.get(Member, payload["member_id"])
     if member is None:
@@ -84,36 +98,37 @@ def deliver_notices(effects: Effects, payload: dict) -> None:
             .order_by(col(ContributorNotice.id))
         )
     )
-    now = effects.now()
     if not pending or member.muted:
         for notice in pending:
             session.delete(notice)
         return
-    job = delivery_job(session, member.id, now)
-    if job.run_at > now:
-        effects.schedule(job)
+    now = effects.now()
+    run_at = delivery_time(effects, member, now)
+    if run_at > now:
+        effects.schedule(delivery_job(member.id, run_at))
         return
-    address = private_address(session, member.id)
-    if address is None:
-        return
-    effects.send(address, notice_message(member.language, pending), private=True)
-    for notice in pending:
-        notice.sent_at = now
+    if notify_member(effects, member, notice_message(pending)):
+        for notice in pending:
+            notice.sent_at = now
 
 
-def notice_message(language: str, notices: list[ContributorNotice]) -> str:
-    _, _n = translator(language)
-    if len(notices) == 1:
-        lines = [_("News about your idea:")]
-    else:
-        lines = [_("{count} pieces of news about your ideas:", count=len(notices))]
-    lines += [
-        ("• " if len(notices) > 1 else "") + _(NOTICE_TEXTS[notice.kind], **notice.details)
-        for notice in notices
-    ]
-    lines.append("")
-    lines.append(_("Thank you for taking part. /mute stops these messages."))
-    return "\n".join(lines)
+def notice_message(notices: list[ContributorNotice]) -> Callable[[Callable[..., str]], str]:
+    """The message carrying `notices`, composed in its reader's language (see `notify_member`)."""
+
+    def compose(_: Callable[..., str]) -> str:
+        if len(notices) == 1:
+            lines = [_("News about your idea:")]
+        else:
+            lines = [_("{count} pieces of news about your ideas:", count=len(notices))]
+        lines += [
+            ("• " if len(notices) > 1 else "") + _(NOTICE_TEXTS[notice.kind], **notice.details)
+            for notice in notices
+        ]
+        lines.append("")
+        lines.append(_("Thank you for taking part. /mute stops these messages."))
+        return "\n".join(lines)
+
+    return compose
 
 
 NOTICE_TEXTS: dict[str, str] = {

@@ -1,5 +1,5 @@
 """What rounds, votes, prototypes and contributor notices share: short ids, times shown in a reader's zone,
-the language of a scheduled message, and a member's private address."""
+the language of a scheduled message, and members' published names."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from babel.dates import format_datetime
 from sqlmodel import Session, col, select
 
 from facilitation.context import Context, Effects
-from facilitation.events import Address
 from facilitation.i18n import translator
-from facilitation.members import direct_address
-from storage.models import Idea, Identity, Member
+from storage.models import Idea, Member
 
 MOMENT_FORMAT = "EEEE d MMMM, HH:mm zzzz"
 """How a closing time reads: weekday, day, month, time and the zone's name, in the reader's language."""
@@ -55,14 +53,6 @@ def texts_for(effects: Effects) -> tuple[Callable[..., str], Callable[..., str]]
 def reader_language(effects: Effects) -> str:
     """The language of the sender when answering someone, else the configured default."""
     return effects.member.language if isinstance(effects, Context) else effects.config.default_language
-
-
-def private_address(session: Session, member_id: int) -> Address | None:
-    """Where to write to a member alone: their first platform identity, in a private chat."""
-    identity = session.exec(
-        select(Identity).where(Identity.member_id == member_id).order_by(col(Identity.id))
-    ).first()
-    return direct_address(identity) if identity is not None else None
 
 
 def pseudonyms(session: Session, member_ids: list[int]) -> list[str]:

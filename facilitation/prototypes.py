@@ -11,9 +11,11 @@ from statistics import fmean
 from sqlalchemy import func
 from sqlmodel import col, or_, select
 
+from facilitation import themes
 from facilitation.campaigns import OPEN, announce, join, resolve_campaign
 from facilitation.context import Context
 from facilitation.digest import theme_ref
+from facilitation.embeddings import Embedder
 from facilitation.i18n import N_
 from facilitation.news import PROTOTYPE, VERSION, notify
 from facilitation.planning import format_moment, idea_ref, parse_ref, pseudonyms
@@ -37,7 +39,11 @@ RATING_MIN, RATING_MAX = 1, 5
 CHANGES_MAX_LENGTH = 1000
 """What changed in a version: a paragraph; the prototype's own documents live elsewhere."""
 FEEDBACK_QUOTES = 3
-"""Feedback texts quoted under a version in /prototype; the rest are counted."""
+"""Feedback texts quoted under a version in /prototype when they are not grouped into themes."""
+FEEDBACK_THEMES_SHOWN = 4
+"""Themes of a version's feedback named in /prototype; the smaller ones are counted."""
+FEEDBACK_GROUPED_MAX = 300
+"""The latest feedback texts of a version grouped into themes: they are encoded each time it is shown."""
 QUOTE_WIDTH = 120
 PROTOTYPES_LISTED = 10
 
@@ -191,15 +197,81 @@ def latest_ratings(feedback: Iterable[Feedback]) -> dict[int | None, int]:
     return ratings
 
 
-def feedback_summary(ctx: Context, texts: list[str]) -> list[str]:
-    """What the feedback texts of a version say: a few of them quoted, and how many more there are.
+def feedback_summaries(ctx: Context, texts_per_version: list[list[str]]) -> list[list[str]]:
+    """What each version's feedback texts say, as lines to show under it.
 
-    The seam for grouping them into themes with the ideas' clustering.
+    With the language model loaded, the texts are grouped into themes exactly as ideas are
+    (`facilitation.themes` on their embeddings: labels from keywords, a representative text quoted).
+    Otherwise a few texts are quoted, with why there are no themes: too few or too different texts, or
+    a model still loading (nothing is said when no model is configured). The texts are encoded here, on
+    the core's worker thread, in one call for all versions.
     """
-    _ = ctx._
+    embedder = ctx.index.embedder if ctx.index is not None else None
+    groupable = [
+        texts[-FEEDBACK_GROUPED_MAX:] if len(texts) >= themes.MIN_THEME_SIZE else []
+        for texts in texts_per_version
+    ]
+    found: list[themes.ThemeMap | None] = [None] * len(groupable)
+    if embedder is not None and embedder.ready and any(groupable):
+        vectors = embedder.encode([text for texts in groupable for text in texts])
+        start = 0
+        for index, texts in enumerate(groupable):
+            if texts:
+                found[index] = themes.find_themes(vectors[start : start + len(texts)], texts)
+                start += len(texts)
+    summaries = []
+    for texts, grouped, themes_found in zip(texts_per_version, groupable, found, strict=True):
+        if themes_found is not None and themes_found.themes:
+            summaries.append(feedback_theme_lines(ctx, grouped, themes_found))
+        elif texts:
+            summaries.append(feedback_quotes(ctx, texts, no_themes_reason(ctx, embedder, len(texts))))
+        else:
+            summaries.append([])
+    return summaries
+
+
+def feedback_theme_lines(ctx: Context, texts: list[str], found: themes.ThemeMap) -> list[str]:
+    """The themes of a version's feedback, largest first, each with its most representative text."""
+    ngettext = ctx.ngettext
+    lines = ["   " + ctx._("Themes of the feedback:")]
+    for theme in found.themes[:FEEDBACK_THEMES_SHOWN]:
+        quote = shorten(texts[theme.representatives[0]], QUOTE_WIDTH)
+        lines.append(f"   • {theme.label} ({theme.count}): “{quote}”")
+    rest = len(found.themes) - FEEDBACK_THEMES_SHOWN
+    if rest > 0:
+        lines.append("   " + ngettext("and {count} smaller theme.", "and {count} smaller themes.", rest))
+    if found.other_count:
+        lines.append(
+            "   "
+            + ngettext(
+                "Other: {count} text fits no theme.", "Other: {count} texts fit no theme.", found.other_count
+            )
+        )
+    return lines
+
+
+def no_themes_reason(ctx: Context, embedder: Embedder | None, count: int) -> str | None:
+    """Why `count` feedback texts show no themes; None when no model is configured (or it failed)."""
+    if embedder is None or embedder.failed:
+        return None
+    if count < themes.MIN_THEME_SIZE:
+        return ctx.ngettext(
+            "No themes: {count} text is too few to group.",
+            "No themes: {count} texts are too few to group.",
+            count,
+        )
+    if not embedder.ready:
+        return ctx._("Themes of the feedback will show once the language model has loaded.")
+    return ctx._("No themes: these {count} texts are too few or too different to group.", count=count)
+
+
+def feedback_quotes(ctx: Context, texts: list[str], reason: str | None) -> list[str]:
+    """The latest feedback texts quoted, how many more there are, and why they are not grouped."""
     lines = [f"   “{shorten(text, QUOTE_WIDTH)}”" for text in texts[-FEEDBACK_QUOTES:]]
     if len(texts) > FEEDBACK_QUOTES:
-        lines.append("   " + _("and {count} more.", count=len(texts) - FEEDBACK_QUOTES))
+        lines.append("   " + ctx._("and {count} more.", count=len(texts) - FEEDBACK_QUOTES))
+    if reason is not None:
+        lines.append("   " + reason)
     return lines
 
 
@@ -217,7 +289,16 @@ def show_prototype(ctx: Context, prototype: Prototype) -> None:
     versions = versions_of(ctx, prototype)
     if not versions:
         lines.append(_("No version yet."))
-    for version in versions:
+    feedback = [
+        list(
+            ctx.session.exec(
+                select(Feedback).where(Feedback.version_id == version.id).order_by(col(Feedback.id))
+            )
+        )
+        for version in versions
+    ]
+    summaries = feedback_summaries(ctx, [[row.text for row in rows if row.text] for rows in feedback])
+    for version, rows, summary in zip(versions, feedback, summaries, strict=True):
         moment = format_moment(version.created_at, ctx.member.timezone, ctx.member.language)
         if version.number == 1:
             lines.append(
@@ -233,12 +314,7 @@ def show_prototype(ctx: Context, prototype: Prototype) -> None:
                     changes=version.changes,
                 )
             )
-        feedback = list(
-            ctx.session.exec(
-                select(Feedback).where(Feedback.version_id == version.id).order_by(col(Feedback.id))
-            )
-        )
-        ratings = latest_ratings(feedback)
+        ratings = latest_ratings(rows)
         if not ratings:
             lines.append("   " + _("No feedback yet."))
             continue
@@ -248,7 +324,7 @@ def show_prototype(ctx: Context, prototype: Prototype) -> None:
             + " · "
             + _("mean rating {mean:.1f} / 5", mean=fmean(ratings.values()))
         )
-        lines += feedback_summary(ctx, [row.text for row in feedback if row.text])
+        lines += summary
     ctx.reply("\n".join(lines))
 
 

@@ -267,7 +267,7 @@ def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> lis
     if embedder is not None and not embedder.failed:
         embedder.wait_ready(MODEL_WAIT_SECONDS)
     try:
-        result = compute_themes(effects.session, campaign, embedder)
+        result = compute_themes(effects, campaign, embedder)
     except ThemesUnavailable:
         return idea_lines(effects, ideas)
     grouped: dict[int | None, list[Idea]] = {}

@@ -112,6 +112,8 @@ async def test_a_prototype_with_two_versions_and_feedback_on_each(harness):
     assert "changed since v1: Brighter bulbs and a timer" in v2
     assert "1 feedback · mean rating 5.0 / 5" in v2 and "“Now I feel safe”" in v2
     assert "Team: " in shown
+    # No language model configured: the texts alone, and no word of themes.
+    assert "themes" not in shown.casefold()
     assert sorted((row.rating, row.text) for row in harness.rows(Feedback)) == [
         (2, "Too dim"),
         (4, "Much better near the gate"),

@@ -10,7 +10,7 @@ counts, representative ideas quoted verbatim with their ids, and the theme map a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,11 +25,19 @@ from facilitation.context import Context, Effects
 from facilitation.embeddings import Embedder, store_embeddings, stored_embeddings
 from facilitation.i18n import N_
 from facilitation.news import THEMED, notify
-from facilitation.planning import idea_ref
+from facilitation.planning import idea_ref, visible_ideas
 from facilitation.router import CommandSet, UserError
 from facilitation.text import shorten
 from facilitation.theme_map import draw_theme_map
-from storage.models import THEME_LABEL_MAX_LENGTH, Campaign, ContributorNotice, Idea, IdeaTheme, Theme
+from storage.models import (
+    THEME_LABEL_MAX_LENGTH,
+    Campaign,
+    ContributorNotice,
+    Idea,
+    IdeaEmbedding,
+    IdeaTheme,
+    Theme,
+)
 
 commands = CommandSet()
 
@@ -83,13 +91,7 @@ def compute_themes(
     if embedder is None or not embedder.ready:
         raise ThemesUnavailable
     session = effects.session
-    ideas = {
-        idea.id: idea
-        for idea in session.exec(
-            select(Idea).where(Idea.campaign_id == campaign.id, Idea.shown()).order_by(col(Idea.id))
-        )
-        if idea.id is not None
-    }
+    ideas = {idea.id: idea for idea in visible_ideas(session, campaign) if idea.id is not None}
     ids, matrix = _embeddings(session, campaign, ideas, embedder, embedded)
     joined = {idea_id: _joined(ideas, idea_id) for idea_id in ideas}
     row_of = {int(idea_id): row for row, idea_id in enumerate(ids)}
@@ -130,8 +132,8 @@ def _embeddings(
     embedder: Embedder,
     embedded: Callable[[Idea, np.ndarray], None],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Stored vectors of the campaign's unmerged ideas, in idea id order; missing ones embedded now."""
-    ids, matrix = stored_embeddings(session, campaign.id, embedder.name)
+    """Stored vectors of `ideas` but merged ones, in idea id order; missing ones embedded now."""
+    ids, matrix = _only(stored_embeddings(session, campaign.id, embedder.name), ideas)
     have = set(ids.tolist())
     missing = [idea for idea in ideas.values() if idea.status != "merged" and idea.id not in have]
     if not missing:
@@ -144,6 +146,26 @@ def _embeddings(
     all_vectors = np.vstack([matrix, vectors]) if len(ids) else vectors
     order = np.argsort(all_ids, kind="stable")
     return all_ids[order], all_vectors[order]
+
+
+def _only(stored: tuple[np.ndarray, np.ndarray], wanted: Collection[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The stored `(idea_ids, matrix)` cut down to the ideas in `wanted` (leaving out hidden ones)."""
+    ids, matrix = stored
+    if not len(ids):
+        return ids, matrix
+    kept = np.isin(ids, list(wanted))
+    return ids[kept], matrix[kept]
+
+
+def placements(session: Session, campaign: Campaign) -> dict[int, tuple[int | None, int | None]]:
+    """Where each of the campaign's ideas was placed when themes were last computed: idea id to
+    (theme id, sub-theme id), both None for "other". Ideas posted since, and merged ones, have no entry."""
+    rows = session.exec(
+        select(IdeaTheme.idea_id, IdeaTheme.theme_id, IdeaTheme.subtheme_id)
+        .join(Idea, col(Idea.id) == col(IdeaTheme.idea_id))
+        .where(Idea.campaign_id == campaign.id)
+    )
+    return {idea_id: (theme_id, subtheme_id) for idea_id, theme_id, subtheme_id in rows}
 
 
 @dataclass(frozen=True)
@@ -162,14 +184,10 @@ def store_themes(effects: Effects, campaign: Campaign, ids: np.ndarray, found: t
     active = list(
         session.exec(select(Theme).where(Theme.campaign_id == campaign.id, Theme.status == "active"))
     )
-    rows = session.exec(
-        select(IdeaTheme.idea_id, IdeaTheme.theme_id, IdeaTheme.subtheme_id)
-        .join(Idea, col(Idea.id) == col(IdeaTheme.idea_id))
-        .where(Idea.campaign_id == campaign.id)
-    ).all()
     members: dict[int, set[int]] = {}
-    placed_before = {idea_id: theme_id for idea_id, theme_id, _subtheme_id in rows}
-    for idea_id, theme_id, subtheme_id in rows:
+    placed = placements(session, campaign)
+    placed_before = {idea_id: theme_id for idea_id, (theme_id, _subtheme_id) in placed.items()}
+    for idea_id, (theme_id, subtheme_id) in placed.items():
         for key in (theme_id, subtheme_id):
             if key is not None:
                 members.setdefault(key, set()).add(idea_id)
@@ -319,19 +337,71 @@ def digest_text(result: CampaignThemes, _: Callable[..., str], ngettext: Callabl
     return "\n".join(lines)
 
 
-def draw_map(result: CampaignThemes, folder: Path, _: Callable[..., str]) -> Path | None:
-    """The theme map as a PNG in `folder`, or None when there is nothing to draw."""
-    if not result.themes:
+def stored_themes(session: Session, campaign: Campaign) -> CampaignThemes:
+    """The campaign's themes as last computed, read back from storage without the language model.
+
+    The map's points are the ideas placed then, with their stored vectors (of the model that embedded
+    most of them); ideas posted since, and hidden ones, are left out until themes are computed again.
+    """
+    ideas = {idea.id: idea for idea in visible_ideas(session, campaign) if idea.id is not None}
+    placement = {
+        idea_id: place for idea_id, place in placements(session, campaign).items() if idea_id in ideas
+    }
+    active = session.exec(
+        select(Theme)
+        .where(Theme.campaign_id == campaign.id, Theme.status == "active")
+        .order_by(col(Theme.idea_count).desc(), col(Theme.id))
+    ).all()
+    top_level = [
+        (theme, [child for child in active if child.parent_id == theme.id])
+        for theme in active
+        if theme.parent_id is None
+    ]
+    model = session.exec(
+        select(IdeaEmbedding.model)
+        .join(Idea, col(Idea.id) == col(IdeaEmbedding.idea_id))
+        .where(Idea.campaign_id == campaign.id)
+        .group_by(col(IdeaEmbedding.model))
+        .order_by(sa.func.count().desc())
+    ).first()
+    ids, matrix = _only(stored_embeddings(session, campaign.id or 0, model or ""), placement)
+    other = [idea_id for idea_id, (theme_id, _sub) in placement.items() if theme_id is None]
+    return CampaignThemes(
+        campaign=campaign,
+        themes=top_level,
+        ideas=ideas,
+        idea_ids=ids,
+        matrix=matrix,
+        placement=placement,
+        other=other,
+        other_count=len(other),
+        total=len(ideas),
+    )
+
+
+def map_picture(result: CampaignThemes, _: Callable[..., str]) -> bytes | None:
+    """The theme map as PNG bytes, or None when there are no themes or no vectors to draw."""
+    if not result.themes or not len(result.idea_ids):
         return None
     index_of = {theme.id: index for index, (theme, _c) in enumerate(result.themes)}
     theme_of = np.array(
         [index_of.get(result.placement.get(int(i), (None, None))[0], -1) for i in result.idea_ids]
     )
     legend = [f"{theme_ref(theme.id)} {shorten(theme.label, 40)}" for theme, _c in result.themes]
+    title = _("Themes of #{hashtag}", hashtag=result.campaign.hashtag)
+    return draw_theme_map(result.matrix, theme_of, legend, _("other"), title)
+
+
+def draw_map(result: CampaignThemes, folder: Path, _: Callable[..., str]) -> Path | None:
+    """The theme map as a PNG file in `folder`, or None when there is nothing to draw."""
+    picture = map_picture(result, _)
+    if picture is None:
+        return None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     path = folder / THEME_MAPS_FOLDER / f"{result.campaign.hashtag}-{stamp}.png"
-    title = _("Themes of #{hashtag}", hashtag=result.campaign.hashtag)
-    return draw_theme_map(result.matrix, theme_of, legend, _("other"), title, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(picture)
+    return path
 
 
 @commands.command("themes", N_("Show the themes of a campaign's ideas, with a map"), N_("/themes [#hashtag]"))

@@ -76,14 +76,15 @@ class Outbox:
         self.capabilities: dict[str, Capabilities] = dict(capabilities or {})
 
     def enqueue(self, session: Session, address: Address, message: Outgoing) -> list[OutboxMessage]:
-        """Store `message` for `address`; buttons and image stay with the last piece of a split text.
+        """Store `message` for `address`; buttons and attachments stay with the last piece of a split text.
 
-        An image whose text is too long for a caption goes alone after the text.
+        An image or a file whose text is too long for a caption goes alone after the text.
         """
         capabilities = self.capabilities.get(address.platform, FALLBACK_CAPABILITIES)
         pieces = split_text(message.text, capabilities.max_text_length, capabilities.rendered_length)
         caption_limit = capabilities.max_caption_length
-        if message.image_path and caption_limit is not None and len(pieces[-1]) > caption_limit:
+        attached = message.image_path or message.file_path
+        if attached and caption_limit is not None and len(pieces[-1]) > caption_limit:
             pieces.append("")
         rows = []
         for index, piece in enumerate(pieces):

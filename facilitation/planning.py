@@ -1,5 +1,6 @@
-"""What rounds, votes, prototypes and contributor notices share: short ids, times shown in a reader's zone,
-the language of a scheduled message, and members' published names."""
+"""What rounds, votes, prototypes, contributor notices and publications share: short ids, times shown in a
+reader's zone, the language of a scheduled message, members' published names, and the ideas that may be
+shown."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from facilitation.context import Context, Effects
 from facilitation.i18n import translator
-from storage.models import Idea, Member
+from storage.models import Campaign, Idea, Member
 
 MOMENT_FORMAT = "EEEE d MMMM, HH:mm zzzz"
 """How a closing time reads: weekday, day, month, time and the zone's name, in the reader's language."""
@@ -63,3 +64,10 @@ def pseudonyms(session: Session, member_ids: list[int]) -> list[str]:
         session.exec(select(Member.id, Member.pseudonym).where(col(Member.id).in_(member_ids))).all()
     )
     return [names[member_id] for member_id in member_ids if member_id in names]
+
+
+def visible_ideas(session: Session, campaign: Campaign) -> list[Idea]:
+    """Ideas that may be published: those neither hidden by a moderator nor withdrawn."""
+    return list(
+        session.exec(select(Idea).where(Idea.campaign_id == campaign.id, Idea.shown()).order_by(col(Idea.id)))
+    )

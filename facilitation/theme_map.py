@@ -1,4 +1,4 @@
-"""The theme map: a picture of the ideas in two dimensions, coloured by theme, saved as a PNG.
+"""The theme map: a picture of the ideas in two dimensions, coloured by theme, as a PNG.
 
 The projection is the plane that best separates the themes found (linear discriminant analysis on the
 embeddings, with the themes as classes), so that themes appear as distinct regions and ideas near the
@@ -9,8 +9,8 @@ fixed random sample is drawn.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
-from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -39,14 +39,9 @@ def project_2d(embeddings: np.ndarray, classes: np.ndarray) -> np.ndarray:
 
 
 def draw_theme_map(
-    embeddings: np.ndarray,
-    theme_of: np.ndarray,
-    legend: Sequence[str],
-    other_label: str,
-    title: str,
-    path: Path,
-) -> Path:
-    """Draw the ideas coloured by theme and save the PNG at `path`.
+    embeddings: np.ndarray, theme_of: np.ndarray, legend: Sequence[str], other_label: str, title: str
+) -> bytes:
+    """The ideas drawn coloured by theme, as a PNG.
 
     `theme_of[i]` is the index in `legend` of idea i's theme, or -1 for "other".
     """
@@ -71,6 +66,6 @@ def draw_theme_map(
     axes.set_yticks([])
     axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png")
-    return path
+    picture = io.BytesIO()
+    figure.savefig(picture, format="png")
+    return picture.getvalue()

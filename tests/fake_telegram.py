@@ -2,7 +2,7 @@
 
 The real python-telegram-bot talks to it over HTTP (`POST /bot{token}/{method}`): it answers getMe,
 deleteWebhook, setWebhook, setMyCommands, getUpdates (long polling over a queue the test fills),
-sendMessage, sendPhoto and answerCallbackQuery, records every call, and can be told to answer the next
+sendMessage, sendPhoto, sendDocument and answerCallbackQuery, records every call, and can be told to answer the next
 call to a method with a recorded error (429 with retry_after, 403, 400).
 """
 
@@ -130,11 +130,11 @@ class FakeBotAPI:
         ]
 
     def messages(self, chat_id: int | None = None) -> list[dict[str, Any]]:
-        """sendMessage and sendPhoto calls that were answered ok, oldest first."""
+        """sendMessage, sendPhoto and sendDocument calls that were answered ok, oldest first."""
         return [
             params
             for name, params in self.calls
-            if name in ("sendMessage", "sendPhoto")
+            if name in ("sendMessage", "sendPhoto", "sendDocument")
             and params.get("_ok")
             and (chat_id is None or params.get("chat_id") == chat_id)
         ]
@@ -206,14 +206,14 @@ class FakeBotAPI:
             return self.me
         if method in ("deleteWebhook", "setWebhook", "setMyCommands", "answerCallbackQuery"):
             return True
-        if method in ("sendMessage", "sendPhoto"):
+        if method in ("sendMessage", "sendPhoto", "sendDocument"):
             message = fixture(method)["result"]
             chat_id = params["chat_id"]
             message.update(
                 message_id=next(self._message_ids),
                 chat=self._chats.get(chat_id, {"id": chat_id, "type": "private" if chat_id > 0 else "group"}),
             )
-            message.pop("text" if method == "sendPhoto" else "caption", None)
+            message.pop("caption" if method == "sendMessage" else "text", None)
             if method == "sendMessage":
                 message["text"] = params["text"]
             elif "caption" in params:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import frictionless
+import pytest
 from reddwarf.models import Statement, Vote
 from sqlmodel import Session
 
-from facilitation.opendata import PolisVote, Pseudonyms, write_package
-from storage.models import Campaign, Goal, GoalMeasurement, Idea
-from tests.support import FACILITATOR
+from bot.demo import demo_statements
+from facilitation.opendata import TABLES, PolisVote, Pseudonyms, write_package
+from storage.models import Campaign, CheckIn, Goal, GoalMeasurement, Idea, Member, Theme
+from tests.support import FACILITATOR, Clock, Harness
 
 SECRET = "test-secret"
 
@@ -74,24 +78,119 @@ def export(harness, campaign: Campaign, out: Path, votes=None) -> Path:
         return write_package(session, campaign, out, SECRET, votes=lambda session, campaign: votes)
 
 
-async def test_the_package_validates_and_names_no_one(harness, tmp_path):
-    campaign = await populated_campaign(harness)
-    package = export(harness, campaign, tmp_path / "open")
+START = datetime(2030, 10, 28, 12, tzinfo=UTC)
+"""A Monday after the real present, so that the scheduler never fires the test's jobs on its own."""
+PLANTED = ("483920175", "jean.tremblay", "Jean.Tremblay", "marie-claude", "Marie-Claude", "1001987654321")
+"""Platform ids, usernames, display names and a chat id that must appear in no exported file."""
+PRIVATE_WORDS = ("Ask Jean's cousin", "the crane is late", "514-555-0199", "Sweep the steps")
+"""A progress note, a check-in note, a hidden idea and a forgotten member's commitment."""
+
+
+async def lived_in_campaign(harness: Harness, clock: Clock) -> Campaign:
+    """#parks after a few weeks of life: residents with real-looking names and ids, a round, themes, a
+    prototype with versions and feedback, commitments, pods and check-ins, a hidden idea and a member
+    who asked to be forgotten."""
+    await harness.start_parks()
+    await harness.say("/goal benches 40 benches", user=FACILITATOR)
+    await harness.say("/goal benches 12", user=FACILITATOR)
+    await harness.say(
+        "/round #parks 3d What would make you spend an afternoon in the park?", user=FACILITATOR
+    )
+    await asyncio.gather(
+        *(
+            harness.say(f"/idea #parks {text}", user=f"resident{n}")
+            for n, text in enumerate(demo_statements()[:30])
+        )
+    )
+    for user, text in (
+        ("483920175", "More benches near the playground #parks"),
+        ("jean.tremblay", "Plant shade trees along the path #parks"),
+        ("marie-claude", "Water fountain by the gate #parks"),
+        ("forgetful", "A reading corner under the oaks #parks"),
+        ("resident0", "My phone is 514-555-0199, call me about the benches #parks"),
+    ):
+        await harness.say(text, user=user, chat="-1001987654321")
+    hidden = next(idea for idea in harness.rows(Idea) if "514-555-0199" in idea.text)
+    await harness.say(f"/hide i{hidden.id} a phone number", user=FACILITATOR)
+    await harness.say("/themes #parks", user="marie-claude")
+    theme = max(harness.rows(Theme), key=lambda theme: theme.idea_count)
+    await harness.say(f"/prototype t{theme.id} Shaded benches by the pond", user=FACILITATOR)
+    await harness.say("/team p1", user="jean.tremblay")
+    await harness.say("/version p1 Two benches under the willow", user="jean.tremblay")
+    await harness.say("/feedback p1 4 Lovely, but a little low", user="marie-claude")
+    await harness.say("/version p1 Raised the seats by ten centimetres", user="jean.tremblay")
+    await harness.say("/feedback p1 5 Just right now", user="483920175")
+    for user, action in (
+        ("483920175", f"Paint the old benches by in 3 weeks theme {theme.id}"),
+        ("jean.tremblay", "Build the willow benches by in 2 weeks prototype 1"),
+        ("marie-claude", "Ask the city for a fountain by in 4 weeks"),
+        ("forgetful", "Sweep the steps by in 1 week"),
+    ):
+        await harness.say(f"/commit {action} #parks", user=user)
+    await harness.say("/progress c2 40% Ask Jean's cousin for the saw", user="jean.tremblay")
+    await harness.say("/forget", user="forgetful", private=True)
+    await harness.press("Delete me and my ideas", user="forgetful", private=True)
+    await harness.say("/pods 3 #parks", user=FACILITATOR)
+    await harness.run_until(clock, START + timedelta(days=4))
+    await harness.say("/checkin on track", user="483920175", private=True)
+    await harness.say("/checkin blocked: the crane is late", user="jean.tremblay", private=True)
+    await harness.run_until(clock, START + timedelta(days=11))
+    await harness.say("/checkin need help", user="jean.tremblay", private=True)
+    await harness.run_due_jobs()
+    [campaign] = harness.rows(Campaign)
+    return campaign
+
+
+@pytest.mark.embeddings
+async def test_the_package_validates_carries_every_table_and_names_no_one(database_url, tmp_path, embedder):  # noqa: ANN001
+    clock = Clock(START)
+    async with Harness.running(database_url, tmp_path / "data", clock=clock, embedder=embedder) as harness:
+        campaign = await lived_in_campaign(harness, clock)
+        assert len(harness.rows(CheckIn)) >= 4, "the pods got their check-ins"
+        pseudonyms = [member.pseudonym for member in harness.rows(Member)]
+        package = export(harness, campaign, tmp_path / "open")
     report = frictionless.validate(str(package))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
-    everything = "\n".join(path.read_text(encoding="utf-8") for path in (tmp_path / "open").iterdir())
-    for secret_detail in (
-        "483920175",
-        "jean.tremblay",
-        "Jean.Tremblay",
-        "marie-claude",
-        "Marie-Claude",
-        "1001987654321",
-        "fran",
-        "Fran",
-    ):
+    files = list((tmp_path / "open").iterdir())
+    everything = "\n".join(path.read_text(encoding="utf-8") for path in files)
+    for secret_detail in (*PLANTED, *PRIVATE_WORDS, *pseudonyms, "fran", "Fran", "forgetful", "Forgetful"):
         assert secret_detail not in everything, secret_detail
     assert "Plant shade trees along the path #parks" in everything
+
+    def table(name: str) -> list[dict[str, str]]:
+        with (tmp_path / "open" / f"{name}.csv").open(encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+    ideas = {row["text"]: row for row in table("ideas")}
+    planted = ideas["Plant shade trees along the path #parks"]
+    assert planted["round_id"] == "1" and planted["author"].startswith("p-")
+    themes = {row["theme_id"]: row for row in table("themes")}
+    assert themes and all(row["label"] and row["keywords"] for row in themes.values())
+    assert {row["theme_id"] for row in ideas.values() if row["theme_id"]} <= set(themes)
+    assert [row["title"] for row in table("prototypes")] == ["Shaded benches by the pond"]
+    versions = table("prototype_versions")
+    assert [row["number"] for row in versions] == ["1", "2"]
+    assert len({row["author"] for row in versions}) == 1 and versions[0]["author"] == planted["author"]
+    assert [(row["rating"], row["text"]) for row in table("feedback")] == [
+        ("4", "Lovely, but a little low"),
+        ("5", "Just right now"),
+    ]
+    commitments = {row["action"]: row for row in table("commitments")}
+    assert set(commitments) == {
+        "Paint the old benches",
+        "Build the willow benches",
+        "Ask the city for a fountain",
+    }
+    assert commitments["Build the willow benches"]["progress_percent"] == "40"
+    assert commitments["Build the willow benches"]["prototype_id"] == "1"
+    weeks = table("checkins_weekly")
+    assert [row["week_of"] for row in weeks] == ["2030-10-28", "2030-11-04"]
+    assert (weeks[0]["on_track"], weeks[0]["blocked"], weeks[1]["need_help"]) == ("1", "1", "1")
+    assert all(int(row["answered"]) <= int(row["sent"]) for row in weeks)
+    readme = (tmp_path / "open" / "README.md").read_text(encoding="utf-8")
+    for declared in TABLES:
+        assert f"## {declared.name}.csv" in readme
+        assert all(f"| {column.name} |" in readme for column in declared.columns)
 
 
 async def test_pseudonyms_are_stable_within_a_campaign_and_differ_across_campaigns(harness, tmp_path):
@@ -134,6 +233,9 @@ async def test_an_empty_campaign_exports_a_valid_empty_package(harness, tmp_path
     package = export(harness, campaign, tmp_path / "empty")
     assert frictionless.validate(str(package)).valid
     assert (tmp_path / "empty" / "comments.csv").read_text().startswith("timestamp,datetime,comment-id")
+    for declared in TABLES[1:]:  # every table but the campaign's own row: a header and nothing else
+        lines = (tmp_path / "empty" / f"{declared.name}.csv").read_text().splitlines()
+        assert lines == [",".join(column.name for column in declared.columns)]
 
 
 async def test_export_in_chat_sends_the_archive_to_facilitators_only(harness):

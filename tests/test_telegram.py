@@ -341,22 +341,28 @@ async def test_a_group_where_the_bot_sees_only_commands_is_told_once(
         await api.stop()
 
 
-async def test_images_go_as_photos_with_captions_that_fit(
-    api: FakeBotAPI, database_url: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("option", "method", "name", "content"),
+    [
+        ("image_path", "sendPhoto", "themes.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
+        ("file_path", "sendDocument", "parks-20301028-120000.zip", b"PK\x05\x06" + b"\0" * 18),
+    ],
+)
+async def test_images_go_as_photos_and_files_as_documents_with_captions_that_fit(
+    api: FakeBotAPI, database_url: str, tmp_path: Path, option: str, method: str, name: str, content: bytes
 ) -> None:
-    image = tmp_path / "themes.png"
-    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    attachment = tmp_path / name
+    attachment.write_bytes(content)
     address = Address("telegram", str(GROUP["id"]))
     async with running(api, database_url, tmp_path) as townhall:
         with townhall.database.session() as session:
-            townhall.core.outbox.enqueue(
-                session, address, Outgoing("Themes in #parks", image_path=str(image))
-            )
-            townhall.core.outbox.enqueue(session, address, Outgoing("x" * 2000, image_path=str(image)))
+            for text in ("Themes in #parks", "x" * 2000):
+                townhall.core.outbox.enqueue(session, address, Outgoing(text, **{option: str(attachment)}))
         townhall.delivery.wake()
-        await api.wait_until(lambda: len(api.calls_to("sendPhoto")) == 2)
-    short, long = api.calls_to("sendPhoto")
-    assert short["caption"] == "Themes in #parks" and short["photo"] == image.read_bytes()
+        await api.wait_until(lambda: len(api.calls_to(method)) == 2)
+    short, long = api.calls_to(method)
+    field = "photo" if method == "sendPhoto" else "document"
+    assert short["caption"] == "Themes in #parks" and short[field] == content
     assert "caption" not in long
     assert api.calls_to("sendMessage")[0]["text"] == "x" * 2000
 

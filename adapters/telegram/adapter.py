@@ -218,6 +218,11 @@ class TelegramAdapter(Adapter):
             if message.image_path:
                 photo = Path(message.image_path).read_bytes()
                 sent = await bot.send_photo(chat, photo, caption=text or None, **options)
+            elif message.file_path:
+                document = Path(message.file_path)
+                sent = await bot.send_document(
+                    chat, document.read_bytes(), caption=text or None, filename=document.name, **options
+                )
             else:
                 sent = await bot.send_message(chat, text, **options)
         except ChatMigrated:
@@ -227,8 +232,10 @@ class TelegramAdapter(Adapter):
             if mapped is None:
                 raise
             raise mapped from error
-        except OSError as error:  # the image file is gone: retrying cannot bring it back
-            raise PermanentDeliveryError(f"image {message.image_path}: {error}") from error
+        except OSError as error:  # the attached file is gone: retrying cannot bring it back
+            raise PermanentDeliveryError(
+                f"attachment {message.image_path or message.file_path}: {error}"
+            ) from error
         self.group_pace.sent(chat)
         return sent
 

@@ -43,7 +43,7 @@ def render(message: Outgoing, username: str) -> tuple[str, InlineKeyboardMarkup 
     rows = [[InlineKeyboardButton(button.label, callback_data=button.token)] for button in message.buttons]
     links = [deep_link(username, button.token) for button in message.buttons if button.link]
     text = message.text
-    limit = MAX_CAPTION_LENGTH if message.image_path else MAX_TEXT_LENGTH
+    limit = MAX_CAPTION_LENGTH if message.image_path or message.file_path else MAX_TEXT_LENGTH
     addition = "\n\n" + "\n".join(links) if links else ""
     if len(text) + len(addition) <= limit:
         text = (text + addition).strip()

@@ -100,6 +100,15 @@ def resolve_campaign(ctx: Context, args: str) -> tuple[Campaign, str]:
     With no hashtag, the chat's campaign, else the sender's, else the only open one; otherwise the answer
     lists the campaigns to choose from.
     """
+    campaign, rest = resolve_optional_campaign(ctx, args)
+    if campaign is None:
+        raise UserError(ctx._("There is no campaign yet. A facilitator can start one with /campaign."))
+    return campaign, rest
+
+
+def resolve_optional_campaign(ctx: Context, args: str) -> tuple[Campaign | None, str]:
+    """As `resolve_campaign`, but None when there is no campaign at all, for commands that also serve
+    everyone outside campaigns (pods)."""
     _ = ctx._
     words = args.split()
     tagged = [word for word in (words[:1] + words[-1:]) if word.startswith("#")]
@@ -112,12 +121,10 @@ def resolve_campaign(ctx: Context, args: str) -> tuple[Campaign, str]:
         rest = rest[len(tag) :] if rest.startswith(tag) else rest[: -len(tag)]
         return campaign, rest.strip()
     candidates = campaign_candidates(ctx)
-    if not candidates:
-        raise UserError(_("There is no campaign yet. A facilitator can start one with /campaign."))
     if len(candidates) > 1:
         tags = " ".join(f"#{campaign.hashtag}" for campaign in candidates)
         raise UserError(_("Which campaign do you mean? Add its hashtag: {hashtags}", hashtags=tags))
-    return candidates[0], args.strip()
+    return (candidates[0] if candidates else None), args.strip()
 
 
 def follow_moved_chat(ctx: Context, old_chat_id: str) -> None:

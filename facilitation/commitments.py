@@ -11,17 +11,17 @@ import re
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from facilitation.campaigns import chat_campaigns, member_campaigns, resolve_campaign
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.i18n import N_, translator
 from facilitation.members import member_address
-from facilitation.preferences import is_paused, local_day, local_slot, outside_quiet_hours, show_day
-from facilitation.router import CommandSet, UsageError, UserError
+from facilitation.preferences import is_paused, local_day, local_slot, must_wait, show_day
+from facilitation.router import HASHTAG_OPTION, CommandSet, Option, UsageError, UserError
 from facilitation.scheduling import JobSpec
 from facilitation.text import clean_user_text, find_hashtags, shorten
-from storage.models import COMMITMENT_ACTION_MAX_LENGTH, Campaign, Commitment, Member
+from storage.models import COMMITMENT_ACTION_MAX_LENGTH, Campaign, Commitment, Member, Prototype, Theme
 
 commands = CommandSet()
 
@@ -34,8 +34,6 @@ MAX_DUE_DAYS = 730
 """Two years: further than that is a plan, not a commitment."""
 MINE_DONE_SHOWN = 5
 ACTION_PREVIEW_WIDTH = 80
-EARLY_TOLERANCE = timedelta(minutes=1)
-"""A job firing earlier than its stored moment by more than this was re-timed since: it waits."""
 REMINDER_JOB = "commitment-reminder"
 FOLLOW_UP_JOB = "commitment-follow-up"
 
@@ -104,6 +102,7 @@ UNIT_DAYS = {
 DUE_SEPARATOR = re.compile(r"\s+(?:by|before|d'ici|d’ici|avant(?:\s+le)?|pour(?:\s+le)?)\s+", re.IGNORECASE)
 LINK_PATTERN = re.compile(r"\s*\b(theme|thème|prototype)\s+#?[tp]?(\d+)\b", re.IGNORECASE)
 LINK_KINDS = {"theme": N_("theme"), "prototype": N_("prototype")}
+LINKED_MODELS: dict[str, type[Theme] | type[Prototype]] = {"theme": Theme, "prototype": Prototype}
 REF_PATTERN = re.compile(r"^[cC#]?(\d+)$")
 PERCENT_PATTERN = re.compile(r"^(\d{1,3})\s*%$")
 
@@ -174,17 +173,6 @@ def split_action_and_due(text: str, today: date) -> tuple[str, date] | None:
     return None
 
 
-def linked_row_exists(session: Session, table_name: str, row_id: int) -> bool | None:
-    """Whether row `row_id` of a table another feature owns exists; None when that feature is absent.
-
-    Themes and prototypes come from their own modules; commitments link to them by id only.
-    """
-    table = SQLModel.metadata.tables.get(table_name)
-    if table is None:
-        return None
-    return session.execute(sa.select(table.c.id).where(table.c.id == row_id)).first() is not None
-
-
 def _commitment_campaign(ctx: Context, text: str) -> tuple[Campaign | None, str]:
     """A campaign named by hashtag at either end, else the chat's or the sender's only one, else none."""
     words = text.split()
@@ -203,16 +191,8 @@ def _take_links(ctx: Context, text: str) -> tuple[dict[str, int], str, list[str]
     notes: list[str] = []
     for match in LINK_PATTERN.finditer(text):
         kind = "prototype" if match[1].casefold() == "prototype" else "theme"
-        exists = linked_row_exists(ctx.session, kind, int(match[2]))
-        if exists:
+        if ctx.session.get(LINKED_MODELS[kind], int(match[2])) is not None:
             links[f"{kind}_id"] = int(match[2])
-        elif exists is None:
-            notes.append(
-                _(
-                    "Links to a {kind} are not available yet; I kept the commitment without it.",
-                    kind=_(LINK_KINDS[kind]),
-                )
-            )
         else:
             notes.append(
                 _(
@@ -228,6 +208,12 @@ def _take_links(ctx: Context, text: str) -> tuple[dict[str, int], str, list[str]
     "commit",
     N_("Commit to an action by a date"),
     N_("/commit <action> by <date: 2026-12-15, friday, in 2 weeks> [theme N | prototype N] [#hashtag]"),
+    options=(
+        Option("action", N_("What you will do"), required=True),
+        Option("due", N_("By when: 2026-12-15, friday, in 2 weeks"), required=True, separator=" by "),
+        Option("serves", N_("What it serves, if anything: theme 3 or prototype 2")),
+        HASHTAG_OPTION,
+    ),
 )
 def commit(ctx: Context, args: str) -> None:
     _ = ctx._
@@ -338,10 +324,16 @@ def commitment_specs(commitment: Commitment) -> list[JobSpec]:
     if commitment.status != OPEN:
         return []
     return [
-        JobSpec(_prompt_key(kind, commitment.id), kind, moment, {"commitment_id": commitment.id})
+        _prompt_spec(kind, commitment)
         for kind, column in PROMPT_COLUMNS.items()
-        if (moment := getattr(commitment, column)) is not None
+        if getattr(commitment, column) is not None
     ]
+
+
+def _prompt_spec(kind: str, commitment: Commitment) -> JobSpec:
+    """The job of one of the commitment's prompts, at its stored moment."""
+    moment = getattr(commitment, PROMPT_COLUMNS[kind])
+    return JobSpec(_prompt_key(kind, commitment.id), kind, moment, {"commitment_id": commitment.id})
 
 
 def commitment_jobs(session: Session, config: CoreConfig, member: Member) -> list[JobSpec]:
@@ -373,12 +365,8 @@ def _run_commitment_prompt(effects: Effects, payload: dict, kind: str) -> None:
         return
     member = effects.session.get_one(Member, commitment.member_id)
     now = effects.now()
-    later = max(moment, outside_quiet_hours(member, effects.config, now))
-    if later > now + EARLY_TOLERANCE:
-        setattr(commitment, column, later)
-        effects.schedule(JobSpec(_prompt_key(kind, commitment.id), kind, later, payload))
+    if must_wait(effects, member, commitment, column, lambda: _prompt_spec(kind, commitment)):
         return
-    setattr(commitment, column, None)
     if not effects.record_prompt(_prompt_key(kind, commitment.id), member.id):
         return
     address = member_address(effects.session, member)

@@ -14,38 +14,51 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from facilitation.campaigns import campaign_candidates, resolve_campaign
-from facilitation.commitments import describe, open_commitments
+from facilitation.campaigns import resolve_optional_campaign
+from facilitation.commitments import OPEN, describe, open_commitments
 from facilitation.context import Context, Effects
 from facilitation.i18n import N_, translator
 from facilitation.members import member_address
 from facilitation.preferences import (
+    EARLY_TOLERANCE,
     is_paused,
     local_day,
     local_slot,
+    must_wait,
     next_slot,
     outside_quiet_hours,
+    postponed,
     show_day,
     zone_of,
 )
 from facilitation.router import CommandSet, Role, UsageError, UserError
 from facilitation.scheduling import JobSpec
-from facilitation.text import clean_user_text, find_hashtags
+from facilitation.text import clean_user_text
+from facilitation.votes import AGREE
+from storage.db import insert_if_absent
 from storage.models import (
     Campaign,
     CheckIn,
+    Cheer,
     Commitment,
+    Idea,
+    IdeaSupport,
+    IdeaTheme,
+    IdeaVote,
     Member,
     Membership,
     Pod,
     PodMember,
     PodSchedule,
+    Prototype,
+    PrototypeMember,
     SentPrompt,
 )
 
@@ -64,7 +77,6 @@ BACKOFF_AFTER_MISSES = 2
 MAX_CHECKIN_INTERVAL_DAYS = 28
 NUDGE_LOOKBACK = timedelta(days=3)
 """Reconcile rebuilds peer nudges for answers this recent that were not delivered yet."""
-EARLY_TOLERANCE = timedelta(minutes=1)
 ROTATION_WORDS = {
     "weekly": 7,
     "hebdomadaire": 7,
@@ -76,7 +88,7 @@ ROTATION_WORDS = {
     "mensuel": 28,
     "mensuelle": 28,
 }
-STOP_WORDS = ("off", "stop", "arrêt", "arret", "non")
+ROTATION_OFF_WORDS = ("off", "stop", "arrêt", "arret", "non")
 MAX_ROTATION_DAYS = 90
 
 # Grouping weights: a repeat pairing costs most, then time-zone distance beyond a tolerance; shared links help.
@@ -89,7 +101,9 @@ RESTARTS = 8
 RESTART_MAX_PEOPLE = 60
 """Scopes up to this size try `RESTARTS` seeded orders; larger ones, one (the time-zone order)."""
 SWAP_WINDOW = 10
-"""Swaps are tried between groups this close in the time-zone order, which keeps grouping near-linear."""
+"""Swaps are tried between groups this close in the placement order, which keeps grouping near-linear."""
+MAX_MERGE_HOPS = 8
+"""How far a chain of merged ideas is followed to find the theme a backed idea counts in."""
 
 ON_TRACK, NEED_HELP, BLOCKED = "on_track", "need_help", "blocked"
 STATUS_LABELS = {ON_TRACK: N_("On track"), NEED_HELP: N_("Need help"), BLOCKED: N_("Blocked")}
@@ -99,9 +113,12 @@ STATUS_WORDS = {
     BLOCKED: ("blocked", "bloqué", "bloquée", "bloque"),
 }
 
+INTRODUCTION_JOB = "pod-introduction"
 CHECKIN_JOB = "checkin"
 CHECKIN_REMINDER_JOB = "checkin-reminder"
 NUDGE_JOB = "peer-nudge"
+CHEER_JOB = "cheer"
+QUIET_PEER_JOB = "quiet-peer"
 ROTATION_JOB = "pods-rotate"
 
 
@@ -149,10 +166,11 @@ class _Costs:
 def group_members(people: Sequence[Person], size: int, met: Counter[Pair]) -> list[list[int]]:
     """Split people into groups of at most `size` (and at least 2), as cheap as local search finds.
 
-    Greedy placement, then pairwise swaps between nearby groups while they lower the total cost; small
+    Greedy placement in `_placement_order`, then pairwise swaps between nearby groups while they lower the
+    total cost; small
     scopes also try a few seeded shuffles and keep the cheapest. Deterministic for the same input.
     """
-    ordered = sorted(people, key=lambda person: (person.offset_hours, person.member_id))
+    ordered = sorted(people, key=_placement_order)
     count = max(1, math.ceil(len(ordered) / size))
     while count > 1 and len(ordered) // count < MIN_POD_SIZE:
         count -= 1  # nobody is left alone: a pod grows by one instead
@@ -175,6 +193,13 @@ def group_members(people: Sequence[Person], size: int, met: Counter[Pair]) -> li
             best, best_cost = groups, cost
     assert best is not None
     return [sorted(person.member_id for person in group) for group in best]
+
+
+def _placement_order(person: Person) -> tuple[float, str, float, int]:
+    """Time-zone bands no wider than the tolerance, kindred people next to each other in each band: the
+    greedy placement then starts from pods that keep both, and swaps only need to mend the edges."""
+    band = person.offset_hours // ZONE_TOLERANCE_HOURS
+    return band, min(person.links, default=""), person.offset_hours, person.member_id
 
 
 def _place(order: Sequence[Person], capacities: list[int], costs: _Costs) -> list[list[Person]]:
@@ -246,17 +271,103 @@ def _candidates(session: Session, schedule: PodSchedule) -> list[Member]:
 
 
 def member_links(session: Session, member_ids: Sequence[int]) -> dict[int, frozenset[str]]:
-    """What each member's open commitments serve (`theme:3`, `prototype:2`), for grouping kindred people."""
-    links: dict[int, set[str]] = {member_id: set() for member_id in member_ids}
-    rows = session.exec(
-        select(Commitment).where(col(Commitment.member_id).in_(member_ids), Commitment.status == "open")
-    )
-    for commitment in rows:
+    """What each member backs (`theme:3`, `prototype:2`), so that grouping puts kindred people together.
+
+    A member backs a prototype whose team they joined or that an open commitment of theirs serves, and a
+    theme that such a commitment serves, that one of their prototypes grows from, or that holds an idea
+    they wrote, supported or voted for (a merged idea counts in the theme of the idea it joined).
+    """
+    themes: dict[int, set[int]] = {member_id: set() for member_id in member_ids}
+    prototypes: dict[int, set[int]] = {member_id: set() for member_id in member_ids}
+    for commitment in session.exec(
+        select(Commitment).where(col(Commitment.member_id).in_(member_ids), Commitment.status == OPEN)
+    ):
         if commitment.theme_id is not None:
-            links[commitment.member_id].add(f"theme:{commitment.theme_id}")
+            themes[commitment.member_id].add(commitment.theme_id)
         if commitment.prototype_id is not None:
-            links[commitment.member_id].add(f"prototype:{commitment.prototype_id}")
-    return {member_id: frozenset(found) for member_id, found in links.items()}
+            prototypes[commitment.member_id].add(commitment.prototype_id)
+    for member_id, prototype_id in session.exec(
+        select(PrototypeMember.member_id, PrototypeMember.prototype_id).where(
+            col(PrototypeMember.member_id).in_(member_ids)
+        )
+    ):
+        prototypes[member_id].add(prototype_id)
+    backed_ideas = session.execute(
+        sa.union(
+            select(Idea.member_id, Idea.id).where(col(Idea.member_id).in_(member_ids)),
+            select(IdeaSupport.member_id, IdeaSupport.idea_id).where(
+                col(IdeaSupport.member_id).in_(member_ids)
+            ),
+            select(IdeaVote.member_id, IdeaVote.idea_id).where(
+                col(IdeaVote.member_id).in_(member_ids), IdeaVote.choice == AGREE
+            ),
+        )
+    ).all()
+    grown_from = {
+        prototype.id: prototype
+        for prototype in session.exec(
+            select(Prototype).where(
+                col(Prototype.id).in_(
+                    {prototype_id for found in prototypes.values() for prototype_id in found}
+                )
+            )
+        )
+    }
+    theme_of_idea = idea_themes(
+        session,
+        {idea_id for _member, idea_id in backed_ideas}
+        | {prototype.idea_id for prototype in grown_from.values() if prototype.idea_id is not None},
+    )
+    for member_id, idea_id in backed_ideas:
+        if idea_id in theme_of_idea:
+            themes[member_id].add(theme_of_idea[idea_id])
+    for member_id, found in prototypes.items():
+        for prototype_id in found:
+            prototype = grown_from.get(prototype_id)
+            if prototype is not None and prototype.theme_id is not None:
+                themes[member_id].add(prototype.theme_id)
+            elif prototype is not None and prototype.idea_id in theme_of_idea:
+                themes[member_id].add(theme_of_idea[prototype.idea_id])
+    return {
+        member_id: frozenset(
+            {f"theme:{theme_id}" for theme_id in themes[member_id]}
+            | {f"prototype:{prototype_id}" for prototype_id in prototypes[member_id]}
+        )
+        for member_id in member_ids
+    }
+
+
+def idea_themes(session: Session, idea_ids: Iterable[int]) -> dict[int, int]:
+    """The theme each idea counts in, as last computed: its own placement, or that of the idea it was
+    merged into (merged ideas have none of their own). Ideas in no theme are left out."""
+    found: dict[int, int] = {}
+    following = {idea_id: idea_id for idea_id in idea_ids}  # each idea, and the one it now counts as
+    for _merge in range(MAX_MERGE_HOPS):
+        if not following:
+            break
+        placed = dict(
+            session.exec(
+                select(IdeaTheme.idea_id, IdeaTheme.theme_id).where(
+                    col(IdeaTheme.idea_id).in_(set(following.values())), col(IdeaTheme.theme_id).is_not(None)
+                )
+            ).all()
+        )
+        merged = dict(
+            session.exec(
+                select(Idea.id, Idea.merged_into_id).where(
+                    col(Idea.id).in_(set(following.values()) - placed.keys()),
+                    col(Idea.merged_into_id).is_not(None),
+                )
+            ).all()
+        )
+        for idea_id, current in list(following.items()):
+            if current in placed:
+                found[idea_id] = placed[current]
+            if current in merged:
+                following[idea_id] = merged[current]
+            else:
+                del following[idea_id]
+    return found
 
 
 def past_pairs(session: Session, schedule: PodSchedule) -> Counter[Pair]:
@@ -315,17 +426,20 @@ def form_pods(effects: Effects, schedule: PodSchedule) -> list[list[Member]] | N
         effects.session.add(pod)
         effects.session.flush()
         pod_members = [by_id[member_id] for member_id in group]
-        for member in pod_members:
-            link = PodMember(
+        links = [
+            PodMember(
                 pod_id=pod.id,
                 member_id=member.id,
                 next_checkin_at=next_slot(member, effects.config, now + FIRST_CHECKIN_AFTER),
+                introduce_at=now,
             )
-            effects.session.add(link)
-            effects.schedule(checkin_spec(link))
+            for member in pod_members
+        ]
+        effects.session.add_all(links)
         effects.session.flush()
-        for member in pod_members:
-            _introduce(effects, pod, member, [peer for peer in pod_members if peer.id != member.id])
+        for link in links:
+            effects.schedule(checkin_spec(link))
+            _introduce(effects, link)
         formed.append(pod_members)
     return formed
 
@@ -347,17 +461,24 @@ def _peer_lines(session: Session, language: str, peers: Sequence[Member]) -> lis
     return lines
 
 
-def _introduce(effects: Effects, pod: Pod, member: Member, peers: Sequence[Member]) -> None:
-    """Tell a member their pod and what each peer committed to, once."""
-    address = member_address(effects.session, member)
-    if address is None or not effects.record_prompt(f"pod:{pod.id}:{member.id}", member.id):
+def _introduce(effects: Effects, link: PodMember) -> None:
+    """Tell a member their pod and what each peer committed to, once, after their pause and quiet hours."""
+    session = effects.session
+    pod = session.get_one(Pod, link.pod_id)
+    if link.introduce_at is None or pod.ended_at is not None:
         return
+    member = session.get_one(Member, link.member_id)
+    if must_wait(effects, member, link, "introduce_at", lambda: introduction_spec(link), wait_out_pause=True):
+        return
+    address = member_address(session, member)
+    if address is None or not effects.record_prompt(f"pod:{pod.id}:{member.id}", member.id):
+        return  # muted (they chose no proactive messages), or introduced already
     _ = translator(member.language)[0]
-    link = effects.session.get_one(PodMember, (pod.id, member.id))
+    peers = _peers(session, pod, member.id)
     lines = [
         _("Your accountability pod: {names}.", names=", ".join(peer.pseudonym for peer in peers)),
         _("What your peers committed to:"),
-        *_peer_lines(effects.session, member.language, peers),
+        *_peer_lines(session, member.language, peers),
     ]
     if link.next_checkin_at is not None:
         lines.append(
@@ -369,28 +490,20 @@ def _introduce(effects: Effects, pod: Pod, member: Member, peers: Sequence[Membe
     effects.send(address, "\n".join(lines), private=True)
 
 
+@commands.job(INTRODUCTION_JOB)
+def send_introduction(effects: Effects, payload: dict) -> None:
+    """A pod member's introduction that waited for the end of their pause or quiet hours."""
+    link = effects.session.get(PodMember, (payload["pod_id"], payload["member_id"]))
+    if link is not None:
+        _introduce(effects, link)
+
+
 # --- Commands -------------------------------------------------------------------------------------------
 
 
-def _scope(ctx: Context, text: str) -> tuple[Campaign | None, str]:
-    """The campaign the pods are for (by hashtag, the chat's or the only one), or None for everyone."""
-    if find_hashtags(text):
-        return resolve_campaign(ctx, text)
-    candidates = campaign_candidates(ctx)
-    if len(candidates) > 1:
-        tags = " ".join(f"#{campaign.hashtag}" for campaign in candidates)
-        raise UserError(ctx._("Which campaign do you mean? Add its hashtag: {hashtags}", hashtags=tags))
-    return (candidates[0] if candidates else None), text
-
-
-def parse_rotation(text: str) -> int | None | bool:
-    """Days between rotations from `weekly`, `hebdomadaire`, `every 2 weeks` or `10`; None for off; False
-    when unreadable."""
+def parse_rotation(text: str) -> int | None:
+    """Days between rotations from `weekly`, `hebdomadaire`, `every 2 weeks` or `10`; None when unreadable."""
     words = text.casefold().split()
-    if not words:
-        return False
-    if words[0] in STOP_WORDS:
-        return None
     joined = " ".join(
         word for word in words if word not in ("every", "each", "chaque", "toutes", "tous", "les")
     )
@@ -405,7 +518,7 @@ def parse_rotation(text: str) -> int | None | bool:
         factor = {"": 1, "day": 1, "days": 1, "jours": 1, "weeks": 7, "semaines": 7}.get(unit)
         if factor is not None and 1 <= int(number) * factor <= MAX_ROTATION_DAYS:
             return int(number) * factor
-    return False
+    return None
 
 
 @commands.command(
@@ -416,7 +529,7 @@ def parse_rotation(text: str) -> int | None | bool:
 )
 def pods_command(ctx: Context, args: str) -> None:
     _ = ctx._
-    campaign, rest = _scope(ctx, clean_user_text(args))
+    campaign, rest = resolve_optional_campaign(ctx, clean_user_text(args))
     if campaign is not None:
         ctx.require_facilitator(campaign)
     schedule = _schedule_for(ctx.session, campaign)
@@ -456,23 +569,23 @@ def pods_command(ctx: Context, args: str) -> None:
 
 def _set_rotation(ctx: Context, schedule: PodSchedule, text: str) -> None:
     _ = ctx._
-    days = parse_rotation(text)
-    if days is False:
-        raise UsageError(
-            _("Say how often: /pods rotate weekly, fortnightly, monthly, a number of days, or off.")
-        )
-    if days is None:
+    if text.strip().casefold().partition(" ")[0] in ROTATION_OFF_WORDS:
         schedule.rotate_days = schedule.next_rotation_at = None
         ctx.reply(_("Pods will not rotate any more; the current pods stay."))
         return
-    schedule.rotate_days = int(days)
-    schedule.next_rotation_at = ctx.now() + timedelta(days=int(days))
+    days = parse_rotation(text)
+    if days is None:
+        raise UsageError(
+            _("Say how often: /pods rotate weekly, fortnightly, monthly, a number of days, or off.")
+        )
+    schedule.rotate_days = days
+    schedule.next_rotation_at = ctx.now() + timedelta(days=days)
     ctx.schedule(rotation_spec(schedule))
     ctx.reply(
         ctx.ngettext(
             "Pods will rotate every {count} day, next on {day}, avoiding pairs who already met.",
             "Pods will rotate every {count} days, next on {day}, avoiding pairs who already met.",
-            int(days),
+            days,
             day=show_day(ctx.member.language, local_day(ctx.member, schedule.next_rotation_at)),
         )
     )
@@ -481,37 +594,41 @@ def _set_rotation(ctx: Context, schedule: PodSchedule, text: str) -> None:
 # --- Check-ins ------------------------------------------------------------------------------------------
 
 
+def _job(kind: str, moment: datetime | None, **ids: int | None) -> JobSpec:
+    """A job at `moment` whose id, stable across restarts, is its kind and the ids it is about: `checkin:4:17`."""
+    assert moment is not None
+    return JobSpec(":".join([kind, *(str(value) for value in ids.values())]), kind, moment, dict(ids))
+
+
 def checkin_spec(link: PodMember) -> JobSpec:
-    assert link.next_checkin_at is not None
-    return JobSpec(
-        f"{CHECKIN_JOB}:{link.pod_id}:{link.member_id}",
-        CHECKIN_JOB,
-        link.next_checkin_at,
-        {"pod_id": link.pod_id, "member_id": link.member_id},
-    )
+    return _job(CHECKIN_JOB, link.next_checkin_at, pod_id=link.pod_id, member_id=link.member_id)
+
+
+def introduction_spec(link: PodMember) -> JobSpec:
+    return _job(INTRODUCTION_JOB, link.introduce_at, pod_id=link.pod_id, member_id=link.member_id)
 
 
 def reminder_spec(checkin: CheckIn) -> JobSpec:
-    assert checkin.remind_at is not None
-    return JobSpec(
-        f"{CHECKIN_REMINDER_JOB}:{checkin.id}",
-        CHECKIN_REMINDER_JOB,
-        checkin.remind_at,
-        {"checkin_id": checkin.id},
-    )
+    return _job(CHECKIN_REMINDER_JOB, checkin.remind_at, checkin_id=checkin.id)
 
 
-def nudge_spec(checkin: CheckIn, peer_id: int, at: datetime) -> JobSpec:
-    return JobSpec(
-        f"{NUDGE_JOB}:{checkin.id}:{peer_id}", NUDGE_JOB, at, {"checkin_id": checkin.id, "peer_id": peer_id}
+def nudge_spec(checkin: CheckIn, peer_id: int | None, at: datetime) -> JobSpec:
+    return _job(NUDGE_JOB, at, checkin_id=checkin.id, peer_id=peer_id)
+
+
+def cheer_spec(cheer: Cheer) -> JobSpec:
+    return _job(CHEER_JOB, cheer.deliver_at, checkin_id=cheer.checkin_id, member_id=cheer.member_id)
+
+
+def quiet_peer_spec(link: PodMember, sequence: int, peer_id: int | None, at: datetime) -> JobSpec:
+    """The kind word to `peer_id` about the member's streak of misses that began at check-in `sequence`."""
+    return _job(
+        QUIET_PEER_JOB, at, pod_id=link.pod_id, member_id=link.member_id, sequence=sequence, peer_id=peer_id
     )
 
 
 def rotation_spec(schedule: PodSchedule) -> JobSpec:
-    assert schedule.next_rotation_at is not None
-    return JobSpec(
-        f"{ROTATION_JOB}:{schedule.id}", ROTATION_JOB, schedule.next_rotation_at, {"schedule_id": schedule.id}
-    )
+    return _job(ROTATION_JOB, schedule.next_rotation_at, schedule_id=schedule.id)
 
 
 def check_in_interval(pod: Pod, missed: int) -> int:
@@ -572,7 +689,8 @@ def send_checkin(effects: Effects, payload: dict) -> None:
         effects.schedule(reminder_spec(checkin))
     _send_checkin_prompt(effects, member, checkin, reminder=False)
     if link.missed == BACKOFF_AFTER_MISSES:
-        _tell_pod_kindly(effects, pod, member, sequence)
+        for peer in _peers(session, pod, member.id):
+            _tell_peer_kindly(effects, link, sequence, peer)
     link.checkins_sent = sequence
     day = local_day(member, link.next_checkin_at)
     interval = timedelta(days=check_in_interval(pod, link.missed))
@@ -607,22 +725,50 @@ def _send_checkin_prompt(effects: Effects, member: Member, checkin: CheckIn, rem
     effects.send(address, "\n".join(lines), buttons=buttons, private=True)
 
 
-def _tell_pod_kindly(effects: Effects, pod: Pod, member: Member, sequence: int) -> None:
-    """Once per streak of misses: the peers hear that check-ins slow down for this member, kindly."""
-    for peer in _peers(effects.session, pod, member.id):
-        address = member_address(effects.session, peer)
-        if address is None or is_paused(peer, effects.now()):
-            continue
-        if effects.record_prompt(f"quiet-peer:{pod.id}:{member.id}:{sequence}:{peer.id}", peer.id):
-            _ = translator(peer.language)[0]
-            effects.send(
-                address,
-                _(
-                    "{name} has been quiet for a few check-ins, so I will check in with them less often. Life gets busy; a kind word from you may help more than any reminder.",
-                    name=member.pseudonym,
-                ),
-                private=True,
-            )
+def _tell_peer_kindly(effects: Effects, link: PodMember, sequence: int, peer: Member) -> None:
+    """Once per streak of misses: a peer hears, after their quiet hours, that check-ins slow down for this
+    member. Paused and muted peers are spared it."""
+    now = effects.now()
+    key = quiet_peer_spec(link, sequence, peer.id, now).job_id  # the job's id is the prompt's key
+    address = member_address(effects.session, peer)
+    if address is None or is_paused(peer, now):
+        effects.record_prompt(key, peer.id)  # handled: nothing piles up for their return
+        return
+    later = postponed(peer, effects.config, now, now)
+    if later is not None:
+        effects.schedule(quiet_peer_spec(link, sequence, peer.id, later))
+        return
+    if not effects.record_prompt(key, peer.id):
+        return
+    member = effects.session.get_one(Member, link.member_id)
+    _ = translator(peer.language)[0]
+    effects.send(
+        address,
+        _(
+            "{name} has been quiet for a few check-ins, so I will check in with them less often. Life gets busy; a kind word from you may help more than any reminder.",
+            name=member.pseudonym,
+        ),
+        private=True,
+    )
+
+
+def _streak_start(link: PodMember) -> int | None:
+    """The check-in at which the member's current streak of misses made check-ins slow down, if it did."""
+    if link.missed < BACKOFF_AFTER_MISSES:
+        return None
+    return link.checkins_sent - (link.missed - BACKOFF_AFTER_MISSES)
+
+
+@commands.job(QUIET_PEER_JOB)
+def send_quiet_peer_note(effects: Effects, payload: dict) -> None:
+    """The kind word to a peer that waited for their quiet hours, unless the member answered since."""
+    link = effects.session.get(PodMember, (payload["pod_id"], payload["member_id"]))
+    pod = effects.session.get(Pod, payload["pod_id"])
+    peer = effects.session.get(Member, payload["peer_id"])
+    if link is None or pod is None or pod.ended_at is not None or peer is None:
+        return
+    if _streak_start(link) == payload["sequence"]:
+        _tell_peer_kindly(effects, link, payload["sequence"], peer)
 
 
 def _peers(session: Session, pod: Pod, member_id: int | None) -> list[Member]:
@@ -641,12 +787,8 @@ def send_checkin_reminder(effects: Effects, payload: dict) -> None:
         return
     pod = session.get(Pod, checkin.pod_id)
     member = session.get_one(Member, checkin.member_id)
-    later = max(checkin.remind_at, outside_quiet_hours(member, effects.config, now))
-    if later > now + EARLY_TOLERANCE:
-        checkin.remind_at = later
-        effects.schedule(reminder_spec(checkin))
+    if must_wait(effects, member, checkin, "remind_at", lambda: reminder_spec(checkin)):
         return
-    checkin.remind_at = None
     if pod is None or pod.ended_at is not None or is_paused(member, now):
         return
     if effects.record_prompt(f"{CHECKIN_REMINDER_JOB}:{checkin.id}", member.id):
@@ -722,8 +864,8 @@ def send_nudge(effects: Effects, payload: dict) -> None:
     peer = session.get(Member, payload["peer_id"])
     if checkin is None or peer is None or checkin.answered_at is None:
         return
-    later = outside_quiet_hours(peer, effects.config, now)
-    if later > now + EARLY_TOLERANCE:
+    later = postponed(peer, effects.config, now, now)
+    if later is not None:
         effects.schedule(nudge_spec(checkin, peer.id, later))
         return
     address = member_address(session, peer)
@@ -763,6 +905,7 @@ def _status_text(language: str, checkin: CheckIn) -> str:
 
 @commands.action("cheer")
 def cheer_pressed(ctx: Context, payload: dict) -> None:
+    """A peer cheers a check-in's author on: once per peer and check-in, after the author's quiet hours."""
     _ = ctx._
     checkin = ctx.session.get(CheckIn, payload["checkin_id"])
     pod = ctx.session.get(Pod, checkin.pod_id) if checkin is not None else None
@@ -773,15 +916,55 @@ def cheer_pressed(ctx: Context, payload: dict) -> None:
     ):
         raise UserError(_("Only the pod's peers can answer this update."))
     author = ctx.session.get_one(Member, checkin.member_id)
-    address = member_address(ctx.session, author)
-    if address is None or not ctx.record_prompt(f"cheer:{checkin.id}:{ctx.member.id}", author.id):
+    now = ctx.now()
+    table = Cheer.__table__  # type: ignore[attr-defined]
+    if not insert_if_absent(
+        ctx.session, table, checkin_id=checkin.id, member_id=ctx.member.id, created_at=now, deliver_at=now
+    ):
         ctx.reply(_("You already cheered {name} on for this update.", name=author.pseudonym), private=True)
         return
-    their = translator(author.language)[0]
-    ctx.send(
-        address, their("{name} read your update and cheers you on!", name=ctx.member.pseudonym), private=True
-    )
-    ctx.reply(_("Sent: {name} will know you are behind them.", name=author.pseudonym), private=True)
+    cheer = ctx.session.get_one(Cheer, (checkin.id, ctx.member.id))
+    reachable = member_address(ctx.session, author) is not None and not is_paused(author, now)
+    _deliver_cheer(ctx, cheer)
+    if not reachable:
+        answer = _(
+            "Thank you! {name} is taking a break from messages, so I will not pass it on.",
+            name=author.pseudonym,
+        )
+    elif cheer.deliver_at is not None:
+        answer = _("Thank you! {name} will get it once their quiet hours are over.", name=author.pseudonym)
+    else:
+        answer = _("Sent: {name} will know you are behind them.", name=author.pseudonym)
+    ctx.reply(answer, private=True)
+
+
+def _deliver_cheer(effects: Effects, cheer: Cheer) -> None:
+    """Pass a cheer on once, after its author's quiet hours; a paused or muted author is not disturbed."""
+    if cheer.deliver_at is None:
+        return
+    now = effects.now()
+    checkin = effects.session.get_one(CheckIn, cheer.checkin_id)
+    author = effects.session.get_one(Member, checkin.member_id)
+    address = member_address(effects.session, author)
+    if address is None or is_paused(author, now):
+        cheer.deliver_at = None
+        return
+    if must_wait(effects, author, cheer, "deliver_at", lambda: cheer_spec(cheer)):
+        return
+    if effects.record_prompt(f"{CHEER_JOB}:{checkin.id}:{cheer.member_id}", author.id):
+        cheerer = effects.session.get_one(Member, cheer.member_id)
+        their = translator(author.language)[0]
+        effects.send(
+            address, their("{name} read your update and cheers you on!", name=cheerer.pseudonym), private=True
+        )
+
+
+@commands.job(CHEER_JOB)
+def send_cheer(effects: Effects, payload: dict) -> None:
+    """A cheer that waited for the end of its author's quiet hours."""
+    cheer = effects.session.get(Cheer, (payload["checkin_id"], payload["member_id"]))
+    if cheer is not None:
+        _deliver_cheer(effects, cheer)
 
 
 @commands.job(ROTATION_JOB)
@@ -823,7 +1006,8 @@ def retime_checkins(effects: Effects, member: Member) -> None:
 
 @commands.reconciler
 def pod_jobs(session: Session, now: datetime) -> list[JobSpec]:
-    """Check-ins of active pods, pending reminders, recent answers' nudges, and rotations."""
+    """Check-ins of active pods, pending reminders, recent answers' nudges, rotations, and the
+    introductions, cheers and kind words to peers that wait for someone's quiet hours."""
     specs = [
         checkin_spec(link)
         for link in session.exec(
@@ -842,6 +1026,26 @@ def pod_jobs(session: Session, now: datetime) -> list[JobSpec]:
             select(PodSchedule).where(col(PodSchedule.next_rotation_at).is_not(None))
         )
     ]
+    specs += [
+        cheer_spec(cheer) for cheer in session.exec(select(Cheer).where(col(Cheer.deliver_at).is_not(None)))
+    ]
+    for link, pod in session.exec(
+        select(PodMember, Pod)
+        .join(Pod, col(Pod.id) == col(PodMember.pod_id))
+        .where(
+            col(Pod.ended_at).is_(None),
+            col(PodMember.introduce_at).is_not(None) | (col(PodMember.missed) >= BACKOFF_AFTER_MISSES),
+        )
+    ):
+        if link.introduce_at is not None:
+            specs.append(introduction_spec(link))
+        sequence = _streak_start(link)
+        if sequence is None:
+            continue
+        for peer in _peers(session, pod, link.member_id):
+            spec = quiet_peer_spec(link, sequence, peer.id, now)
+            if session.get(SentPrompt, spec.job_id) is None:
+                specs.append(spec)
     for checkin in session.exec(select(CheckIn).where(col(CheckIn.answered_at) >= now - NUDGE_LOOKBACK)):
         pod = session.get_one(Pod, checkin.pod_id)
         for peer in _peers(session, pod, checkin.member_id):

@@ -8,6 +8,7 @@ inside their quiet hours.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,6 +17,7 @@ from babel.dates import format_date, format_datetime
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.i18n import N_
 from facilitation.router import CommandSet, UsageError, UserError
+from facilitation.scheduling import JobSpec
 from storage.models import Member
 
 commands = CommandSet()
@@ -29,6 +31,8 @@ QUIET_PATTERN = re.compile(
     r"^\s*(\d{1,2})(?:[:h](\d{2})?)?\s*(?:-|–|to|à|a)\s*(\d{1,2})(?:[:h](\d{2})?)?\s*$", re.IGNORECASE
 )
 NO_QUIET_WORDS = ("off", "none", "aucune", "aucun", "non")
+EARLY_TOLERANCE = timedelta(minutes=1)
+"""A job firing earlier than its stored moment by more than this was re-timed since: it waits."""
 
 
 def zone_of(member: Member) -> ZoneInfo:
@@ -90,6 +94,38 @@ def outside_quiet_hours(member: Member, config: CoreConfig, moment: datetime) ->
         else datetime.combine(local.date() + timedelta(days=1), window[1], zone)
     )
     return end.astimezone(UTC)
+
+
+def postponed(
+    member: Member, config: CoreConfig, due: datetime, now: datetime, wait_out_pause: bool = False
+) -> datetime | None:
+    """When a proactive message due at `due` must wait, the moment it may go: `due` itself if it was
+    re-timed since its job was stored, else the end of the member's quiet hours (and of their pause, with
+    `wait_out_pause`); None when it may go now."""
+    start = now
+    if wait_out_pause and member.paused_until is not None and member.paused_until > now:
+        start = member.paused_until
+    later = max(due, outside_quiet_hours(member, config, start))
+    return later if later > now + EARLY_TOLERANCE else None
+
+
+def must_wait(
+    effects: Effects,
+    member: Member,
+    prompt: object,
+    column: str,
+    job: Callable[[], JobSpec],
+    wait_out_pause: bool = False,
+) -> bool:
+    """Whether the prompt to `member` timed by `prompt.column` must wait (see `postponed`): if so the
+    column takes the later moment and `job()` is scheduled again for it; if not the column is cleared, the
+    prompt being handled now."""
+    now = effects.now()
+    later = postponed(member, effects.config, getattr(prompt, column), now, wait_out_pause)
+    setattr(prompt, column, later)
+    if later is not None:
+        effects.schedule(job())
+    return later is not None
 
 
 def local_slot(member: Member, config: CoreConfig, day: date) -> datetime:

@@ -321,8 +321,8 @@ COMMITMENT_ACTION_MAX_LENGTH = 500
 class Commitment(SQLModel, table=True):
     """An action a member takes on, due on a local date; progress is what the member reports.
 
-    `theme_id` and `prototype_id` link it to what it serves when those features are present; they are
-    plain ids here, checked by facilitation/commitments.py, because those tables live on other branches.
+    `theme_id` and `prototype_id` link it to what it serves, checked by facilitation/commitments.py when
+    the member writes them (plain ids: the commitments table came before those two).
     """
 
     __table_args__ = (sa.Index("ix_commitment_member_status", "member_id", "status"),)
@@ -379,6 +379,8 @@ class PodMember(SQLModel, table=True):
     next_checkin_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     checkins_sent: int = 0
     missed: int = 0
+    introduce_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the member is told their pod (after their pause and quiet hours); None once handled."""
 
 
 class CheckIn(SQLModel, table=True):
@@ -395,6 +397,18 @@ class CheckIn(SQLModel, table=True):
     status: str | None = Field(default=None, max_length=16)
     note: str | None = Field(default=None, sa_type=sa.Text)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Cheer(SQLModel, table=True):
+    """A peer cheering a pod member on for a check-in answer, once per peer and check-in.
+
+    `deliver_at` is when the cheer reaches the member, after their quiet hours; None once handled.
+    """
+
+    checkin_id: int = Field(foreign_key="checkin.id", primary_key=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    created_at: datetime = _timestamp()
+    deliver_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 class SentPrompt(SQLModel, table=True):

@@ -16,7 +16,7 @@ import pytest
 from adapters.recording.adapter import Sent
 from facilitation.commitments import parse_due
 from facilitation.pods import Person, group_members
-from storage.models import CheckIn, Commitment, Pod, PodMember, SentPrompt
+from storage.models import CheckIn, Commitment, Idea, IdeaTheme, Identity, Pod, PodMember, SentPrompt, Theme
 from tests.support import FACILITATOR, Clock, Harness
 
 MONTREAL = ZoneInfo("America/Montreal")
@@ -251,6 +251,96 @@ async def test_a_member_who_never_answers_gets_one_reminder_then_fewer_check_ins
         assert len(told) == 1
 
 
+def user_ids(harness: Harness) -> dict[str, int]:
+    return {identity.platform_user_id: identity.member_id for identity in harness.rows(Identity)}
+
+
+def prompted_at(harness: Harness, key: str) -> str:
+    """When the prompt recorded under `key` went to the outbox, as a Montreal weekday and time."""
+    prompt = next(row for row in harness.rows(SentPrompt) if row.key == key)
+    return prompt.created_at.astimezone(MONTREAL).strftime("%a %H:%M")
+
+
+def lose_jobs(harness: Harness, kind: str) -> None:
+    """Drop the stored jobs of `kind`, as if the process had died between its commit and its scheduler (or
+    another process, not leading, had decided them): the next leader's reconcile must bring them back."""
+    for job in harness.townhall.scheduler.jobs():
+        if job.kind == kind:
+            harness.townhall.scheduler.remove(job.job_id)
+
+
+LATE_EVENING = datetime(2030, 10, 29, 3, tzinfo=UTC)
+"""Monday 23:00 in Montreal: inside the default quiet hours."""
+
+
+async def test_pod_introductions_wait_for_quiet_hours_and_the_end_of_a_pause(database_url, tmp_path):
+    clock = Clock(LATE_EVENING)
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await commit_all(harness, ["alice", "bob"])
+        await harness.say("/pause 3", user="bob")
+        assert "1 pod formed" in await harness.reply_text("/pods 2", user=FACILITATOR)
+        assert not any("Your accountability pod" in sent.text for sent in harness.adapter.sent)
+        lose_jobs(harness, "pod-introduction")
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:  # kept across a restart
+        ids = user_ids(harness)
+        await harness.run_until(clock, clock() + timedelta(days=4))
+        assert prompted_at(harness, f"pod:1:{ids['alice']}") == "Tue 08:00"  # when her quiet hours end
+        assert prompted_at(harness, f"pod:1:{ids['bob']}") == "Fri 08:00"  # after his pause, then his night
+        for user in ("alice", "bob"):
+            assert sum("Your accountability pod" in sent.text for sent in to(harness, user)) == 1
+
+
+async def test_a_cheer_waits_for_the_authors_quiet_hours_and_a_paused_author_gets_none(
+    database_url, tmp_path
+):
+    clock = Clock(AFTERNOON)
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await commit_all(harness, ["alice", "bob"])
+        await harness.say("/pods 2", user=FACILITATOR)
+        await harness.run_until(clock, datetime(2030, 10, 31, 15, tzinfo=UTC))  # the first check-in, Thursday
+        await press_for(harness, "alice", "On track")
+        await harness.run_due_jobs()
+        clock.moment = datetime(2030, 11, 1, 3, 30, tzinfo=UTC)  # Thursday 23:30 in Montreal
+        answer = await press_for(harness, "bob", "Cheer")
+        assert "will get it once their quiet hours are over" in answer[0].text
+        assert "already cheered" in (await press_for(harness, "bob", "Cheer"))[0].text
+        assert not any("cheers you on" in sent.text for sent in to(harness, "alice"))
+        lose_jobs(harness, "cheer")
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:  # kept across a restart
+        ids = user_ids(harness)
+        await harness.run_until(clock, datetime(2030, 11, 1, 14, tzinfo=UTC))  # Friday 10:00
+        assert sum("cheers you on" in sent.text for sent in to(harness, "alice")) == 1
+        checkin = next(row for row in harness.rows(CheckIn) if row.member_id == ids["alice"])
+        assert prompted_at(harness, f"cheer:{checkin.id}:{ids['bob']}") == "Fri 08:00"
+
+        await harness.run_until(clock, datetime(2030, 11, 7, 16, tzinfo=UTC))  # next Thursday's check-in
+        await press_for(harness, "alice", "Need help")
+        await harness.run_due_jobs()
+        await harness.say("/pause 5", user="alice")
+        answer = await press_for(harness, "bob", "Cheer")
+        assert "taking a break from messages" in answer[0].text
+        await harness.run_until(clock, clock() + timedelta(days=6))
+        assert sum("cheers you on" in sent.text for sent in to(harness, "alice")) == 1
+
+
+async def test_peers_hear_of_a_quiet_member_after_their_own_quiet_hours(database_url, tmp_path):
+    clock = Clock(AFTERNOON)
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await commit_all(harness, ["alice", "bob"])
+        # alice's check-ins come at 10:00 on Thursdays, in bob's quiet hours
+        await harness.say("/quiet 09:00-12:00", user="bob")
+        await harness.say("/pods 2", user=FACILITATOR)
+        third = datetime(2030, 11, 14, 15, 1, tzinfo=UTC)  # just after alice's third check-in, none answered
+        await harness.run_until(clock, third)
+        assert not any("quiet for a few check-ins" in sent.text for sent in to(harness, "bob"))
+        lose_jobs(harness, "quiet-peer")
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.run_until(clock, third + timedelta(days=1))
+        ids = user_ids(harness)
+        assert prompted_at(harness, f"quiet-peer:1:{ids['alice']}:3:{ids['bob']}") == "Thu 12:00"
+        assert sum("quiet for a few check-ins" in sent.text for sent in to(harness, "bob")) == 1
+
+
 async def test_paused_members_get_no_check_ins_until_the_pause_ends(database_url, tmp_path):
     clock = Clock(AFTERNOON)
     async with Harness.running(database_url, tmp_path, clock=clock) as harness:
@@ -271,6 +361,11 @@ async def test_weekly_rotations_avoid_pairing_the_same_people_again(database_url
     async with Harness.running(database_url, tmp_path, clock=clock) as harness:
         await commit_all(harness, users)
         await harness.say("/pods 2", user=FACILITATOR)
+        assert "Say how often" in await harness.reply_text("/pods rotate now and then", user=FACILITATOR)
+        assert "will not rotate any more" in await harness.reply_text("/pods rotate off", user=FACILITATOR)
+        assert "rotate every 14 days" in await harness.reply_text(
+            "/pods rotate every 2 weeks", user=FACILITATOR
+        )
         assert "rotate every 7 days" in await harness.reply_text("/pods rotate weekly", user=FACILITATOR)
         for _week in range(2):
             await harness.run_until(clock, clock() + timedelta(days=7))
@@ -281,6 +376,59 @@ async def test_weekly_rotations_avoid_pairing_the_same_people_again(database_url
         assert rotations == {1, 2, 3}
         pairs = Counter(frozenset(pair) for members in pods.values() for pair in combinations(members, 2))
         assert max(pairs.values()) == 1  # three rotations of six people in pairs: nobody met twice
+
+
+def pods_of_rotation(harness: Harness, rotation: int) -> list[list[str]]:
+    """The pods formed in `rotation`, each as the sorted user names of its members."""
+    users = {identity.member_id: identity.platform_user_id for identity in harness.rows(Identity)}
+    pods = {pod.id for pod in harness.rows(Pod) if pod.rotation == rotation}
+    groups: dict[int, list[str]] = {}
+    for link in harness.rows(PodMember):
+        if link.pod_id in pods:
+            groups.setdefault(link.pod_id, []).append(users[link.member_id])
+    return sorted(sorted(group) for group in groups.values())
+
+
+async def test_pods_group_each_prototypes_team_and_the_next_rotation_pairs_new_people(database_url, tmp_path):
+    async with Harness.running(database_url, tmp_path, clock=Clock(AFTERNOON)) as harness:
+        await harness.start_parks()
+        await harness.say("/idea Lights along the river path", user=FACILITATOR)
+        await harness.say("/idea Garden beds by the school", user=FACILITATOR)
+        await harness.say("/prototype i1 River lights pilot", user=FACILITATOR)
+        await harness.say("/prototype i2 School garden", user=FACILITATOR)
+        for user, prototype in (("alice", "p1"), ("bob", "p2"), ("carol", "p1"), ("dave", "p2")):
+            await harness.say(f"/team {prototype}", user=user)
+        await commit_all(harness, ["alice", "bob", "carol", "dave"])
+
+        await harness.say("/pods 2", user=FACILITATOR)
+        assert pods_of_rotation(harness, 1) == [["alice", "carol"], ["bob", "dave"]]
+        await harness.say("/pods 2", user=FACILITATOR)
+        assert not set(map(tuple, pods_of_rotation(harness, 2))) & {("alice", "carol"), ("bob", "dave")}
+
+
+async def test_pods_group_people_who_back_ideas_of_the_same_theme(database_url, tmp_path):
+    async with Harness.running(database_url, tmp_path, clock=Clock(AFTERNOON)) as harness:
+        await harness.start_parks()
+        for text in ("Lights on the path", "Brighter lamps at the gate", "A school garden", "Garden beds"):
+            await harness.say(f"/idea {text}", user=FACILITATOR)
+        for user, idea in (("alice", "i1"), ("bob", "i3"), ("carol", "i2"), ("dave", "i4")):
+            await harness.say(f"/vote {idea} agree", user=user)
+        with harness.townhall.database.session() as session:  # what /themes and two merges would store
+            session.add_all(
+                [Theme(id=1, campaign_id=1, label="Lighting"), Theme(id=2, campaign_id=1, label="Gardens")]
+            )
+            session.flush()
+            session.add_all([IdeaTheme(idea_id=1, theme_id=1), IdeaTheme(idea_id=3, theme_id=2)])
+            for merged, into in ((2, 1), (4, 3)):  # a merged idea counts in the theme of the idea it joined
+                idea = session.get_one(Idea, merged)
+                idea.status, idea.merged_into_id = "merged", into
+        await commit_all(harness, ["alice", "bob", "carol", "dave", "erin"])
+        assert "There is no theme 9" in await harness.reply_text(
+            "/commit Fix a lamp by friday theme 9", user="erin"
+        )
+        await harness.say("/commit Water the new beds by friday theme 2", user="erin")  # backs t2 by her word
+        await harness.say("/pods 2", user=FACILITATOR)
+        assert pods_of_rotation(harness, 1) == [["alice", "carol"], ["bob", "dave", "erin"]]
 
 
 def test_grouping_avoids_repeats_over_rotations_of_larger_scopes():

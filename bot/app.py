@@ -128,6 +128,7 @@ class Townhall:
             self.database, {adapter.platform: adapter for adapter in self.adapters}
         )
         self.delivery.on_unreachable = self.core.notify_unreachable
+        self.core.send_unstored = self.delivery.send_unstored
         self.scheduler = Scheduler(self.database, self.core.run_job, self.core.reconcile)
         self.core.after_commit.append(self._committed)
 
@@ -149,7 +150,10 @@ class Townhall:
     async def on_incoming(self, incoming: Incoming) -> None:
         """Handle an update and deliver its replies straight away."""
         await self.core.handle(incoming)
-        await self.delivery.deliver_due()
+        try:
+            await self.delivery.deliver_due()
+        except Exception:  # the database is away: the delivery loop tries again
+            log.warning("delivery pass failed; the delivery loop retries", exc_info=True)
 
     async def stop(self) -> None:
         """Stop cleanly: close ideas still owed, a last delivery pass (the console prints what is due),

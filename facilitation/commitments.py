@@ -127,14 +127,19 @@ def parse_due(text: str, today: date) -> date | None:
     if len(kept) == 1 and kept[0] in WEEKDAYS:
         return today + timedelta(days=(WEEKDAYS[kept[0]] - today.weekday() - 1) % 7 + 1)
     if len(words) == 3 and words[0] in ("in", "dans") and words[2] in UNIT_DAYS:
-        count = int(words[1]) if words[1].isdigit() else NUMBER_WORDS.get(words[1])
-        return None if count is None else today + timedelta(days=count * UNIT_DAYS[words[2]])
+        count = int(words[1]) if words[1].isdecimal() else NUMBER_WORDS.get(words[1])
+        if count is None:
+            return None
+        try:
+            return today + timedelta(days=count * UNIT_DAYS[words[2]])
+        except OverflowError:  # past the year 9999: no day at all
+            return None
     return _month_day(kept, today)
 
 
 def _month_day(words: list[str], today: date) -> date | None:
     """`15 décembre`, `December 15` or `15 december 2027`: this year's, or next year's once it has passed."""
-    numbers = [word.rstrip(",") for word in words if word.rstrip(",").isdigit()]
+    numbers = [word.rstrip(",") for word in words if word.rstrip(",").isdecimal()]
     months = [MONTHS[word] for word in words if word in MONTHS]
     if len(months) != 1 or not 1 <= len(numbers) <= 2 or len(words) != len(numbers) + 1:
         return None
@@ -150,7 +155,7 @@ def _month_day(words: list[str], today: date) -> date | None:
 def _date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 

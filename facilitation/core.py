@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -34,20 +35,25 @@ from facilitation import (
 )
 from facilitation.context import Context, CoreConfig, Effects
 from facilitation.embeddings import ideas_without_embedding, store_embeddings
-from facilitation.events import Address, Capabilities, Incoming
+from facilitation.events import Address, Capabilities, Incoming, Outgoing
 from facilitation.fair_use import UpdateLimiter
 from facilitation.i18n import Translator
 from facilitation.members import member_for
-from facilitation.outbox import Outbox
+from facilitation.outbox import Outbox, retry_delay
 from facilitation.router import CommandSet, Role, Router, UsageError, UserError, parse_command
 from facilitation.scheduling import JobSpec
 from facilitation.similarity import IdeaIndex
-from storage.db import Database
+from storage.db import Database, unavailable
 from storage.models import ButtonAction, Idea
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached, or stayed locked, while handling an update: try it again later."""
+
 
 EMBED_MISSING_BATCH = 256
 """Ideas embedded per round when catching up, so that updates keep their turn on the worker thread."""
@@ -101,6 +107,11 @@ class Core:
         self.after_commit: list[Callable[[list[JobSpec]], None]] = []
         """Called on the event loop after each committed unit of work, with the jobs it scheduled."""
         self.index = index
+        self.send_unstored: Callable[[Address, Outgoing], Awaitable[None]] | None = None
+        """Sends one message straight to its platform, for the answer that cannot wait for the database."""
+        self._held: deque[tuple[Incoming, Mapping[str, np.ndarray]]] = deque()
+        self._told_to_wait: set[tuple[str, str]] = set()
+        self._retrying: asyncio.Task[None] | None = None
 
     async def handle(self, incoming: Incoming) -> None:
         """Handle one update; replies are in the outbox when this returns.
@@ -111,6 +122,9 @@ class Core:
 
         An idea's text is encoded here, before the update waits for the worker thread, so that ideas
         arriving together are encoded in one batch.
+
+        While the database is unreachable, updates are held in memory, in order, and retried with capped
+        backoff until it is back; each chat is told once that its messages will be retried.
         """
         sender = (incoming.platform, incoming.sender.user_id)
         admitted = sender in self.config.facilitator_identities or self.limiter.admit(sender)
@@ -123,7 +137,43 @@ class Core:
             await self._on_worker(self._ask_to_slow_down, incoming)
             return
         vectors = await self._encode_ideas(incoming)
-        await self._on_worker(self.handle_now, incoming, vectors)
+        if not self._held:  # else it waits behind the updates already held, to keep their order
+            try:
+                await self._on_worker(self.handle_now, incoming, vectors)
+                return
+            except DatabaseUnavailable:
+                pass
+        await self._hold(incoming, vectors)
+
+    async def _hold(self, incoming: Incoming, vectors: Mapping[str, np.ndarray]) -> None:
+        self._held.append((incoming, vectors))
+        if self._retrying is None or self._retrying.done():
+            self._retrying = asyncio.create_task(self._retry_held(), name="core-retry-held")
+        chat = (incoming.platform, incoming.address.chat_id)
+        if chat in self._told_to_wait or self.send_unstored is None:
+            return
+        self._told_to_wait.add(chat)
+        language = (incoming.sender.language_hint or self.config.default_language).split("-")[0].lower()
+        text = Translator(language).gettext(
+            "I cannot reach my database just now. I will retry your message in a moment: nothing you sent is lost."
+        )
+        await self.send_unstored(incoming.address, Outgoing(text, private=incoming.button_token is not None))
+
+    async def _retry_held(self) -> None:
+        """Handle the held updates in order once the database answers again, waiting longer after each miss."""
+        attempts = 0
+        while self._held:
+            attempts += 1
+            await asyncio.sleep(retry_delay(attempts))
+            while self._held:
+                incoming, vectors = self._held[0]
+                try:
+                    await self._on_worker(self.handle_now, incoming, vectors)
+                except DatabaseUnavailable:
+                    break
+                self._held.popleft()
+        self._told_to_wait.clear()
+        log.info("database reachable again; held updates handled")
 
     def _ask_to_slow_down(self, incoming: Incoming) -> list[JobSpec]:
         self._answer_alone(
@@ -182,6 +232,10 @@ class Core:
         return dict(zip(texts, vectors, strict=True))
 
     def close(self) -> None:
+        if self._retrying is not None:
+            self._retrying.cancel()
+        if self._held:
+            log.error("stopped with updates held for the database count=%d", len(self._held))
         self._worker.shutdown(wait=True)
 
     def handle_now(
@@ -190,6 +244,7 @@ class Core:
         """The synchronous heart of `handle`: used directly by tests and tools.
 
         A `UserError` rolls back everything the update changed, then answers in a transaction of its own.
+        A database that cannot be reached raises `DatabaseUnavailable`, nothing stored: `handle` retries.
         """
         if incoming.sender.is_bot:
             return []
@@ -215,7 +270,16 @@ class Core:
         except UserError as error:
             answer = error.message
             self._answer_alone(incoming, lambda ctx: answer)
-        except Exception:
+        except Exception as error:
+            if unavailable(error):
+                log.warning(
+                    "database unavailable, update held platform=%s chat=%s message=%s: %s",
+                    incoming.platform,
+                    incoming.address.chat_id,
+                    incoming.message_id,
+                    error,
+                )
+                raise DatabaseUnavailable from error
             log.exception(
                 "update failed platform=%s chat=%s message=%s",
                 incoming.platform,
@@ -284,7 +348,7 @@ class Core:
                 index.vectors(session, campaign_id)  # loaded before this batch is written
             store_embeddings(session, [idea.id for idea in batch], vectors, index.embedder.name)
         for idea, vector in zip(batch, vectors, strict=True):
-            if idea.status != "merged":
+            if idea.status != "merged" and idea.in_sight:
                 index.added(idea.campaign_id, idea.id, idea.member_id, vector)
         with self.database.session() as session:
             for idea, vector in zip(batch, vectors, strict=True):

@@ -250,13 +250,13 @@ def stored_embeddings(
     """``(idea_ids, matrix)``: a campaign's stored vectors for one model, in idea id order.
 
     `idea_ids` is int64 of shape ``(n,)``, `matrix` float32 of shape ``(n, dim)``, ``(0, 0)`` when
-    there are none. Merged ideas are left out unless `include_merged`; ideas not embedded yet are
-    missing (they are embedded in the background).
+    there are none. Ideas out of sight (hidden, withdrawn) are left out, and merged ones unless
+    `include_merged`; ideas not embedded yet are missing (they are embedded in the background).
     """
     statement = (
         select(IdeaEmbedding.idea_id, IdeaEmbedding.vector)
         .join(Idea, col(Idea.id) == col(IdeaEmbedding.idea_id))
-        .where(Idea.campaign_id == campaign_id, IdeaEmbedding.model == model_name)
+        .where(Idea.campaign_id == campaign_id, IdeaEmbedding.model == model_name, Idea.shown())
         .order_by(col(IdeaEmbedding.idea_id))
     )
     if not include_merged:

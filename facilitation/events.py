@@ -6,6 +6,7 @@ An `Address` is plain data so that a reply or a proactive message can be stored 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -156,3 +157,5 @@ class Capabilities:
     """Seconds to leave between two messages to one chat (the platform's flood limit); 0 for none."""
     global_interval: float = 0.0
     """Seconds to leave between any two messages on the platform; 0 for none."""
+    rendered_length: Callable[[str], int] = len
+    """How the platform counts a text against `max_text_length` once rendered (escaping included)."""

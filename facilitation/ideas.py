@@ -6,7 +6,7 @@ import logging
 import re
 
 import numpy as np
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from facilitation.campaigns import campaign_candidates, join, open_campaign, open_round, resolve_campaign
@@ -31,7 +31,7 @@ from facilitation.router import (
 from facilitation.similarity import REPEAT_THRESHOLD, SIMILAR_SHOWN, Match
 from facilitation.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags, shorten
 from facilitation.votes import vote_buttons
-from storage.models import Campaign, Idea, IdeaSupport, Member
+from storage.models import Campaign, Idea, IdeaEmbedding, IdeaSupport, Member
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,8 @@ def idea_texts(incoming: Incoming) -> list[str]:
     if parsed is None:
         text = incoming.text if find_hashtags(incoming.text) else ""
     else:
-        text = (parsed[1] or "") if parsed[0] == "idea" else ""
+        args = parsed[1] or ""
+        text = {"idea": args, "edit": args.partition(" ")[2]}.get(parsed[0], "")
     cleaned = clean_user_text(text)
     return [cleaned] if cleaned and len(cleaned) <= IDEA_MAX_LENGTH else []
 
@@ -225,7 +226,9 @@ def close_ideas_section(ctx: Context, idea: Idea, matches: list[Match]) -> tuple
         for close, pseudonym in ctx.session.exec(
             select(Idea, Member.pseudonym)
             .join(Member, col(Member.id) == col(Idea.member_id), isouter=True)
-            .where(col(Idea.id).in_([match.idea_id for match in matches]), Idea.status != "merged")
+            .where(
+                col(Idea.id).in_([match.idea_id for match in matches]), Idea.status != "merged", Idea.shown()
+            )
         )
     }
     shown = [rows[match.idea_id] for match in matches if match.idea_id in rows]
@@ -299,6 +302,8 @@ def support_pressed(ctx: Context, payload: dict) -> None:
     _ = ctx._
     idea = joined_idea(ctx, _idea_or_expired(ctx, payload["idea_id"]))
     ref = idea_ref(idea)
+    if not idea.in_sight:
+        raise UserError(_("Idea {ref} is no longer shown: it takes no support.", ref=ref))
     if idea.member_id == ctx.member.id:
         raise UserError(_("{ref} is your own idea: others can support it.", ref=ref))
     already = ctx.session.exec(
@@ -440,9 +445,24 @@ def apply_edit(ctx: Context) -> None:
         if parsed is None:
             record_hashtag_message(ctx)
         return
-    text = validated_idea_text(ctx, parsed[1] if parsed else incoming.text)
+    rewrite_ideas(ctx, edited, validated_idea_text(ctx, parsed[1] if parsed else incoming.text))
+
+
+def rewrite_ideas(ctx: Context, edited: list[Idea], text: str) -> None:
+    """New words for ideas (an edited message, /edit), and a vector for them.
+
+    The old vectors are deleted, for every model: an idea without a vector is what the background
+    embedding looks for (see `Core.embed_missing`), so one missed now is computed later.
+    """
+    vector = idea_vector(ctx, text)
+    index = ctx.index
     for idea in edited:
         idea.text = text
+        ctx.session.execute(delete(IdeaEmbedding).where(col(IdeaEmbedding.idea_id) == idea.id))
+        if index is not None:
+            ctx.on_commit.append(lambda idea=idea: index.removed(idea.campaign_id, idea.id))
+        if idea.status == "open":
+            remember_vector(ctx, idea, vector)
     ctx.reply(
         ctx.ngettext(
             "Idea {refs} updated.",
@@ -451,6 +471,24 @@ def apply_edit(ctx: Context) -> None:
             refs=", ".join(idea_ref(idea) for idea in edited),
         )
     )
+
+
+@commands.command(
+    "edit",
+    N_("Change the words of one of your ideas"),
+    N_("/edit <idea id> <new text>"),
+    options=(
+        Option("idea", N_("The idea's id, such as i12"), required=True),
+        Option("text", N_("Its new words"), required=True),
+    ),
+)
+def edit_command(ctx: Context, args: str) -> None:
+    ref, _space, text = args.partition(" ")
+    idea = idea_by_ref(ctx, ref)
+    _require_author(ctx, idea)
+    if not idea.in_sight:
+        raise UserError(ctx._("Idea {ref} is out of sight: it can no longer be edited.", ref=idea_ref(idea)))
+    rewrite_ideas(ctx, [idea], validated_idea_text(ctx, text))
 
 
 @commands.command(
@@ -479,7 +517,7 @@ def ideas_page_pressed(ctx: Context, payload: dict) -> None:
 
 def show_ideas_page(ctx: Context, campaign: Campaign, page: int) -> None:
     _ = ctx._
-    listed = (Idea.campaign_id == campaign.id, Idea.status != "hidden")
+    listed = (Idea.campaign_id == campaign.id, Idea.shown())
     total = ctx.session.exec(select(func.count()).where(*listed)).one()
     if total == 0:
         ctx.reply(_("No ideas yet in #{hashtag}. Be the first: /idea <your idea>.", hashtag=campaign.hashtag))

@@ -437,7 +437,7 @@ def stored_votes(session: Session, campaign: Campaign) -> list[PolisVote]:
     rows = session.exec(
         select(IdeaVote)
         .join(Idea, col(Idea.id) == col(IdeaVote.idea_id))
-        .where(Idea.campaign_id == campaign.id)
+        .where(Idea.campaign_id == campaign.id, Idea.shown())
         .order_by(col(IdeaVote.id))
     )
     return [

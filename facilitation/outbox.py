@@ -81,7 +81,7 @@ class Outbox:
         An image or a file whose text is too long for a caption goes alone after the text.
         """
         capabilities = self.capabilities.get(address.platform, FALLBACK_CAPABILITIES)
-        pieces = split_text(message.text, capabilities.max_text_length)
+        pieces = split_text(message.text, capabilities.max_text_length, capabilities.rendered_length)
         caption_limit = capabilities.max_caption_length
         attached = message.image_path or message.file_path
         if attached and caption_limit is not None and len(pieces[-1]) > caption_limit:
@@ -129,6 +129,18 @@ class DeliveryService:
     def wake(self) -> None:
         self._wakeup.set()
 
+    async def send_unstored(self, address: Address, message: Outgoing) -> None:
+        """Send one message now without the outbox, when the database is away: tried once, never retried."""
+        transport = self.transports.get(address.platform)
+        if transport is None:
+            return
+        try:
+            await transport.send(address, message)
+        except Exception:
+            log.warning(
+                "unstored message not delivered platform=%s chat=%s", address.platform, address.chat_id
+            )
+
     async def start(self) -> None:
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-delivery")
@@ -146,9 +158,10 @@ class DeliveryService:
         while not self._stopping:
             try:
                 await self.deliver_due(from_loop=True)
-            except Exception:
+                timeout = await self._seconds_until_next_due()
+            except Exception:  # the database away, say: the loop must outlive it
                 log.exception("outbox delivery pass failed")
-            timeout = await self._seconds_until_next_due()
+                timeout = IDLE_POLL_SECONDS
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
             self._wakeup.clear()

@@ -67,11 +67,7 @@ def pseudonyms(session: Session, member_ids: list[int]) -> list[str]:
 
 
 def visible_ideas(session: Session, campaign: Campaign) -> list[Idea]:
-    """Ideas that may be published: those a moderator has not hidden."""
+    """Ideas that may be published: those neither hidden by a moderator nor withdrawn."""
     return list(
-        session.exec(
-            select(Idea)
-            .where(Idea.campaign_id == campaign.id, Idea.status != "hidden")
-            .order_by(col(Idea.id))
-        )
+        session.exec(select(Idea).where(Idea.campaign_id == campaign.id, Idea.shown()).order_by(col(Idea.id)))
     )

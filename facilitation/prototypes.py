@@ -67,7 +67,11 @@ def source_ideas(ctx: Context, prototype: Prototype) -> list[Idea]:
         placed = select(IdeaTheme.idea_id).where(
             or_(IdeaTheme.theme_id == prototype.theme_id, IdeaTheme.subtheme_id == prototype.theme_id)
         )
-        return list(ctx.session.exec(select(Idea).where(col(Idea.id).in_(placed)).order_by(col(Idea.id))))
+        return list(
+            ctx.session.exec(
+                select(Idea).where(col(Idea.id).in_(placed), Idea.shown()).order_by(col(Idea.id))
+            )
+        )
     if prototype.idea_id is None:
         return []
     idea = ctx.session.get(Idea, prototype.idea_id)

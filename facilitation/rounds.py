@@ -60,7 +60,8 @@ def parse_duration(ctx: Context, word: str) -> timedelta:
     match = _DURATION_PATTERN.match(word.casefold())
     if match is None:
         raise UsageError(_("{word} is not a duration. Write it like 45m, 2h or 3d.", word=word))
-    duration = int(match.group(1)) * _UNITS[match.group(2)]
+    count, unit = int(match.group(1)), _UNITS[match.group(2)]
+    duration = min(count, ROUND_MAX_DURATION // unit + 1) * unit  # a huge count would overflow
     if duration < ROUND_MIN_DURATION:
         raise UserError(
             _(
@@ -239,7 +240,11 @@ def remind_round(effects: Effects, payload: dict) -> None:
         left=left,
         prompt=round_.prompt,
     )
-    ideas = list(effects.session.exec(select(Idea).where(Idea.round_id == round_.id).order_by(col(Idea.id))))
+    ideas = list(
+        effects.session.exec(
+            select(Idea).where(Idea.round_id == round_.id, Idea.shown()).order_by(col(Idea.id))
+        )
+    )
     announce(effects, campaign, text, vote_buttons(effects, ideas))
 
 
@@ -305,7 +310,11 @@ def close_round(effects: Effects, round_: Round) -> None:
         round_.prompt,
         "",
     ]
-    ideas = list(effects.session.exec(select(Idea).where(Idea.round_id == round_.id).order_by(col(Idea.id))))
+    ideas = list(
+        effects.session.exec(
+            select(Idea).where(Idea.round_id == round_.id, Idea.shown()).order_by(col(Idea.id))
+        )
+    )
     if ideas:
         lines += round_digest(effects, campaign, ideas)
     announce(effects, campaign, "\n".join(lines).strip())

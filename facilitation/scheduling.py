@@ -29,7 +29,8 @@ from storage.models import SCHEDULER_JOBS_TABLE
 log = logging.getLogger(__name__)
 
 LEADER_RETRY_SECONDS = 15.0
-"""How often a follower tries to take over the scheduler from a leader that may have stopped."""
+"""How often a follower tries to take over the scheduler from a leader that may have stopped, and how
+often the leader checks that it still holds its lock."""
 RECONCILE_SECONDS = 60.0
 """How often the leader re-derives jobs from the stored state."""
 
@@ -98,15 +99,29 @@ class Scheduler:
         await self.reconcile()
 
     async def _keep_leading(self) -> None:
+        since_reconcile = 0.0
         while True:
-            await asyncio.sleep(RECONCILE_SECONDS if self.leading else LEADER_RETRY_SECONDS)
+            await asyncio.sleep(LEADER_RETRY_SECONDS)
             try:
-                if self.leading:
-                    await self.reconcile()
-                else:
+                if not self.leading:
                     await self._try_to_lead()
+                elif not await asyncio.to_thread(self._lock.still_held):
+                    log.warning("scheduler lock lost with its database connection: this process stands down")
+                    self._stand_down()
+                elif (since_reconcile := since_reconcile + LEADER_RETRY_SECONDS) >= RECONCILE_SECONDS:
+                    since_reconcile = 0.0
+                    await self.reconcile()
             except Exception:
                 log.exception("scheduler upkeep failed")
+
+    def _stand_down(self) -> None:
+        """Stop running jobs here; the process that holds the lock (maybe this one again later) runs them."""
+        global _active_runner
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+            if _active_runner is self._run_job:
+                _active_runner = None
 
     async def reconcile(self) -> None:
         """Add every job the stored state calls for that the job store lacks."""
@@ -149,14 +164,9 @@ class Scheduler:
             self._scheduler.remove_job(job_id)
 
     async def stop(self) -> None:
-        global _active_runner
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
-            if _active_runner is self._run_job:
-                _active_runner = None
+        self._stand_down()
         await asyncio.to_thread(self._lock.release)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 IDEA_MAX_LENGTH = 2000
 """An idea longer than this is refused: about a page, more than any chat idea needs."""
@@ -44,20 +45,39 @@ def is_valid_hashtag(tag: str) -> bool:
     return HASHTAG_PATTERN.fullmatch(tag) is not None
 
 
-def split_text(text: str, limit: int) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a paragraph, line, sentence or word end if possible."""
+def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:
+    """Pieces measuring at most `limit`, cut at a paragraph, line, sentence or word end if possible.
+
+    `measure` is how the platform counts a piece once rendered (Discord counts its escaped markdown);
+    by default, characters. A cut inside a word never separates a character from the accents, joiners
+    or modifiers that follow it. Only the white space at the cuts is dropped.
+    """
     if limit <= 0:
         raise ValueError("limit must be positive")
     pieces: list[str] = []
     rest = text
-    while len(rest) > limit:
-        window = rest[: limit + 1]
-        cut = _best_cut(window, limit)
+    while measure(rest) > limit:
+        fitting = limit if measure is len else _longest_fitting(rest, limit, measure)
+        cut = _best_cut(rest[: fitting + 1], fitting)
+        while cut > 1 and measure(rest[:cut].rstrip()) > limit:  # a measure that grew on a shorter text
+            cut -= 1
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest or not pieces:
         pieces.append(rest)
     return pieces
+
+
+def _longest_fitting(text: str, limit: int, measure: Callable[[str], int]) -> int:
+    """The length of the longest start of `text` that measures at most `limit` (at least 1)."""
+    low, high = 1, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(text[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _best_cut(window: str, limit: int) -> int:
@@ -67,7 +87,24 @@ def _best_cut(window: str, limit: int) -> int:
         position = window.rfind(separator, floor, limit + 1)
         if position > 0:
             return position + len(separator) if separator != " " else position
-    return limit
+    cut = min(limit, len(window) - 1)
+    while cut > 1 and (_clings(window[cut]) or window[cut - 1] == ZERO_WIDTH_JOINER):
+        cut -= 1
+    return cut if cut > 1 or not _clings(window[cut]) else limit
+
+
+ZERO_WIDTH_JOINER = "\u200d"
+_SKIN_TONES = range(0x1F3FB, 0x1F400)
+
+
+def _clings(char: str) -> bool:
+    """Whether `char` belongs with the character before it: an accent, a joiner, a variation selector or
+    a skin tone."""
+    return (
+        unicodedata.category(char) in ("Mn", "Mc", "Me")
+        or char == ZERO_WIDTH_JOINER
+        or ord(char) in _SKIN_TONES
+    )
 
 
 def shorten(text: str, width: int) -> str:

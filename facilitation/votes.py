@@ -128,8 +128,10 @@ def own_vote(session: Session, idea: Idea, member: Member) -> IdeaVote | None:
 
 
 def check_open_for_votes(ctx: Context, idea: Idea) -> None:
-    """Votes count only on ideas of an open campaign, and not once the idea's round is closed."""
+    """Votes count only on ideas in sight in an open campaign, and not once the idea's round is closed."""
     _ = ctx._
+    if not idea.in_sight:
+        raise UserError(_("Idea {ref} is no longer shown: it takes no votes.", ref=idea_ref(idea)))
     if idea.merged_into_id is not None:
         raise UserError(
             _(
@@ -229,7 +231,7 @@ def top_command(ctx: Context, args: str) -> None:
         for idea, _count in ctx.session.exec(
             select(Idea, supports)
             .join(IdeaSupport, col(IdeaSupport.idea_id) == col(Idea.id))
-            .where(Idea.campaign_id == campaign.id, col(Idea.merged_into_id).is_(None))
+            .where(Idea.campaign_id == campaign.id, col(Idea.merged_into_id).is_(None), Idea.shown())
             .group_by(col(Idea.id))
             .order_by(supports.desc(), col(Idea.id))
             .limit(TOP_LIMIT)
@@ -263,7 +265,7 @@ def vote_matrix(session: Session, campaign_id: int) -> tuple[list[int], list[int
     rows = session.exec(
         select(IdeaVote.member_id, IdeaVote.idea_id, IdeaVote.choice)
         .join(Idea, col(Idea.id) == col(IdeaVote.idea_id))
-        .where(Idea.campaign_id == campaign_id)
+        .where(Idea.campaign_id == campaign_id, Idea.shown())
     ).all()
     members = sorted({member_id for member_id, _idea, _choice in rows})
     ideas = sorted({idea_id for _member, idea_id, _choice in rows})

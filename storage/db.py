@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +48,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API 
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+SQLITE_UNAVAILABLE_MESSAGES = ("locked", "busy", "unable to open", "disk i/o")
+"""SQLite errors that pass (another process holds the lock, the disk hiccups); "no such table" does not."""
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be reached or is busy for now, so that the same work
+    should be tried again later, rather than a mistake that would fail again."""
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if not isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+        return False
+    if isinstance(error.orig, sqlite3.Error):
+        return any(message in str(error.orig).lower() for message in SQLITE_UNAVAILABLE_MESSAGES)
+    return True
 
 
 def alembic_config(engine: Engine) -> Config:

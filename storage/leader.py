@@ -8,6 +8,7 @@ file beside the database does the same.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -52,6 +53,25 @@ class LeaderLock:
             connection.close()
         return bool(acquired)
 
+    def still_held(self) -> bool:
+        """Whether this process still leads. A PostgreSQL advisory lock dies with its connection (the
+        server restarted, the network cut it), and another process may then take it: ask the connection."""
+        if self._connection is None:
+            return self._lock_file is not None
+        try:
+            self._connection.execute(sa.text("SELECT 1"))
+            self._connection.commit()
+            return True
+        except sa.exc.DBAPIError:
+            self._drop_connection()
+            return False
+
+    def _drop_connection(self) -> None:
+        assert self._connection is not None
+        with contextlib.suppress(sa.exc.DBAPIError):
+            self._connection.close()
+        self._connection = None
+
     def _try_file_lock(self) -> bool:
         database = self.engine.url.database
         if not database or database == ":memory:":
@@ -73,9 +93,10 @@ class LeaderLock:
                     sa.text(f"SELECT pg_advisory_unlock({_ADVISORY_KEY})"), {"name": SCHEDULER_LOCK_NAME}
                 )
                 self._connection.commit()
+            except sa.exc.DBAPIError:
+                pass  # the connection is gone, and the lock with it
             finally:
-                self._connection.close()
-                self._connection = None
+                self._drop_connection()
         if self._lock_file is not None:
             if self._lock_file >= 0:
                 os.close(self._lock_file)  # closing drops the flock

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 HASHTAG_MAX_LENGTH = 64
 TITLE_MAX_LENGTH = 200
@@ -123,6 +123,14 @@ class ChatBinding(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
+IDEA_HIDDEN = "hidden"
+"""A facilitator took the idea out of sight, with a reason (see facilitation.moderation)."""
+IDEA_WITHDRAWN = "withdrawn"
+"""Its author (or a facilitator) withdrew the idea (see /withdraw)."""
+IDEA_OUT_OF_SIGHT = (IDEA_HIDDEN, IDEA_WITHDRAWN)
+"""Statuses that take an idea out of listings, digests, themes, close-idea matches, vote counts and exports."""
+
+
 class Idea(SQLModel, table=True):
     """A resident's contribution, verbatim. One platform message records at most one idea per campaign."""
 
@@ -145,6 +153,17 @@ class Idea(SQLModel, table=True):
     source_chat_id: str = Field(max_length=64)
     source_message_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = _timestamp()
+
+    @property
+    def in_sight(self) -> bool:
+        """Neither hidden nor withdrawn; see `IDEA_OUT_OF_SIGHT`."""
+        return self.status not in IDEA_OUT_OF_SIGHT
+
+    @staticmethod
+    def shown() -> sa.ColumnElement[bool]:
+        """SQL condition for ideas in sight: neither hidden nor withdrawn (merged ones are; they count with
+        the idea they joined)."""
+        return col(Idea.status).not_in(IDEA_OUT_OF_SIGHT)
 
 
 class IdeaEmbedding(SQLModel, table=True):

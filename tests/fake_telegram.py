@@ -77,12 +77,12 @@ class FakeBotAPI:
         self._runner: web.AppRunner | None = None
         self.url = ""
 
-    async def start(self) -> FakeBotAPI:
+    async def start(self, port: int = 0) -> FakeBotAPI:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._call)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
@@ -91,6 +91,16 @@ class FakeBotAPI:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
+
+    async def go_down(self) -> None:
+        """Close every connection and stop listening, as when the network between bot and Telegram fails;
+        updates pushed meanwhile wait, as Telegram keeps them."""
+        await self.stop()
+
+    async def come_back(self) -> None:
+        """Listen again on the same address."""
+        await self.start(int(self.url.rsplit(":", 1)[1]))
 
     # What the test does
 

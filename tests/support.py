@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, select
 
 from adapters.recording import RecordingAdapter
 from adapters.recording.adapter import Sent
@@ -18,7 +19,7 @@ from bot.app import Townhall
 from bot.settings import Settings
 from facilitation.core import FEATURES
 from facilitation.embeddings import Embedder
-from facilitation.router import CommandSet
+from facilitation.router import CommandSet, Role, Router
 from storage.models import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,6 +149,25 @@ class Harness:
             "/campaign #parks Better parks | How can we make our parks welcoming?", user=FACILITATOR
         )
         await self.say("/invite #parks", user=FACILITATOR)
+
+
+BOOKKEEPING_TABLES = {"outboxmessage", "buttonaction"}
+"""Replies and their buttons are written for every answer, refusals included."""
+
+FACILITATOR_COMMANDS = sorted(
+    name for name, command in Router(FEATURES).commands.items() if command.role is Role.FACILITATOR
+)
+"""Every command only facilitators may use, from the router: a new one is tried everywhere at once."""
+
+
+def state(running: Townhall) -> dict[str, list[tuple]]:
+    """Every row of every table that holds campaign state, to show that something changed nothing."""
+    with running.database.engine.connect() as connection:
+        return {
+            name: sorted(map(tuple, connection.execute(sa.select(table)).all()), key=repr)
+            for name, table in SQLModel.metadata.tables.items()
+            if name not in BOOKKEEPING_TABLES
+        }
 
 
 def townhall(

@@ -11,10 +11,13 @@ from sqlmodel import Session, select
 
 from adapters.discord.adapter import TownhallClient
 from bot.app import Townhall, discord_adapter
+from facilitation.core import FEATURES
 from facilitation.events import Address, Outgoing
-from storage.models import Campaign, Idea
+from facilitation.router import OptionKind, Router
+from storage.models import Idea
 from tests import fake_discord
 from tests.fake_discord import (
+    ALICE,
     APPLICATION_ID,
     CHANNEL_ID,
     FRAN,
@@ -24,7 +27,9 @@ from tests.fake_discord import (
     message_create,
     press,
 )
-from tests.support import make_settings
+from tests.support import FACILITATOR_COMMANDS, make_settings, state
+
+COMMANDS = Router(FEATURES).commands
 
 
 @pytest.fixture(autouse=True)
@@ -123,11 +128,35 @@ async def test_mass_mentions_in_an_idea_do_not_ping(database_url: str, tmp_path:
             assert call.body["allowed_mentions"]["parse"] == [], call
 
 
-async def test_a_resident_cannot_use_a_facilitator_command(database_url: str, tmp_path: Path) -> None:
+async def test_every_facilitator_command_tried_by_a_resident_is_refused_and_changes_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
     async with FakeDiscord() as fake, discord_townhall(database_url, tmp_path, fake) as townhall:
-        answer = await ask(fake, command("campaign", hashtag="#parks", title="Mine", challenge="Take over"))
+        await start_parks(fake)
+        await fake.dispatch("MESSAGE_CREATE", message_create("Plant shade trees #parks"))
+        await fake.wait_for(lambda call: "recorded in #parks" in call.content)
+        before = state(townhall)
+        answer = await ask(fake, command("campaign", hashtag="#mine", title="Mine", challenge="Take over"))
         assert "Only facilitators can do that" in answer.content
-        assert rows(townhall, Campaign) == []
+        for name in FACILITATOR_COMMANDS:
+            for every_field in (False, True):
+                answer = await ask(fake, filled_in(name, every_field))
+                assert "Only facilitators" in answer.content, (name, every_field)
+        assert state(townhall) == before
+
+
+def filled_in(name: str, every_field: bool) -> dict:
+    """A resident's interaction for the slash command `name`: its required fields, or all of them, filled
+    as Discord would send them (a person as a user option, with the user resolved)."""
+    payload = command(name)
+    values = {OptionKind.INTEGER: (4, 1), OptionKind.HASHTAG: (3, "parks"), OptionKind.USER: (6, ALICE)}
+    for option in COMMANDS[name].fields():
+        if option.required or every_field:
+            kind, value = values.get(option.kind, (3, "i1 because"))
+            payload["data"]["options"].append({"name": option.name, "type": kind, "value": value})
+            if option.kind is OptionKind.USER:
+                payload["data"]["resolved"] = {"users": {ALICE: fake_discord.user(ALICE, "alice")}}
+    return payload
 
 
 async def test_buttons_work_after_a_restart_and_stale_ones_answer_privately(

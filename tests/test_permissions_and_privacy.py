@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from pathlib import Path
 
-import sqlalchemy as sa
-from sqlmodel import SQLModel
-
-from facilitation.core import FEATURES
+from adapters.console import ConsoleAdapter
+from bot.app import Townhall
 from facilitation.fair_use import IDEAS_PER_MINUTE, UPDATES_PER_MINUTE
-from facilitation.router import Role, Router
 from storage.models import Idea, Identity, Member, Membership
-from tests.support import FACILITATOR, Clock, Harness
+from tests.support import FACILITATOR, FACILITATOR_COMMANDS, Clock, Harness, make_settings, state
 
-FACILITATOR_COMMANDS = sorted(
-    name for name, c in Router(FEATURES).commands.items() if c.role is Role.FACILITATOR
-)
 CAMPAIGN_CREATION = {"campaign"}
 ATTEMPTS = ("", "#parks", "i1 because", "#parks i1 Mallory 2 weekly 30m A title | a statement")
 """Argument shapes to try. A resident is refused outright; a facilitator of another campaign may instead
 be told how to use the command, and the snapshot shows that nothing changed either way."""
-BOOKKEEPING_TABLES = {"outboxmessage", "buttonaction"}
-"""Replies and their buttons are written for every answer, refusals included."""
 
 
-def snapshot(harness) -> dict[str, list[tuple]]:
-    """Every row of every table that holds campaign state."""
-    with harness.townhall.database.engine.connect() as connection:
-        return {
-            name: sorted(map(tuple, connection.execute(sa.select(table)).all()), key=repr)
-            for name, table in SQLModel.metadata.tables.items()
-            if name not in BOOKKEEPING_TABLES
-        }
+def snapshot(harness: Harness) -> dict[str, list[tuple]]:
+    return state(harness.townhall)
 
 
 async def test_every_facilitator_command_tried_by_residents_is_refused_and_changes_nothing(
@@ -120,3 +108,28 @@ async def test_status_shows_delivery_failures_to_facilitators(harness):
     await harness.say("/campaigns", user="ghost")
     [status] = await harness.say("/status", user=FACILITATOR)
     assert "1 failed" in status.text and "chat not found" in status.text and status.message.private
+
+
+async def console_run(
+    database_url: str, data_dir: Path, lines: list[str]
+) -> tuple[str, dict[str, list[tuple]]]:
+    """Type `lines` into the console adapter of a Townhall run; what it printed, and the state it left."""
+    printed = io.StringIO()
+    console = ConsoleAdapter(stdin=io.StringIO("\n".join(lines) + "\n"), stdout=printed, interactive=False)
+    running = Townhall(make_settings(database_url, data_dir), [console])
+    await running.start()
+    await console.finished.wait()
+    await running.stop()
+    return printed.getvalue(), state(running)
+
+
+async def test_every_facilitator_command_tried_by_a_resident_on_the_console_is_refused_and_changes_nothing(
+    database_url, tmp_path
+):
+    setup = ["/campaign #parks Better parks | How?", "/idea Benches by the pond #parks", "/as Eve", "hello"]
+    await console_run(database_url, tmp_path, setup)
+    _printed, before = await console_run(database_url, tmp_path, ["/as Eve"])
+    tries = [f"/{name} #parks i1 because" for name in FACILITATOR_COMMANDS]
+    printed, after = await console_run(database_url, tmp_path, ["/as Eve", *tries])
+    assert printed.count("Only facilitators") == len(FACILITATOR_COMMANDS), printed
+    assert after == before

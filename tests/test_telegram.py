@@ -20,9 +20,7 @@ from sqlmodel import Session, select
 
 from adapters.telegram import TelegramAdapter
 from bot.app import Townhall, select_adapters
-from facilitation.core import FEATURES
 from facilitation.events import Address, Outgoing
-from facilitation.router import Role, Router
 from storage.models import ChatBinding, ChatNotice, Idea, Membership, OutboxMessage
 from tests.fake_telegram import (
     TOKEN,
@@ -35,7 +33,7 @@ from tests.fake_telegram import (
     private,
     user,
 )
-from tests.support import make_settings
+from tests.support import FACILITATOR_COMMANDS, make_settings, state
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAN = user(6200000001, "Fran", "fran_facilitates")
@@ -182,16 +180,19 @@ async def test_commands_are_registered_in_english_and_french(chat: Chat) -> None
     assert default["commands"] == english
 
 
-async def test_a_resident_cannot_use_facilitator_commands(chat: Chat) -> None:
-    facilitator_commands = [
-        name for name, command in Router(FEATURES).commands.items() if command.role is Role.FACILITATOR
-    ]
-    assert "campaign" in facilitator_commands and "invite" in facilitator_commands
-    for name in facilitator_commands:
-        (answer,) = await chat.say(f"/{name}@townhall_test_bot #parks x | y", sender=ALICE)
-        assert "Only facilitators" in answer["text"], name
-    (answer,) = await chat.say("/campaigns", sender=ALICE)
-    assert "no campaign yet" in answer["text"]
+async def test_every_facilitator_command_tried_by_a_resident_is_refused_and_changes_nothing(
+    api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    assert "campaign" in FACILITATOR_COMMANDS and "invite" in FACILITATOR_COMMANDS
+    async with running(api, database_url, tmp_path) as townhall:
+        chat = Chat(api)
+        await chat.start_parks()
+        await chat.say("Benches by the pond #parks", sender=ALICE)
+        before = state(townhall)
+        for name in FACILITATOR_COMMANDS:
+            (answer,) = await chat.say(f"/{name}@townhall_test_bot #parks i1 x | y", sender=ALICE)
+            assert "Only facilitators" in answer["text"], name
+        assert state(townhall) == before
 
 
 async def test_a_hashtag_message_in_a_bound_group_becomes_an_idea(chat: Chat, api: FakeBotAPI) -> None:
@@ -271,6 +272,30 @@ async def test_flood_control_is_retried_through_the_outbox(
         assert len(api.calls_to("sendMessage")) == 2
         await api.wait_until(lambda: rows(townhall, OutboxMessage)[0].status == "sent")
         assert rows(townhall, OutboxMessage)[0].attempts == 2
+
+
+async def test_after_losing_telegram_for_a_while_polling_and_delivery_resume_and_lose_nothing(
+    api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    async with running(api, database_url, tmp_path) as townhall:
+        chat = Chat(api)
+        await chat.start_parks()
+        await api.go_down()
+        with Session(townhall.database.engine) as session:  # a message due while Telegram is unreachable
+            townhall.core.outbox.enqueue(
+                session, Address("telegram", str(GROUP["id"])), Outgoing("Still here")
+            )
+            session.commit()
+        townhall.delivery.wake()
+        await api.push(message_update("Benches by the pond #parks", ALICE, GROUP))
+        await api.wait_until(lambda: any(row.attempts for row in rows(townhall, OutboxMessage)))
+        await api.come_back()
+        await api.wait_until(
+            lambda: len([m for m in api.messages() if "recorded in #parks" in m["text"]]) == 1
+        )
+        await api.wait_until(lambda: all(row.status == "sent" for row in rows(townhall, OutboxMessage)))
+        assert [message["text"] for message in api.messages()].count("Still here") == 1
+        assert [idea.text for idea in rows(townhall, Idea)] == ["Benches by the pond #parks"]
 
 
 @pytest.mark.parametrize("error", ["error_403", "error_400_chat_not_found"])

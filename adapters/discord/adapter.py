@@ -115,7 +115,8 @@ class DiscordAdapter(Adapter):
 
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
-        max_text_length=render.DISCORD_MESSAGE_LIMIT - render.MARKUP_RESERVE,
+        max_text_length=render.DISCORD_MESSAGE_LIMIT - render.MENTION_RESERVE,
+        rendered_length=render.rendered_length,
         max_button_payload_bytes=render.CUSTOM_ID_LIMIT,
         max_buttons=render.BUTTONS_PER_MESSAGE,
     )

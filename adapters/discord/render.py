@@ -14,8 +14,8 @@ from facilitation.text import shorten
 DISCORD_MESSAGE_LIMIT = 2000
 """Characters in one Discord message."""
 
-MARKUP_RESERVE = 100
-"""Room kept under the limit for the backslashes of escaping and a leading mention."""
+MENTION_RESERVE = 32
+"""Room kept under the limit for a leading mention, `<@` a snowflake of up to 20 digits `> `."""
 
 BUTTON_LABEL_LIMIT = 80
 CUSTOM_ID_LIMIT = 100
@@ -50,16 +50,46 @@ class TokenButton(discord.ui.DynamicItem[discord.ui.Button], template=TOKEN_TEMP
         await interaction.client.adapter.on_press(interaction, self.token)  # type: ignore[attr-defined]
 
 
+MARKDOWN = re.compile(
+    r"(?P<url><[^: >\\]+:/[^ >\\]+>|(?:https?|steam)://[^\s<\\]+[^<.,:;\"'\]\s\\])"
+    r"|(?P<markdown>[_\\~|*`\[]|^>(?:>>)?\s|^#{1,3}|^[ \t]*-)",
+    re.MULTILINE,
+)
+"""A link, left as it is so that it stays clickable, or one piece of Discord markdown to escape."""
+
+
+def _escaped(match: re.Match[str]) -> str:
+    if match.group("url"):
+        return match.group("url")
+    markdown = match.group("markdown")
+    symbol = markdown.lstrip(" \t")
+    return markdown[: len(markdown) - len(symbol)] + "\\" + symbol
+
+
 def escape(text: str) -> str:
-    """Plain text shown as written: Discord markdown characters are escaped, links kept clickable."""
-    return discord.utils.escape_markdown(text)
+    """Plain text shown as written: Discord markdown characters are escaped, links kept clickable.
+
+    Like discord.py's `escape_markdown`, except that every `[` is escaped alone (its masked-link pattern
+    swallows the backslashes and asterisks between two links), an indented list dash is escaped right
+    before the dash (not before the indent, where Discord shows the backslash), and a backslash ends a
+    link (so that it is escaped too).
+    """
+    return MARKDOWN.sub(_escaped, text)
+
+
+def rendered_length(text: str) -> int:
+    """What Discord counts of a text against its limit: the escaped text (the outbox splits by it)."""
+    return len(escape(text))
 
 
 def content(message: Outgoing) -> str:
-    """The message text for Discord, escaped; unescaped if escaping alone would pass the length limit
-    (the core split it to fit, and nothing may be lost), with the mentioned person first."""
+    """The message text for Discord, escaped, with the mentioned person first.
+
+    The core splits texts by `rendered_length`, so the escaped text fits; should it not, the text goes
+    unescaped rather than refused (nothing may be lost).
+    """
     text = escape(message.text)
-    if len(text) > DISCORD_MESSAGE_LIMIT - MARKUP_RESERVE:
+    if len(text) > DISCORD_MESSAGE_LIMIT - MENTION_RESERVE:
         text = message.text
     if message.mention:
         text = f"<@{int(message.mention)}> {text}"

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 import storage.db
 from storage.db import create_db_engine
-from storage.leader import LeaderLock
+from storage.leader import SCHEDULER_LOCK_NAME, LeaderLock
 from storage.models import Idea, Member
 from tests.support import Harness
 
@@ -177,11 +177,16 @@ def test_a_leader_whose_database_connection_is_cut_knows_it_no_longer_leads(data
     try:
         assert first.try_acquire() and first.still_held() and not second.try_acquire()
         with engine.begin() as admin:
-            admin.execute(
+            # Only the backend holding this schema's lock: other processes on the server are left alone.
+            cut = admin.execute(
                 sa.text(
                     "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                )
-            )
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                    " AND objid::bigint = (hashtext(current_schema() || ':' || :name)::bigint & 4294967295)"
+                ),
+                {"name": SCHEDULER_LOCK_NAME},
+            ).all()
+        assert len(cut) == 1
         assert not first.still_held()
         assert second.try_acquire()
         first.release()  # nothing left to release, and no error

@@ -84,7 +84,11 @@ class Outbox:
         pieces = split_text(message.text, capabilities.max_text_length, capabilities.rendered_length)
         caption_limit = capabilities.max_caption_length
         attached = message.image_path or message.file_path
-        if attached and caption_limit is not None and len(pieces[-1]) > caption_limit:
+        if (
+            attached
+            and caption_limit is not None
+            and capabilities.rendered_length(pieces[-1]) > caption_limit
+        ):
             pieces.append("")
         rows = []
         for index, piece in enumerate(pieces):

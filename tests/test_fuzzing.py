@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.render import DISCORD_MESSAGE_LIMIT, content
 from adapters.recording import RecordingAdapter
+from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.render import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, deep_link, render
 from bot.app import Townhall
 from facilitation.commitments import MONTHS, UNIT_DAYS, WEEKDAYS, parse_due
@@ -264,3 +265,13 @@ def test_telegram_shows_text_as_written_and_every_link_somewhere(text, buttons):
     for token, (_label, link) in zip(tokens, buttons, strict=True):
         if link:
             assert deep_link("townhall_bot", token) in shown or deep_link("townhall_bot", token) in urls
+
+
+@FUZZ
+@given(TRICKY.map(lambda text: text * 40))
+@example("👍 " * 3000)
+def test_telegram_pieces_fit_its_limit_counted_in_utf16_code_units(text):
+    capabilities = TelegramAdapter.capabilities
+    pieces = split_text(text, capabilities.max_text_length, capabilities.rendered_length)
+    assert starts(pieces, text) is not None
+    assert all(len(piece.encode("utf-16-le")) // 2 <= MAX_TEXT_LENGTH for piece in pieces)

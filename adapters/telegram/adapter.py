@@ -38,6 +38,7 @@ from adapters.telegram.render import (
     MAX_TEXT_LENGTH,
     delivery_error,
     render,
+    utf16_length,
 )
 from facilitation.core import command_menu
 from facilitation.i18n import SUPPORTED_LANGUAGES, Translator
@@ -72,6 +73,7 @@ class TelegramAdapter(Adapter):
         max_caption_length=MAX_CAPTION_LENGTH,
         per_chat_interval=PER_CHAT_INTERVAL_SECONDS,
         global_interval=GLOBAL_INTERVAL_SECONDS,
+        rendered_length=utf16_length,
     )
 
     def __init__(

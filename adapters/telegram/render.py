@@ -30,6 +30,15 @@ DEEP_LINK = "https://t.me/{username}?start={token}"
 """Opens a private chat with the bot, which then receives `/start <token>`."""
 
 
+def utf16_length(text: str) -> int:
+    """A text's length as Telegram may count it: in UTF-16 code units, where an emoji counts two.
+
+    Reports differ on whether the 4,096 limit counts code units or characters; splitting by code units
+    keeps every piece within the limit either way, at the cost of shorter pieces for emoji-heavy text.
+    """
+    return len(text.encode("utf-16-le")) // 2
+
+
 def deep_link(username: str, token: str) -> str:
     return DEEP_LINK.format(username=username, token=token)
 

@@ -47,6 +47,11 @@ OUTLIER_SIMILARITY = 0.25
 MIN_THEME_SIZE = 3
 """Fewer ideas than this (or than `MIN_THEME_SHARE` of all ideas) are not a theme: they go to "other"."""
 MIN_THEME_SHARE = 0.004
+SMALL_SET_IDEAS = 12
+"""Below this many ideas (a short round at a meeting), two ideas that mean the same already make a theme,
+and the cut heights stop shrinking with the number of ideas: three ideas, two of them about lights at
+night, give one theme of two and one idea in "other" rather than no theme at all."""
+SMALL_SET_MIN_THEME_SIZE = 2
 SUBTHEMES_FROM = 30
 """A theme with at least this many ideas is split into sub-themes, when it holds two or more."""
 DIRECT_LIMIT = 2000
@@ -99,7 +104,8 @@ def find_themes(
     if n == 0:
         return ThemeMap((), (), 0)
     top, fine = _two_level_labels(embeddings, texts)
-    min_size = max(MIN_THEME_SIZE, math.ceil(MIN_THEME_SHARE * n))
+    smallest = MIN_THEME_SIZE if n >= SMALL_SET_IDEAS else SMALL_SET_MIN_THEME_SIZE
+    min_size = max(smallest, math.ceil(MIN_THEME_SHARE * n))
     groups = [_close_to_centre(embeddings, np.flatnonzero(top == label)) for label in np.unique(top)]
     groups = [group for group in groups if len(group) >= min_size]
     grouped = np.concatenate(groups) if groups else np.array([], dtype=int)
@@ -182,7 +188,7 @@ def _two_level_labels(embeddings: np.ndarray, texts: Sequence[str]) -> tuple[np.
     squared = np.clip(2.0 - 2.0 * (points @ points.T), 0.0, None)
     np.fill_diagonal(squared, 0.0)
     tree = linkage(squareform(np.sqrt(squared), checks=False), method="ward")
-    scale = (len(sample) / HEIGHT_REFERENCE_IDEAS) ** HEIGHT_SCALING
+    scale = (max(len(sample), SMALL_SET_IDEAS) / HEIGHT_REFERENCE_IDEAS) ** HEIGHT_SCALING
     top_sample = fcluster(tree, THEME_DISTANCE * scale, criterion="distance")
     fine_sample = fcluster(tree, SUBTHEME_DISTANCE * scale, criterion="distance")
     if n == len(sample):

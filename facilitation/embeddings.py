@@ -10,8 +10,9 @@ The API other features build on (themes, digests, import) and keep stable:
   vectors of a campaign's ideas for one model, rows in idea id order.
 - `store_embeddings(session, idea_ids, vectors, model_name)` writes vectors for ideas.
 
-Ideas are stored whole; a very long idea is embedded on its first `EMBEDDING_MAX_CHARS` characters
-(the model reads at most 256 word pieces anyway, about a thousand characters of English).
+Ideas are stored whole; the model reads them without their #hashtags, and a very long idea on its first
+`EMBEDDING_MAX_CHARS` characters (the model reads at most 256 word pieces anyway, about a thousand
+characters of English).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
+from facilitation.text import HASHTAG_PATTERN
 from storage.models import Idea, IdeaEmbedding
 
 log = logging.getLogger(__name__)
@@ -63,9 +65,22 @@ def resolve_model_folder(model: str) -> Path:
     return folder
 
 
-def truncated(text: str) -> str:
-    """The form of an idea that is embedded."""
-    return text[:EMBEDDING_MAX_CHARS]
+EMBEDDED_FORM = "no-hashtags"
+"""How texts are prepared for the model (see `embedded_form`). It is part of the name stored with every
+vector, so that vectors made from another form are recomputed in the background, as after a change of
+model."""
+
+
+def embedded_form(text: str) -> str:
+    """What the model reads of a text: its words without #hashtags, cut at `EMBEDDING_MAX_CHARS`.
+
+    The campaign's tag ends most ideas, and read by the model it makes every idea of a campaign look
+    alike: on the 300 Bowling Green statements of `townhall demo`, a trailing " #parks" raised the mean
+    similarity of two ideas from 0.18 to 0.40, and the share of ideas shown a close idea from 17% to 54%
+    (the threshold was calibrated on texts without tags). A text of hashtags alone is read as it is.
+    """
+    words = " ".join(HASHTAG_PATTERN.sub(" ", text).split())
+    return (words or text)[:EMBEDDING_MAX_CHARS]
 
 
 @dataclass
@@ -85,8 +100,11 @@ class Embedder:
     """
 
     def __init__(self, model: str = DEFAULT_EMBEDDING_MODEL, device: str = "cpu") -> None:
-        self.name = model
-        """The name stored with every vector: a change of model re-embeds the ideas."""
+        self.setting = model
+        """The EMBEDDING_MODEL setting: the bundled model's name or a local folder."""
+        self.name = f"{model} ({EMBEDDED_FORM})"
+        """The name stored with every vector: a change of model, or of the form texts are read in,
+        re-embeds the ideas."""
         self.device = device
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready = threading.Event()
@@ -131,7 +149,7 @@ class Embedder:
     def submit(self, texts: Sequence[str]) -> Future:
         """Queue texts for encoding; the future gives their ``(n, dim)`` float32 unit vectors."""
         self.start()
-        request = _Request([truncated(text) for text in texts])
+        request = _Request([embedded_form(text) for text in texts])
         if self._error is not None:
             request.future.set_exception(EmbeddingUnavailable(str(self._error)))
         else:
@@ -162,7 +180,7 @@ class Embedder:
         try:
             self._model = self._load()
         except Exception as error:  # a broken model turns similarity off, it does not stop the bot
-            log.exception("embedding model could not be loaded model=%s", self.name)
+            log.exception("embedding model could not be loaded model=%s", self.setting)
             self._error = error
         finally:
             self._ready.set()
@@ -180,9 +198,9 @@ class Embedder:
 
         transformers_logging.disable_progress_bar()  # no loading bar over the console's chat
 
-        folder = resolve_model_folder(self.name)
+        folder = resolve_model_folder(self.setting)
         model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
-        log.info("embedding model loaded model=%s folder=%s", self.name, folder)
+        log.info("embedding model loaded model=%s folder=%s", self.setting, folder)
         return model
 
     def _next_batch(self) -> list[_Request] | None:

@@ -48,6 +48,20 @@ async def test_unrelated_idea_gets_a_plain_confirmation(similar_harness):
 
 
 @pytest.mark.embeddings
+async def test_the_campaign_tag_does_not_make_unrelated_ideas_close(similar_harness):
+    """Read with their tag, these two ideas score 0.82 (the model takes " #parks" as shared meaning);
+    without it, 0.59: below the threshold, as ideas about different things should be."""
+    await similar_harness.start_parks()
+    await similar_harness.say("We need a WHOLE FOOD store. #parks", user="alice")
+    [reply] = await similar_harness.say("I think we have enough restaurants. #parks", user="bob")
+    assert "Idea i2 recorded" in reply.text and "Close ideas" not in reply.text
+    [alone, tagged] = similar_harness.townhall.embedder.encode(
+        ["Benches by the pond", "Benches by the pond #parks"]
+    )
+    assert float(alone @ tagged) == pytest.approx(1.0)
+
+
+@pytest.mark.embeddings
 async def test_own_earlier_idea_is_not_offered_for_support(similar_harness):
     await parks_with_benches(similar_harness)
     [reply] = await similar_harness.say("/idea Benches by the playground for parents", user="alice")
@@ -140,8 +154,8 @@ async def test_repeat_is_caught_by_its_words_even_without_a_model(harness):
 class GatedEmbedder(Embedder):
     """The session's model behind a gate: loading ends only when the test opens it."""
 
-    def __init__(self, loaded: Embedder, name: str | None = None) -> None:
-        super().__init__(name or loaded.name)
+    def __init__(self, loaded: Embedder, model: str | None = None) -> None:
+        super().__init__(model or loaded.setting)
         self.gate = threading.Event()
         self._loaded = loaded
 
@@ -182,12 +196,13 @@ async def test_a_change_of_model_embeds_every_stored_idea_again(database_url, tm
     async with Harness.running(database_url, tmp_path, embedder=embedder) as harness:
         await parks_with_benches(harness)
         await harness.say(f"/idea {TREES}", user="bob")
-    other = GatedEmbedder(embedder, name="another-model")
+    other = GatedEmbedder(embedder, model="another-model")
     other.gate.set()
     async with Harness.running(database_url, tmp_path, embedder=other) as harness:
         await wait_for(lambda: len(harness.rows(IdeaEmbedding)) == 4)
         models = sorted(row.model for row in harness.rows(IdeaEmbedding))
-        assert models == ["all-MiniLM-L6-v2"] * 2 + ["another-model"] * 2
+        assert models == [embedder.name] * 2 + [other.name] * 2
+        assert other.name.startswith("another-model")
     other.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +31,13 @@ TELEGRAM_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 class SettingsError(Exception):
     """A configuration value is missing or invalid; the message names the variable."""
+
+
+def _one_of(value: str, choices: Iterable[str]) -> str:
+    """`value` if it is one of `choices`, else the error that lists them."""
+    if value not in choices:
+        raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+    return value
 
 
 class Settings(BaseSettings):
@@ -96,9 +104,7 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
-        if value not in SUPPORTED_LANGUAGES:
-            raise ValueError(f"{value!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}")
-        return value
+        return _one_of(value, SUPPORTED_LANGUAGES)
 
     @field_validator("default_timezone")
     @classmethod
@@ -140,9 +146,7 @@ class Settings(BaseSettings):
     @field_validator("open_data_license")
     @classmethod
     def _known_license(cls, value: str) -> str:
-        if value not in LICENSES:
-            raise ValueError(f"{value!r} is not one of {', '.join(LICENSES)}")
-        return value
+        return _one_of(value, LICENSES)
 
     @field_validator("database_url")
     @classmethod

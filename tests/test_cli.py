@@ -73,6 +73,7 @@ def test_db_upgrade_reports_the_revision(environment, tmp_path):
         ("FACILITATOR_IDS", "12345"),
         ("LOG_LEVEL", "LOUD"),
         ("DATABASE_URL", "mysql://somewhere/db"),
+        ("OPEN_DATA_LICENSE", "all rights reserved"),
     ],
 )
 def test_a_bad_setting_stops_with_one_line_naming_it_and_exit_code_2(tmp_path, variable, value):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -143,12 +143,12 @@ def join(ctx: Context, campaign: Campaign) -> bool:
         select(Membership).where(Membership.campaign_id == campaign.id, Membership.member_id == ctx.member.id)
     ).first()
     if membership is None:
-        ctx.session.add(Membership(campaign_id=campaign.id, member_id=ctx.member.id))
+        ctx.session.add(Membership(campaign_id=campaign.id, member_id=ctx.member.id, joined_at=ctx.now()))
         ctx.session.flush()
         return True
     if membership.left_at is not None:
         membership.left_at = None
-        membership.joined_at = datetime.now(UTC)
+        membership.joined_at = ctx.now()
         return True
     return False
 
@@ -344,7 +344,7 @@ def leave(ctx: Context, args: str) -> None:
             _("Which campaign do you want to leave? Add its hashtag: {hashtags}", hashtags=tags_text)
         )
     campaign, membership = active[0]
-    membership.left_at = datetime.now(UTC)
+    membership.left_at = ctx.now()
     ctx.reply(
         _(
             "You left #{hashtag}. Your ideas stay, under your pseudonym. Come back any time with /join #{hashtag}.",

@@ -180,7 +180,7 @@ def store_themes(effects: Effects, campaign: Campaign, ids: np.ndarray, found: t
     A found group continues the stored theme it overlaps most; `ids` are the idea ids of the rows
     `found` refers to."""
     session = effects.session
-    now = datetime.now(UTC)
+    now = effects.now()
     active = list(
         session.exec(select(Theme).where(Theme.campaign_id == campaign.id, Theme.status == "active"))
     )

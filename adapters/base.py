@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
-from facilitation.events import (
+from facilitation.kernel.events import (
     Address,
     Button,
     Capabilities,
@@ -21,7 +21,7 @@ from facilitation.events import (
     PlatformUser,
     Sender,
 )
-from facilitation.outbox import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from facilitation.kernel.outbox import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 IncomingHandler = Callable[[Incoming], Awaitable[None]]
 

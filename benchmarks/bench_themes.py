@@ -28,8 +28,8 @@ sys.path.insert(0, str(HERE))
 
 from similar_ideas import cached_vectors, campaign_of, petition_titles  # noqa: E402
 
-from facilitation.embeddings import Embedder  # noqa: E402
-from facilitation.themes import find_themes  # noqa: E402
+from facilitation.intelligence.clustering import find_themes  # noqa: E402
+from facilitation.intelligence.embeddings import Embedder  # noqa: E402
 
 SIZES = (1_000, 10_000, 50_000)
 

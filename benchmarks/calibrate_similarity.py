@@ -23,9 +23,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from facilitation.embeddings import Embedder  # noqa: E402
-from facilitation.ideas import comparable  # noqa: E402
-from facilitation.similarity import REPEAT_THRESHOLD, SIMILAR_SHOWN, SIMILAR_THRESHOLD  # noqa: E402
+from facilitation.intake.ideas import comparable  # noqa: E402
+from facilitation.intelligence.embeddings import Embedder  # noqa: E402
+from facilitation.intelligence.similarity import REPEAT_THRESHOLD, SIMILAR_SHOWN, SIMILAR_THRESHOLD  # noqa: E402
 
 THRESHOLDS = (0.45, 0.5, 0.55, 0.6, 0.62, 0.65, 0.7, 0.75, 0.8)
 SAMPLE = 3000

@@ -13,7 +13,7 @@ Methods, all on the same rows:
 - MiniLM + KMeans told the true number of labels (the same vectors as the themes, 10 restarts);
   both baselines run with `BASELINE_SEEDS` random seeds: the table shows their mean, and the range of
   NMI over the seeds (one seed alone moves MiniLM + KMeans on Polis by about 0.015);
-- Townhall themes: `facilitation.themes.find_themes`, number chosen automatically; "other" counts as
+- Townhall themes: `facilitation.intelligence.clustering.find_themes`, number chosen automatically; "other" counts as
   one more group;
 - Townhall sub-themes: the same run read one level down (an idea's sub-theme where its theme has
   some, else its theme).
@@ -38,8 +38,8 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from facilitation.embeddings import Embedder  # noqa: E402
-from facilitation.themes import find_themes  # noqa: E402
+from facilitation.intelligence.clustering import find_themes  # noqa: E402
+from facilitation.intelligence.embeddings import Embedder  # noqa: E402
 
 SEED = 0
 BASELINE_SEEDS = 5

@@ -31,8 +31,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from facilitation.embeddings import Embedder, stored_embeddings, vector_bytes  # noqa: E402
-from facilitation.similarity import SIMILAR_SHOWN, SIMILAR_THRESHOLD, CampaignVectors  # noqa: E402
+from facilitation.intelligence.embeddings import Embedder, stored_embeddings, vector_bytes  # noqa: E402
+from facilitation.intelligence.similarity import SIMILAR_SHOWN, SIMILAR_THRESHOLD, CampaignVectors  # noqa: E402
 from storage.models import Campaign, Idea, IdeaEmbedding, Member  # noqa: E402
 from tests.support import Harness  # noqa: E402
 

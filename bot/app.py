@@ -14,13 +14,13 @@ from adapters.base import Adapter, Incoming
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import LOCAL_USER_ID
 from bot.settings import Settings
-from facilitation.context import CoreConfig
-from facilitation.core import FEATURES, Core
-from facilitation.embeddings import Embedder
-from facilitation.outbox import DeliveryService
-from facilitation.router import CommandSet, Router
-from facilitation.scheduling import JobSpec, Scheduler
-from facilitation.similarity import IdeaIndex
+from facilitation.intelligence.embeddings import Embedder
+from facilitation.intelligence.similarity import IdeaIndex
+from facilitation.kernel.context import CoreConfig
+from facilitation.kernel.core import FEATURES, Core
+from facilitation.kernel.outbox import DeliveryService
+from facilitation.kernel.router import CommandSet, Router
+from facilitation.kernel.scheduling import JobSpec, Scheduler
 from storage.db import Database
 from storage.models import utcnow
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from adapters.base import AdapterStartError
 from bot.settings import Settings, SettingsError, load_settings
-from facilitation.i18n import SUPPORTED_LANGUAGES
+from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
 
 EXIT_CONFIGURATION_ERROR = 2
 EXIT_REFUSED = 1
@@ -152,9 +152,9 @@ def _publish(settings: Settings, args: argparse.Namespace) -> int:
     from sqlmodel import col, select
 
     from bot.app import core_config
-    from facilitation.opendata import export_campaign
-    from facilitation.report import render_report
-    from facilitation.text import normalise_hashtag
+    from facilitation.civic.opendata import export_campaign
+    from facilitation.civic.report import render_report
+    from facilitation.kernel.text import normalise_hashtag
     from storage.db import Database
     from storage.models import Campaign
 
@@ -219,7 +219,7 @@ def _campaign(session, hashtag: str):  # noqa: ANN001, ANN202 (imports stay lazy
     """The open campaign with this hashtag, else the latest one that had it."""
     from sqlmodel import col, select
 
-    from facilitation.text import normalise_hashtag
+    from facilitation.kernel.text import normalise_hashtag
     from storage.models import Campaign
 
     return session.exec(
@@ -237,7 +237,7 @@ def _progress(done: int, total: int) -> None:
 
 def _import(settings: Settings, hashtag: str, file: Path, text_column: str, author_column: str | None) -> int:
     from bot.app import core_config
-    from facilitation.importing import ImportFileError, import_ideas, read_ideas_csv
+    from facilitation.intake.importing import ImportFileError, import_ideas, read_ideas_csv
 
     try:
         plan = read_ideas_csv(file, text_column, author_column)
@@ -268,10 +268,10 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
     import csv
 
     from bot.app import core_config
-    from facilitation.context import Effects
-    from facilitation.digest import compute_themes, digest_text, draw_map, theme_ref
-    from facilitation.embeddings import Embedder
-    from facilitation.i18n import translator
+    from facilitation.intelligence.embeddings import Embedder
+    from facilitation.intelligence.themes import compute_themes, digest_text, draw_map, theme_ref
+    from facilitation.kernel.context import Effects
+    from facilitation.kernel.i18n import translator
 
     if not settings.embedding_model:
         print("townhall themes: themes need EMBEDDING_MODEL, which is empty.", file=sys.stderr)

@@ -18,7 +18,7 @@ from pathlib import Path
 from adapters.recording import RecordingAdapter
 from bot.app import Townhall
 from bot.settings import Settings
-from facilitation.embeddings import Embedder
+from facilitation.intelligence.embeddings import Embedder
 
 DEMO_DATA = Path(__file__).parent / "demo_data" / "bowling_green.csv"
 DEMO_FOLDER = "demo"

@@ -17,10 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from facilitation.embeddings import DEFAULT_EMBEDDING_MODEL, EmbeddingUnavailable, resolve_model_folder
-from facilitation.i18n import SUPPORTED_LANGUAGES
-from facilitation.opendata import DEFAULT_LICENSE, LICENSES
-from facilitation.preferences import format_quiet, parse_quiet_hours
+from facilitation.civic.opendata import DEFAULT_LICENSE, LICENSES
+from facilitation.intelligence.embeddings import (
+    DEFAULT_EMBEDDING_MODEL,
+    EmbeddingUnavailable,
+    resolve_model_folder,
+)
+from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
+from facilitation.membership.preferences import format_quiet, parse_quiet_hours
 
 DEFAULT_DATA_DIR = Path("data")
 DISCORD_API_BASE_URL = "https://discord.com/api/v10"

@@ -124,7 +124,7 @@ class ChatBinding(SQLModel, table=True):
 
 
 IDEA_HIDDEN = "hidden"
-"""A facilitator took the idea out of sight, with a reason (see facilitation.moderation)."""
+"""A facilitator took the idea out of sight, with a reason (see facilitation.intake.moderation)."""
 IDEA_WITHDRAWN = "withdrawn"
 """Its author (or a facilitator) withdrew the idea (see /withdraw)."""
 IDEA_OUT_OF_SIGHT = (IDEA_HIDDEN, IDEA_WITHDRAWN)

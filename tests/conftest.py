@@ -116,7 +116,7 @@ def embedder() -> Iterator:
 
     Tests using it are marked `@pytest.mark.embeddings`; the others never load it.
     """
-    from facilitation.embeddings import Embedder
+    from facilitation.intelligence.embeddings import Embedder
 
     shared = Embedder()
     assert shared.wait_ready(), "the bundled embedding model did not load"

@@ -17,9 +17,9 @@ from adapters.recording import RecordingAdapter
 from adapters.recording.adapter import Sent
 from bot.app import Townhall
 from bot.settings import Settings
-from facilitation.core import FEATURES
-from facilitation.embeddings import Embedder
-from facilitation.router import CommandSet, Role, Router
+from facilitation.intelligence.embeddings import Embedder
+from facilitation.kernel.core import FEATURES
+from facilitation.kernel.router import CommandSet, Role, Router
 from storage.models import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent

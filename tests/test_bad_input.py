@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from facilitation.text import IDEA_MAX_LENGTH
+from facilitation.kernel.text import IDEA_MAX_LENGTH
 from storage.models import Campaign, Idea
 from tests.support import FACILITATOR
 

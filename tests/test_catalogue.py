@@ -7,7 +7,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from facilitation.i18n import _catalogue
+from facilitation.kernel.i18n import _catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("facilitation", "adapters", "bot")

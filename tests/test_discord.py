@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from adapters.discord.adapter import TownhallClient
 from bot.app import Townhall, discord_adapter
-from facilitation.core import FEATURES
-from facilitation.events import Address, Outgoing
-from facilitation.router import OptionKind, Router
+from facilitation.kernel.core import FEATURES
+from facilitation.kernel.events import Address, Outgoing
+from facilitation.kernel.router import OptionKind, Router
 from storage.models import Idea
 from tests import fake_discord
 from tests.fake_discord import (

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from adapters.discord import DiscordAdapter
 from adapters.discord.adapter import sync_commands
-from facilitation.core import FEATURES
-from facilitation.router import Router
+from facilitation.kernel.core import FEATURES
+from facilitation.kernel.router import Router
 from tests.fake_discord import (
     APPLICATION_ID,
     CHANNEL_ID,

@@ -12,11 +12,15 @@ from discord import app_commands
 from adapters.discord.adapter import delivery_error
 from adapters.discord.commands import DESCRIPTION_LIMIT, CatalogueTranslator, add_commands
 from adapters.discord.render import allowed_mentions, content
-from facilitation.core import FEATURES
-from facilitation.events import Outgoing
-from facilitation.i18n import Translator
-from facilitation.outbox import PermanentDeliveryError, RecipientUnreachableError, TransientDeliveryError
-from facilitation.router import Router
+from facilitation.kernel.core import FEATURES
+from facilitation.kernel.events import Outgoing
+from facilitation.kernel.i18n import Translator
+from facilitation.kernel.outbox import (
+    PermanentDeliveryError,
+    RecipientUnreachableError,
+    TransientDeliveryError,
+)
+from facilitation.kernel.router import Router
 
 COMMANDS = Router(FEATURES).commands
 DISCORD_NAME = re.compile(r"^[-_\w]{1,32}$")

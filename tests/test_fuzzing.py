@@ -23,12 +23,12 @@ from adapters.recording import RecordingAdapter
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.render import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, deep_link, render
 from bot.app import Townhall
-from facilitation.commitments import MONTHS, UNIT_DAYS, WEEKDAYS, parse_due
-from facilitation.core import FEATURES
-from facilitation.events import Button, Outgoing
-from facilitation.rounds import ROUND_MAX_DURATION, ROUND_MIN_DURATION
-from facilitation.router import Router, parse_command
-from facilitation.text import split_text
+from facilitation.accountability.commitments import MONTHS, UNIT_DAYS, WEEKDAYS, parse_due
+from facilitation.kernel.core import FEATURES
+from facilitation.kernel.events import Button, Outgoing
+from facilitation.kernel.router import Router, parse_command
+from facilitation.kernel.text import split_text
+from facilitation.planning.rounds import ROUND_MAX_DURATION, ROUND_MIN_DURATION
 from storage.models import OutboxMessage, Round
 from tests.support import FACILITATOR, Clock, make_settings
 
@@ -87,7 +87,7 @@ def test_any_text_gets_an_answer_or_nothing_but_never_a_failure(core_only, caplo
     @given(COMMAND_TEXT)
     def check(text: str) -> None:
         caplog.clear()
-        with caplog.at_level(logging.ERROR, logger="facilitation.core"):
+        with caplog.at_level(logging.ERROR, logger="facilitation.kernel.core"):
             reply = answer(core_only, text, user)
         assert FAILED not in reply, (text, caplog.text)
         assert not caplog.records, (text, caplog.text)

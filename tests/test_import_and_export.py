@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.cli import EXIT_REFUSED, main
 from bot.demo import demo_statements
-from facilitation import importing
+from facilitation.intake import importing
 from storage.db import Database
 from storage.models import Campaign, Idea, Identity
 

@@ -8,9 +8,9 @@ import numpy as np
 from sqlmodel import col, select
 
 from adapters.recording.adapter import Sent
-from facilitation import themes
-from facilitation.context import Effects
-from facilitation.digest import store_themes
+from facilitation.intelligence import clustering as themes
+from facilitation.intelligence.themes import store_themes
+from facilitation.kernel.context import Effects
 from storage.models import Campaign, ContributorNotice, Identity
 from tests.support import FACILITATOR, Clock, Harness
 

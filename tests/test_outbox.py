@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from adapters.recording import RecordingAdapter
-from facilitation.events import Address, Outgoing
-from facilitation.outbox import DeliveryService, PermanentDeliveryError, TransientDeliveryError
+from facilitation.kernel.events import Address, Outgoing
+from facilitation.kernel.outbox import DeliveryService, PermanentDeliveryError, TransientDeliveryError
 from storage.models import OutboxMessage
 from tests.support import Harness
 

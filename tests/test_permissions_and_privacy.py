@@ -8,7 +8,7 @@ from pathlib import Path
 
 from adapters.console import ConsoleAdapter
 from bot.app import Townhall
-from facilitation.fair_use import IDEAS_PER_MINUTE, UPDATES_PER_MINUTE
+from facilitation.kernel.fair_use import IDEAS_PER_MINUTE, UPDATES_PER_MINUTE
 from storage.models import Idea, Identity, Member, Membership
 from tests.support import FACILITATOR, FACILITATOR_COMMANDS, Clock, Harness, make_settings, state
 
@@ -102,7 +102,7 @@ async def test_forget_with_ideas_and_only_by_the_person_who_asked(harness):
 
 
 async def test_status_shows_delivery_failures_to_facilitators(harness):
-    from facilitation.outbox import PermanentDeliveryError
+    from facilitation.kernel.outbox import PermanentDeliveryError
 
     harness.adapter.fail_next(1, PermanentDeliveryError("chat not found"))
     await harness.say("/campaigns", user="ghost")

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.demo import demo_statements
-from facilitation import themes
-from facilitation.prototypes import FEEDBACK_THEMES_SHOWN, QUOTE_WIDTH
-from facilitation.text import shorten
+from facilitation.intelligence import clustering as themes
+from facilitation.kernel.text import shorten
+from facilitation.planning.prototypes import FEEDBACK_THEMES_SHOWN, QUOTE_WIDTH
 from storage.models import ContributorNotice, Feedback, Idea, IdeaTheme, Identity, Prototype, Theme
 from tests.support import FACILITATOR, Clock, Harness
 from tests.test_similar_ideas import GatedEmbedder, wait_for

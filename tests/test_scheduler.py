@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from facilitation import scheduling
-from facilitation.context import Context, Effects
-from facilitation.core import FEATURES
-from facilitation.events import Address
-from facilitation.router import CommandSet
-from facilitation.scheduling import JobSpec
+from facilitation.kernel import scheduling
+from facilitation.kernel.context import Context, Effects
+from facilitation.kernel.core import FEATURES
+from facilitation.kernel.events import Address
+from facilitation.kernel.router import CommandSet
+from facilitation.kernel.scheduling import JobSpec
 from storage.models import scheduler_jobs
 from tests.support import Harness
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from facilitation.embeddings import Embedder
-from facilitation.text import IDEA_MAX_LENGTH
+from facilitation.intelligence.embeddings import Embedder
+from facilitation.kernel.text import IDEA_MAX_LENGTH
 from storage.models import Idea, IdeaEmbedding, IdeaSupport, Member
 from tests.support import Harness
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from facilitation.similarity import PREFILTER_FROM_IDEAS, CampaignVectors
+from facilitation.intelligence.similarity import PREFILTER_FROM_IDEAS, CampaignVectors
 
 
 def unit_rows(count: int, seed: int = 1, dimension: int = 48) -> np.ndarray:

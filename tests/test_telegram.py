@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from adapters.telegram import TelegramAdapter
 from bot.app import Townhall, select_adapters
-from facilitation.events import Address, Outgoing
+from facilitation.kernel.events import Address, Outgoing
 from storage.models import ChatBinding, ChatNotice, Idea, Membership, OutboxMessage
 from tests.fake_telegram import (
     TOKEN,

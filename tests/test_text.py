@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from facilitation.router import parse_command
-from facilitation.text import clean_user_text, find_hashtags, split_text
+from facilitation.kernel.router import parse_command
+from facilitation.kernel.text import clean_user_text, find_hashtags, split_text
 
 
 def test_clean_user_text_drops_controls_and_invisible_characters_but_keeps_lines():

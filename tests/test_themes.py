@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bot.demo import demo_statements
-from facilitation import themes
+from facilitation.intelligence import clustering as themes
 from storage.models import Idea
 from tests.support import FACILITATOR, Harness
 

@@ -7,8 +7,8 @@ import csv
 import numpy as np
 from sqlmodel import Session
 
-from facilitation.opendata import write_package
-from facilitation.votes import vote_matrix
+from facilitation.civic.opendata import write_package
+from facilitation.planning.votes import vote_matrix
 from storage.models import Campaign, Feedback, IdeaVote, Prototype, PrototypeVersion
 from tests.support import FACILITATOR
 

@@ -24,7 +24,7 @@ from adapters.base import (
     Outgoing,
     Sender,
 )
-from facilitation.i18n import Translator
+from facilitation.kernel.i18n import Translator
 
 LOCAL_USER_ID = "local"
 CONSOLE_CHAT_ID = "console"

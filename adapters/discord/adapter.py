@@ -41,8 +41,8 @@ from adapters.base import (
 )
 from adapters.discord import render
 from adapters.discord.commands import CatalogueTranslator, add_commands
-from facilitation.outbox import RecipientUnreachableError
-from facilitation.router import Command
+from facilitation.kernel.outbox import RecipientUnreachableError
+from facilitation.kernel.router import Command
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import discord
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation, locale_str
 
-from facilitation.i18n import Translator
-from facilitation.router import Command, Option, OptionKind
-from facilitation.text import shorten
+from facilitation.kernel.i18n import Translator
+from facilitation.kernel.router import Command, Option, OptionKind
+from facilitation.kernel.text import shorten
 from storage.models import HASHTAG_MAX_LENGTH
 
 DESCRIPTION_LIMIT = 100

@@ -8,8 +8,8 @@ from typing import Any
 
 import discord
 
-from facilitation.events import Button, Outgoing
-from facilitation.text import shorten
+from facilitation.kernel.events import Button, Outgoing
+from facilitation.kernel.text import shorten
 
 DISCORD_MESSAGE_LIMIT = 2000
 """Characters in one Discord message."""

@@ -40,9 +40,9 @@ from adapters.telegram.render import (
     render,
     utf16_length,
 )
-from facilitation.core import command_menu
-from facilitation.i18n import SUPPORTED_LANGUAGES, Translator
-from facilitation.text import shorten
+from facilitation.kernel.core import command_menu
+from facilitation.kernel.i18n import SUPPORTED_LANGUAGES, Translator
+from facilitation.kernel.text import shorten
 
 log = logging.getLogger(__name__)
 

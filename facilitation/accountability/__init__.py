@@ -1,0 +1,1 @@
+"""Accountability: commitments, pods, check-ins, peer nudges and cheers."""

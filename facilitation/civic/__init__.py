@@ -1,0 +1,1 @@
+"""Civic: shared goals, collective progress, the citizen report and open data."""

@@ -1,0 +1,209 @@
+"""Shared, measurable goals: set by facilitators, measured by them and the members they allow, open to all."""
+
+from __future__ import annotations
+
+import math
+import re
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from facilitation.kernel.context import Context
+from facilitation.kernel.i18n import N_
+from facilitation.kernel.router import CommandSet, Refusal, UsageError, UserError
+from facilitation.membership.campaigns import resolve_campaign
+from facilitation.membership.members import find_member_by_name
+from storage.models import (
+    GOAL_NAME_MAX_LENGTH,
+    UNIT_MAX_LENGTH,
+    Campaign,
+    Goal,
+    GoalMeasurement,
+    GoalRecorder,
+)
+
+commands = CommandSet()
+
+GOAL_NAME_PATTERN = re.compile(rf"[\w-]{{1,{GOAL_NAME_MAX_LENGTH}}}")
+HISTORY_SHOWN = 5
+MAX_GOAL_VALUE = 1e12
+"""Targets and measurements beyond a trillion are typing mistakes, not goals."""
+
+
+def parse_number(text: str) -> float | None:
+    """A finite number written with a dot or a comma as decimal separator, or None."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and abs(value) <= MAX_GOAL_VALUE else None
+
+
+def format_number(value: float) -> str:
+    return f"{value:g}"
+
+
+def campaign_goals(ctx: Context, campaign: Campaign) -> list[Goal]:
+    return list(ctx.session.exec(select(Goal).where(Goal.campaign_id == campaign.id).order_by(col(Goal.id))))
+
+
+def goal_history(ctx: Context, goal: Goal) -> list[GoalMeasurement]:
+    """Measurements, oldest first."""
+    return list(
+        ctx.session.exec(
+            select(GoalMeasurement)
+            .where(GoalMeasurement.goal_id == goal.id)
+            .order_by(col(GoalMeasurement.recorded_at), col(GoalMeasurement.id))
+        )
+    )
+
+
+def goals_summary(ctx: Context, campaign: Campaign) -> str:
+    """One line per goal for the campaign's public description (its invitation), or ''."""
+    goals = campaign_goals(ctx, campaign)
+    if not goals:
+        return ""
+    parts = [f"{goal.name}: {format_number(goal.target)} {goal.unit}" for goal in goals]
+    return ctx._("Shared goals: {goals}", goals="; ".join(parts))
+
+
+@commands.command(
+    "goal",
+    N_("Set a shared goal, record a measurement, or allow a member to record them"),
+    N_("/goal [#hashtag] <name> <target> <unit> | /goal <name> <value> | /goal <name> allow <person>"),
+)
+def goal_command(ctx: Context, args: str) -> None:
+    _ = ctx._
+    campaign, rest = resolve_campaign(ctx, args)
+    words = rest.split()
+    if len(words) < 2 or not GOAL_NAME_PATTERN.fullmatch(words[0]):
+        raise UsageError(_("Name the goal in one word (letters, digits, - or _), then a value."))
+    name = words[0].casefold()
+    goal = ctx.session.exec(select(Goal).where(Goal.campaign_id == campaign.id, Goal.name == name)).first()
+    if words[1] == "allow":
+        allow_recorder(ctx, campaign, goal, name, " ".join(words[2:]))
+    elif goal is None:
+        create_goal(ctx, campaign, name, words[1:])
+    elif len(words) == 2:
+        record_measurement(ctx, campaign, goal, words[1])
+    else:
+        raise UsageError(
+            _("Goal {name} already exists: record a value with /goal {name} <value>.", name=name)
+        )
+
+
+def create_goal(ctx: Context, campaign: Campaign, name: str, words: list[str]) -> None:
+    _ = ctx._
+    ctx.require_facilitator(campaign)
+    target = parse_number(words[0])
+    unit = " ".join(words[1:])
+    if target is None or not unit:
+        raise UsageError(
+            _("A new goal needs a number to reach and a unit, such as /goal benches 40 benches.")
+        )
+    if len(unit) > UNIT_MAX_LENGTH:
+        raise UserError(_("The unit is too long: {limit} characters at most.", limit=UNIT_MAX_LENGTH))
+    ctx.session.add(Goal(campaign_id=campaign.id, name=name, target=target, unit=unit, created_at=ctx.now()))
+    ctx.reply(
+        _(
+            "Shared goal {name} for #{hashtag}: reach {target} {unit}. Record progress with /goal {name} <value>.",
+            name=name,
+            hashtag=campaign.hashtag,
+            target=format_number(target),
+            unit=unit,
+        )
+    )
+
+
+def record_measurement(ctx: Context, campaign: Campaign, goal: Goal, text: str) -> None:
+    _ = ctx._
+    allowed = ctx.session.get(GoalRecorder, (goal.id, ctx.member.id)) is not None
+    if not (allowed or ctx.is_facilitator(campaign)):
+        raise Refusal(
+            _(
+                "Only facilitators, and members they allow, record values of {name}. Nothing was changed.",
+                name=goal.name,
+            )
+        )
+    value = parse_number(text)
+    if value is None:
+        raise UsageError(_("{value} is not a number.", value=text))
+    ctx.session.add(
+        GoalMeasurement(goal_id=goal.id, value=value, member_id=ctx.member.id, recorded_at=ctx.now())
+    )
+    ctx.reply(
+        _(
+            "Recorded {value} {unit} for {name} ({percent}% of the target {target}).",
+            value=format_number(value),
+            unit=goal.unit,
+            name=goal.name,
+            percent=round(100 * value / goal.target) if goal.target else 0,
+            target=format_number(goal.target),
+        )
+    )
+
+
+def allow_recorder(ctx: Context, campaign: Campaign, goal: Goal | None, name: str, person: str) -> None:
+    _ = ctx._
+    ctx.require_facilitator(campaign)
+    if goal is None:
+        raise UserError(
+            _(
+                "There is no goal {name} in #{hashtag}. /goals lists them.",
+                name=name,
+                hashtag=campaign.hashtag,
+            )
+        )
+    member = find_member_by_name(ctx, person)
+    if member is None:
+        raise UserError(
+            _("I don't know anyone called {name}. They need to write to me once first.", name=person or "?")
+        )
+    if ctx.session.get(GoalRecorder, (goal.id, member.id)) is None:
+        ctx.session.add(GoalRecorder(goal_id=goal.id, member_id=member.id))
+    ctx.reply(_("{person} may now record values of {name}.", person=member.pseudonym, name=goal.name))
+
+
+@commands.command("goals", N_("Show the shared goals, their progress and history"), N_("/goals [#hashtag]"))
+def list_goals(ctx: Context, args: str) -> None:
+    _ = ctx._
+    campaign, _rest = resolve_campaign(ctx, args)
+    goals = campaign_goals(ctx, campaign)
+    if not goals:
+        ctx.reply(
+            _("#{hashtag} has no shared goal yet. Facilitators set one with /goal.", hashtag=campaign.hashtag)
+        )
+        return
+    zone = ZoneInfo(ctx.member.timezone)
+    lines = [_("Shared goals of #{hashtag}:", hashtag=campaign.hashtag)]
+    for goal in goals:
+        history = goal_history(ctx, goal)
+        target = f"{format_number(goal.target)} {goal.unit}"
+        if not history:
+            lines.append(_("{name}: target {target}; no value recorded yet.", name=goal.name, target=target))
+            continue
+        latest = history[-1].value
+        trend = (
+            "→"
+            if len(history) < 2 or history[-2].value == latest
+            else ("↑" if latest > history[-2].value else "↓")
+        )
+        lines.append(
+            _(
+                "{name}: {latest} of {target} ({percent}%) {trend}",
+                name=goal.name,
+                latest=format_number(latest),
+                target=target,
+                percent=round(100 * latest / goal.target) if goal.target else 0,
+                trend=trend,
+            )
+        )
+        recent = history[-HISTORY_SHOWN:]
+        lines.append(
+            "  "
+            + ", ".join(
+                f"{m.recorded_at.astimezone(zone).strftime('%Y-%m-%d')}: {format_number(m.value)}"
+                for m in recent
+            )
+        )
+    ctx.reply("\n".join(lines))

@@ -1,0 +1,1 @@
+"""Intake: recording ideas, close ideas at posting, edits, listings, moderation and import."""

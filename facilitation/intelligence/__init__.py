@@ -1,0 +1,1 @@
+"""Intelligence: sentence embeddings, close ideas, themes (clustering, storing, digest, map)."""

@@ -1,0 +1,170 @@
+"""What handlers work with: a session, and the messages and jobs they produce, written when it commits.
+
+`Effects` serves scheduled jobs; `Context` adds the update being answered and its sender.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, select
+
+from facilitation.kernel.events import Address, Button, ChatKind, Incoming, Outgoing
+from facilitation.kernel.i18n import translator
+from facilitation.kernel.router import Command, Refusal, new_button_token
+from facilitation.kernel.scheduling import JobSpec
+from storage.db import insert_if_absent
+from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, SentPrompt, utcnow
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from facilitation.intelligence.similarity import IdeaIndex
+
+
+@dataclass(frozen=True)
+class CoreConfig:
+    """The settings the core needs, independent of how the bot reads them."""
+
+    facilitator_identities: frozenset[tuple[str, str]] = frozenset()
+    default_language: str = "en"
+    default_timezone: str = "UTC"
+    data_dir: Path = Path("data")
+    """Where files made for people (exports, images) are written."""
+    open_data_secret: str = ""
+    open_data_license: str = "CC-BY-4.0"
+    default_quiet_hours: str = "21:00-08:00"
+    """Quiet hours of members who chose none, "HH:MM-HH:MM" in their time zone; "" for none."""
+    clock: Callable[[], datetime] = utcnow
+    """The present, as aware UTC; tests inject their own to walk through days in a moment."""
+
+
+@dataclass(kw_only=True)
+class Effects:
+    """A unit of work in one transaction: messages to send and jobs to schedule once it commits."""
+
+    session: Session
+    config: CoreConfig
+    messages: list[tuple[Address, Outgoing]] = field(default_factory=list)
+    scheduled: list[JobSpec] = field(default_factory=list)
+    index: IdeaIndex | None = None
+    """Similar-idea lookups and the embedding model; None when similarity is off (no model configured)."""
+
+    def now(self) -> datetime:
+        """The present from the configured clock: use it for every time a handler decides or stores."""
+        return self.config.clock()
+
+    def send(
+        self,
+        address: Address,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        private: bool = False,
+        file_path: str | None = None,
+        image_path: str | None = None,
+    ) -> None:
+        """Queue a message to any address (proactive: digests, check-ins, nudges); `image_path` attaches a
+        picture the core wrote (a theme map), sent with `text` as its caption."""
+        outgoing = Outgoing(
+            text=text, buttons=buttons, private=private, file_path=file_path, image_path=image_path
+        )
+        self.messages.append((address, outgoing))
+
+    def button(self, label: str, action: str, *, link: bool = False, **payload: Any) -> Button:
+        """A button whose press runs `action` with `payload`; the token is stored so it survives restarts.
+
+        `link`: the platform may also offer the press as a shareable link (see `Button.link`).
+        """
+        token = new_button_token()
+        self.session.add(ButtonAction(token=token, action=action, payload=payload))
+        return Button(label=label, token=token, link=link)
+
+    def record_prompt(self, key: str, member_id: int | None = None) -> bool:
+        """Record a proactive prompt's idempotency key before its message goes to the outbox.
+
+        True the first time; False when the key was already recorded, by this process or another
+        (a concurrent insert of the same key waits for the other transaction, then yields), so the
+        caller sends nothing. Keys name the prompt and its person: `checkin:4:17:2`, `nudge:31:18`.
+        """
+        table = SentPrompt.__table__  # type: ignore[attr-defined]
+        return insert_if_absent(self.session, table, key=key, member_id=member_id, created_at=self.now())
+
+    def schedule(self, job: JobSpec) -> None:
+        """Run `job` at its time; handed to the scheduler only if this transaction commits."""
+        self.scheduled.append(job)
+
+
+@dataclass(kw_only=True)
+class Context(Effects):
+    """One update being handled, inside one database transaction."""
+
+    incoming: Incoming
+    member: Member
+    commands: Mapping[str, Command]
+    current_command: Command | None = None
+    vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """Vectors of this update's idea texts, encoded (batched with other updates) before the transaction."""
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+    """Run by the core once the update's transaction is committed (never after a rollback)."""
+
+    def __post_init__(self) -> None:
+        self._, self.ngettext = translator(self.member.language)
+
+    def set_language(self, language: str) -> None:
+        self.member.language = language
+        self._, self.ngettext = translator(language)
+
+    @property
+    def is_private_chat(self) -> bool:
+        return self.incoming.chat_kind is ChatKind.PRIVATE
+
+    def reply(
+        self,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        private: bool = False,
+        file_path: str | None = None,
+        image_path: str | None = None,
+    ) -> None:
+        """Answer in the chat the update came from; `private` shows it to the sender alone where possible."""
+        address = self.incoming.address
+        if private and address.user_id is None:
+            address = Address(
+                address.platform,
+                address.chat_id,
+                address.thread_id,
+                self.incoming.sender.user_id,
+                address.reply_handle,
+            )
+        self.send(address, text, buttons, private, file_path, image_path)
+
+    def is_configured_facilitator(self) -> bool:
+        sender = self.incoming.sender
+        return (sender.platform, sender.user_id) in self.config.facilitator_identities
+
+    def is_facilitator(self, campaign: Campaign | None = None) -> bool:
+        """Configured facilitators facilitate everything; others the campaigns they created or were named for.
+
+        Without a campaign: whether the sender facilitates any campaign at all.
+        """
+        if self.is_configured_facilitator():
+            return True
+        statement = select(CampaignFacilitator).where(CampaignFacilitator.member_id == self.member.id)
+        if campaign is not None:
+            statement = statement.where(CampaignFacilitator.campaign_id == campaign.id)
+        return self.session.exec(statement).first() is not None
+
+    def require_facilitator(self, campaign: Campaign | None = None) -> None:
+        if not self.is_facilitator(campaign):
+            if campaign is None:
+                raise Refusal(self._("Only facilitators can do that. Nothing was changed."))
+            raise Refusal(
+                self._(
+                    "Only facilitators of #{hashtag} can do that. Nothing was changed.",
+                    hashtag=campaign.hashtag,
+                )
+            )

@@ -1,0 +1,407 @@
+"""The core: turns an `Incoming` or a scheduled job into stored changes and outbox messages, in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import numpy as np
+from sqlmodel import Session
+
+from facilitation.accountability import commitments, pods
+from facilitation.civic import goals, opendata, progress
+from facilitation.intake import ideas, moderation
+from facilitation.intelligence import themes as digest
+from facilitation.intelligence.embeddings import ideas_without_embedding, store_embeddings
+from facilitation.intelligence.similarity import IdeaIndex
+from facilitation.kernel import help, status
+from facilitation.kernel.context import Context, CoreConfig, Effects
+from facilitation.kernel.events import Address, Capabilities, Incoming, Outgoing
+from facilitation.kernel.fair_use import UpdateLimiter
+from facilitation.kernel.i18n import Translator
+from facilitation.kernel.outbox import Outbox, retry_delay
+from facilitation.kernel.router import CommandSet, Role, Router, UsageError, UserError, parse_command
+from facilitation.kernel.scheduling import JobSpec
+from facilitation.membership import campaigns, members, news, notices, preferences, privacy
+from facilitation.membership.members import member_for
+from facilitation.planning import prototypes, rounds, votes
+from storage.db import Database, unavailable
+from storage.models import ButtonAction, Idea
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached, or stayed locked, while handling an update: try it again later."""
+
+
+EMBED_MISSING_BATCH = 256
+"""Ideas embedded per round when catching up, so that updates keep their turn on the worker thread."""
+
+FEATURES: tuple[CommandSet, ...] = (
+    help.commands,
+    campaigns.commands,
+    ideas.commands,
+    digest.commands,
+    members.commands,
+    goals.commands,
+    opendata.commands,
+    rounds.commands,
+    votes.commands,
+    prototypes.commands,
+    news.commands,
+    moderation.commands,
+    privacy.commands,
+    status.commands,
+    commitments.commands,
+    pods.commands,
+    preferences.commands,
+    progress.commands,
+)
+"""Every feature module's commands; /help lists them in this order."""
+
+
+def command_menu(language: str, features: Iterable[CommandSet] = FEATURES) -> list[tuple[str, str]]:
+    """Each command's name and summary in `language`, for platforms that show commands in a menu."""
+    _ = Translator(language).gettext
+    return [(name, _(command.summary)) for name, command in Router(features).commands.items()]
+
+
+class Core:
+    """Handles updates one at a time on a worker thread, so the event loop never waits on the database."""
+
+    def __init__(
+        self,
+        database: Database,
+        config: CoreConfig,
+        capabilities: dict[str, Capabilities] | None = None,
+        features: Iterable[CommandSet] = FEATURES,
+        index: IdeaIndex | None = None,
+    ) -> None:
+        self.database = database
+        self.config = config
+        self.router = Router(features)
+        self.outbox = Outbox(capabilities)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="townhall-core")
+        self.limiter = UpdateLimiter(config.clock)
+        self.after_commit: list[Callable[[list[JobSpec]], None]] = []
+        """Called on the event loop after each committed unit of work, with the jobs it scheduled."""
+        self.index = index
+        self.send_unstored: Callable[[Address, Outgoing], Awaitable[None]] | None = None
+        """Sends one message straight to its platform, for the answer that cannot wait for the database."""
+        self._held: deque[tuple[Incoming, Mapping[str, np.ndarray]]] = deque()
+        self._told_to_wait: set[tuple[str, str]] = set()
+        self._retrying: asyncio.Task[None] | None = None
+
+    async def handle(self, incoming: Incoming) -> None:
+        """Handle one update; replies are in the outbox when this returns.
+
+        A sender over the fair-use limit is told once to slow down; their further updates are dropped
+        here, before they queue for the worker, so that they do not delay anyone else. Facilitators named
+        in the settings (and the console's local user) are trusted operators: no limit.
+
+        An idea's text is encoded here, before the update waits for the worker thread, so that ideas
+        arriving together are encoded in one batch.
+
+        While the database is unreachable, updates are held in memory, in order, and retried with capped
+        backoff until it is back; each chat is told once that its messages will be retried.
+        """
+        sender = (incoming.platform, incoming.sender.user_id)
+        admitted = sender in self.config.facilitator_identities or self.limiter.admit(sender)
+        if admitted is None:
+            log.info(
+                "update dropped over fair use platform=%s user=%s", incoming.platform, incoming.sender.user_id
+            )
+            return
+        if not admitted:
+            await self._on_worker(self._ask_to_slow_down, incoming)
+            return
+        vectors = await self._encode_ideas(incoming)
+        if not self._held:  # else it waits behind the updates already held, to keep their order
+            try:
+                await self._on_worker(self.handle_now, incoming, vectors)
+                return
+            except DatabaseUnavailable:
+                pass
+        await self._hold(incoming, vectors)
+
+    async def _hold(self, incoming: Incoming, vectors: Mapping[str, np.ndarray]) -> None:
+        self._held.append((incoming, vectors))
+        if self._retrying is None or self._retrying.done():
+            self._retrying = asyncio.create_task(self._retry_held(), name="core-retry-held")
+        chat = (incoming.platform, incoming.address.chat_id)
+        if chat in self._told_to_wait or self.send_unstored is None:
+            return
+        self._told_to_wait.add(chat)
+        language = (incoming.sender.language_hint or self.config.default_language).split("-")[0].lower()
+        text = Translator(language).gettext(
+            "I cannot reach my database just now. I will retry your message in a moment: nothing you sent is lost."
+        )
+        await self.send_unstored(incoming.address, Outgoing(text, private=incoming.button_token is not None))
+
+    async def _retry_held(self) -> None:
+        """Handle the held updates in order once the database answers again, waiting longer after each miss."""
+        attempts = 0
+        while self._held:
+            attempts += 1
+            await asyncio.sleep(retry_delay(attempts))
+            while self._held:
+                incoming, vectors = self._held[0]
+                try:
+                    await self._on_worker(self.handle_now, incoming, vectors)
+                except DatabaseUnavailable:
+                    break
+                self._held.popleft()
+        self._told_to_wait.clear()
+        log.info("database reachable again; held updates handled")
+
+    def _ask_to_slow_down(self, incoming: Incoming) -> list[JobSpec]:
+        self._answer_alone(
+            incoming,
+            lambda ctx: ctx._(
+                "You are sending a lot at once. Please wait a minute: I will not read your messages until then."
+            ),
+        )
+        return []
+
+    async def run_job(self, kind: str, payload: dict[str, Any]) -> None:
+        """Run a scheduled job's handler in a transaction of its own; its messages go to the outbox."""
+        await self._on_worker(self.run_job_now, kind, payload)
+
+    async def reconcile(self) -> list[JobSpec]:
+        """Every job the stored state calls for, from each feature's reconcilers."""
+        return await self.in_worker(self._reconcile_now)
+
+    async def _on_worker(self, work: Callable[..., list[JobSpec]], *args: Any) -> None:
+        scheduled = await self.in_worker(work, *args)
+        for callback in self.after_commit:
+            callback(scheduled)
+
+    def run_job_now(self, kind: str, payload: dict[str, Any]) -> list[JobSpec]:
+        handler = self.router.jobs.get(kind)
+        if handler is None:
+            log.error("scheduled job of unknown kind=%s dropped", kind)
+            return []
+        log.info("job kind=%s payload=%s", kind, payload)
+        with self.database.session() as session:
+            effects = Effects(session=session, config=self.config, index=self.index)
+            handler(effects, payload)
+            self._enqueue_messages(effects)
+        return effects.scheduled
+
+    def _reconcile_now(self) -> list[JobSpec]:
+        now = self.config.clock()
+        with self.database.session() as session:
+            return [spec for reconciler in self.router.reconcilers for spec in reconciler(session, now)]
+
+    async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
+        """Run `function` on the core's worker thread, in turn with the updates."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
+
+    async def _encode_ideas(self, incoming: Incoming) -> dict[str, np.ndarray]:
+        if self.index is None or not self.index.ready:
+            return {}
+        texts = ideas.idea_texts(incoming)
+        if not texts:
+            return {}
+        try:
+            vectors = await self.index.embedder.encode_async(texts)
+        except Exception:
+            log.exception("could not encode idea message=%s", incoming.message_id)
+            return {}
+        return dict(zip(texts, vectors, strict=True))
+
+    def close(self) -> None:
+        if self._retrying is not None:
+            self._retrying.cancel()
+        if self._held:
+            log.error("stopped with updates held for the database count=%d", len(self._held))
+        self._worker.shutdown(wait=True)
+
+    def handle_now(
+        self, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None
+    ) -> list[JobSpec]:
+        """The synchronous heart of `handle`: used directly by tests and tools.
+
+        A `UserError` rolls back everything the update changed, then answers in a transaction of its own.
+        A database that cannot be reached raises `DatabaseUnavailable`, nothing stored: `handle` retries.
+        """
+        if incoming.sender.is_bot:
+            return []
+        log.info(
+            "update platform=%s chat=%s message=%s user=%s",
+            incoming.platform,
+            incoming.address.chat_id,
+            incoming.message_id,
+            incoming.sender.user_id,
+        )
+        try:
+            with self.database.session() as session:
+                ctx = self._context(session, incoming, vectors or {})
+                try:
+                    self._dispatch(ctx)
+                    notices.tell_commands_only(ctx)
+                except UserError as error:
+                    error.message = self._with_usage(ctx, error)
+                    raise
+                self._enqueue_messages(ctx)
+            self._run_on_commit(ctx)
+            return ctx.scheduled
+        except UserError as error:
+            answer = error.message
+            self._answer_alone(incoming, lambda ctx: answer)
+        except Exception as error:
+            if unavailable(error):
+                log.warning(
+                    "database unavailable, update held platform=%s chat=%s message=%s: %s",
+                    incoming.platform,
+                    incoming.address.chat_id,
+                    incoming.message_id,
+                    error,
+                )
+                raise DatabaseUnavailable from error
+            log.exception(
+                "update failed platform=%s chat=%s message=%s",
+                incoming.platform,
+                incoming.address.chat_id,
+                incoming.message_id,
+            )
+            self._answer_alone(
+                incoming,
+                lambda ctx: ctx._(
+                    "Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."
+                ),
+            )
+        return []
+
+    def notify_unreachable(self, address: Address) -> None:
+        """A private message could not reach its user: name them in a shared chat instead (outbox hook)."""
+        notices.notify_unreachable(self.database, self.outbox, address, self.config.default_language)
+
+    def _context(
+        self, session: Session, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None
+    ) -> Context:
+        member = member_for(session, incoming.sender, self.config)
+        return Context(
+            session=session,
+            config=self.config,
+            incoming=incoming,
+            member=member,
+            commands=self.router.commands,
+            index=self.index,
+            vectors=vectors or {},
+        )
+
+    @staticmethod
+    def _run_on_commit(ctx: Context) -> None:
+        """Callbacks of a committed update; one failing is logged and does not undo what was saved."""
+        for callback in ctx.on_commit:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit step failed message=%s", ctx.incoming.message_id)
+
+    async def embed_missing(self) -> None:
+        """Once the model is loaded, embed every idea stored without a vector for it.
+
+        These are the ideas recorded while the model loaded (their authors then get the close ideas as
+        a follow-up) and, after a change of model, all the ideas.
+        """
+        if self.index is None or not await asyncio.to_thread(self.index.embedder.wait_ready):
+            return
+        while batch := await self.in_worker(self._ideas_to_embed):
+            vectors = await self.index.embedder.encode_async([idea.text for idea in batch])
+            await self._on_worker(self._store_vectors, batch, vectors)
+            log.info("ideas embedded count=%d model=%s", len(batch), self.index.embedder.name)
+
+    def _ideas_to_embed(self) -> list[Idea]:
+        assert self.index is not None
+        with self.database.session() as session:
+            return ideas_without_embedding(session, self.index.embedder.name, EMBED_MISSING_BATCH)
+
+    def _store_vectors(self, batch: list[Idea], vectors: np.ndarray) -> list[JobSpec]:
+        """Store a batch of vectors, then answer the authors still waiting for close ideas."""
+        index = self.index
+        assert index is not None
+        with self.database.session() as session:
+            for campaign_id in {idea.campaign_id for idea in batch}:
+                index.vectors(session, campaign_id)  # loaded before this batch is written
+            store_embeddings(session, [idea.id for idea in batch], vectors, index.embedder.name)
+        for idea, vector in zip(batch, vectors, strict=True):
+            if idea.status != "merged" and idea.in_sight:
+                index.added(idea.campaign_id, idea.id, idea.member_id, vector)
+        with self.database.session() as session:
+            for idea, vector in zip(batch, vectors, strict=True):
+                incoming = index.awaiting.pop(idea.id, None)
+                if incoming is not None:
+                    ctx = self._context(session, incoming)
+                    ideas.offer_similar_later(ctx, idea, vector)
+                    self._enqueue_messages(ctx)
+        return []
+
+    def _enqueue_messages(self, effects: Effects) -> None:
+        for address, message in effects.messages:
+            self.outbox.enqueue(effects.session, address, message)
+
+    def _answer_alone(self, incoming: Incoming, answer: Callable[[Context], str]) -> None:
+        """Reply in a fresh transaction, after the update's own changes were rolled back.
+
+        The answer to a button press concerns only the person who pressed it, so it is private.
+        """
+        try:
+            with self.database.session() as session:
+                ctx = self._context(session, incoming)
+                ctx.reply(answer(ctx), private=incoming.button_token is not None)
+                self._enqueue_messages(ctx)
+        except Exception:
+            log.exception("could not answer platform=%s chat=%s", incoming.platform, incoming.address.chat_id)
+
+    def _dispatch(self, ctx: Context) -> None:
+        incoming = ctx.incoming
+        if incoming.moved_from_chat_id is not None:
+            campaigns.follow_moved_chat(ctx, incoming.moved_from_chat_id)
+            notices.follow_moved_chat(ctx, incoming.moved_from_chat_id)
+            return
+        if incoming.edited:
+            ideas.apply_edit(ctx)
+            return
+        if incoming.button_token is not None:
+            self._press(ctx, incoming.button_token)
+            return
+        parsed = (incoming.command, incoming.args) if incoming.command else parse_command(incoming.text)
+        if parsed is None:
+            if not ideas.record_hashtag_message(ctx) and ctx.is_private_chat:
+                ctx.reply(
+                    ctx._(
+                        "To share an idea, write /idea followed by your idea, or add the campaign's #hashtag. /help lists everything I can do."
+                    )
+                )
+            return
+        name, args = parsed
+        command = self.router.commands.get(name)
+        if command is None:
+            raise UserError(ctx._("I don't know the command /{name}. /help lists what I can do.", name=name))
+        ctx.current_command = command
+        if command.role is Role.FACILITATOR:
+            ctx.require_facilitator()
+        command.handler(ctx, args)
+
+    def _press(self, ctx: Context, token: str) -> None:
+        action = ctx.session.get(ButtonAction, token)
+        handler = self.router.actions.get(action.action) if action is not None else None
+        if action is None or handler is None:
+            raise UserError(ctx._("This button has expired. Please use the command again."))
+        handler(ctx, action.payload)
+
+    @staticmethod
+    def _with_usage(ctx: Context, error: UserError) -> str:
+        command = ctx.current_command
+        if isinstance(error, UsageError) and command is not None and command.usage:
+            return error.message + "\n" + ctx._("Usage: {usage}", usage=ctx._(command.usage))
+        return error.message

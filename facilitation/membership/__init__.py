@@ -1,0 +1,1 @@
+"""Membership: people, campaigns and roles, preferences, privacy, contributor news and chat notices."""

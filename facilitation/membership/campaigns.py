@@ -1,0 +1,361 @@
+"""Campaigns: creating one, listing them, the open invitation, joining and leaving."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from facilitation.kernel.context import Context, Effects
+from facilitation.kernel.events import Address, Button
+from facilitation.kernel.i18n import N_
+from facilitation.kernel.router import (
+    HASHTAG_OPTION,
+    CommandSet,
+    Option,
+    OptionKind,
+    Role,
+    UsageError,
+    UserError,
+)
+from facilitation.kernel.text import find_hashtags, is_valid_hashtag, normalise_hashtag
+from facilitation.membership.members import active_campaign_ids
+from storage.models import (
+    HASHTAG_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Campaign,
+    CampaignFacilitator,
+    ChatBinding,
+    Idea,
+    Membership,
+    Round,
+)
+
+commands = CommandSet()
+
+OPEN = "open"
+
+
+def open_campaign(ctx: Context, hashtag: str) -> Campaign | None:
+    return ctx.session.exec(
+        select(Campaign).where(Campaign.hashtag == normalise_hashtag(hashtag), Campaign.status == OPEN)
+    ).first()
+
+
+def campaign_addresses(session: Session, campaign_id: int) -> list[Address]:
+    """Every chat the campaign is bound to: where its rounds, digests and prototypes are announced."""
+    bindings = session.exec(
+        select(ChatBinding).where(ChatBinding.campaign_id == campaign_id).order_by(col(ChatBinding.id))
+    )
+    return [Address(binding.platform, binding.chat_id, binding.thread_id) for binding in bindings]
+
+
+def announce(effects: Effects, campaign: Campaign, text: str, buttons: tuple[Button, ...] = ()) -> None:
+    """Post `text` in every chat bound to the campaign; when answering someone in another chat, there too."""
+    addresses = campaign_addresses(effects.session, campaign.id)
+    for address in addresses:
+        effects.send(address, text, buttons)
+    if isinstance(effects, Context):
+        here = effects.incoming.address
+        if not any(a.platform == here.platform and a.chat_id == here.chat_id for a in addresses):
+            effects.reply(text, buttons)
+
+
+def open_round(session: Session, campaign_id: int | None, now: datetime) -> Round | None:
+    """The campaign's round open at `now`, if any: the round new ideas belong to."""
+    return session.exec(
+        select(Round).where(
+            Round.campaign_id == campaign_id, Round.status == OPEN, col(Round.closes_at) > now
+        )
+    ).first()
+
+
+def open_campaigns(ctx: Context) -> list[Campaign]:
+    return list(ctx.session.exec(select(Campaign).where(Campaign.status == OPEN).order_by(col(Campaign.id))))
+
+
+def chat_campaigns(ctx: Context) -> list[Campaign]:
+    """Open campaigns bound to the chat the update came from."""
+    address = ctx.incoming.address
+    statement = (
+        select(Campaign)
+        .join(ChatBinding, col(ChatBinding.campaign_id) == col(Campaign.id))
+        .where(ChatBinding.platform == address.platform, ChatBinding.chat_id == address.chat_id)
+        .where(Campaign.status == OPEN)
+        .order_by(col(Campaign.id))
+    )
+    return list(ctx.session.exec(statement))
+
+
+def member_campaigns(ctx: Context) -> list[Campaign]:
+    ids = active_campaign_ids(ctx.session, ctx.member)
+    campaigns = [ctx.session.get(Campaign, campaign_id) for campaign_id in ids]
+    return [campaign for campaign in campaigns if campaign is not None and campaign.status == OPEN]
+
+
+def campaign_candidates(ctx: Context) -> list[Campaign]:
+    """Campaigns an update without a hashtag may mean, most specific first: this chat's, the sender's, all."""
+    for candidates in (chat_campaigns(ctx), member_campaigns(ctx), open_campaigns(ctx)):
+        if candidates:
+            return candidates
+    return []
+
+
+def resolve_campaign(ctx: Context, args: str) -> tuple[Campaign, str]:
+    """The campaign a command means, and the arguments left once a leading or trailing #hashtag is taken.
+
+    With no hashtag, the chat's campaign, else the sender's, else the only open one; otherwise the answer
+    lists the campaigns to choose from.
+    """
+    campaign, rest = resolve_optional_campaign(ctx, args)
+    if campaign is None:
+        raise UserError(ctx._("There is no campaign yet. A facilitator can start one with /campaign."))
+    return campaign, rest
+
+
+def resolve_optional_campaign(ctx: Context, args: str) -> tuple[Campaign | None, str]:
+    """As `resolve_campaign`, but None when there is no campaign at all, for commands that also serve
+    everyone outside campaigns (pods)."""
+    _ = ctx._
+    words = args.split()
+    tagged = [word for word in (words[:1] + words[-1:]) if word.startswith("#")]
+    if tagged:
+        tag = tagged[0]
+        campaign = open_campaign(ctx, tag)
+        if campaign is None:
+            raise UserError(_("There is no open campaign {hashtag}. /campaigns lists them.", hashtag=tag))
+        rest = args.strip()
+        rest = rest[len(tag) :] if rest.startswith(tag) else rest[: -len(tag)]
+        return campaign, rest.strip()
+    candidates = campaign_candidates(ctx)
+    if len(candidates) > 1:
+        tags = " ".join(f"#{campaign.hashtag}" for campaign in candidates)
+        raise UserError(_("Which campaign do you mean? Add its hashtag: {hashtags}", hashtags=tags))
+    return (candidates[0] if candidates else None), args.strip()
+
+
+def follow_moved_chat(ctx: Context, old_chat_id: str) -> None:
+    """The platform replaced a chat by the update's chat: its campaign bindings move along."""
+    platform, new_chat_id = ctx.incoming.platform, ctx.incoming.address.chat_id
+    ctx.session.exec(  # type: ignore[call-overload]
+        update(ChatBinding)
+        .where(col(ChatBinding.platform) == platform, col(ChatBinding.chat_id) == old_chat_id)
+        .values(chat_id=new_chat_id)
+    )
+
+
+def join(ctx: Context, campaign: Campaign) -> bool:
+    """Make the sender a member of `campaign`; False if they already were."""
+    membership = ctx.session.exec(
+        select(Membership).where(Membership.campaign_id == campaign.id, Membership.member_id == ctx.member.id)
+    ).first()
+    if membership is None:
+        ctx.session.add(Membership(campaign_id=campaign.id, member_id=ctx.member.id, joined_at=ctx.now()))
+        ctx.session.flush()
+        return True
+    if membership.left_at is not None:
+        membership.left_at = None
+        membership.joined_at = ctx.now()
+        return True
+    return False
+
+
+@commands.command(
+    "campaign",
+    N_("Start a campaign with an open invitation"),
+    N_("/campaign #hashtag Title | challenge statement"),
+    role=Role.FACILITATOR,
+    options=(
+        Option("hashtag", N_("The campaign's hashtag, such as #parks"), OptionKind.HASHTAG, required=True),
+        Option("title", N_("A short title"), required=True),
+        Option(
+            "challenge",
+            N_("The shared challenge, as a question or a statement"),
+            required=True,
+            separator=" | ",
+        ),
+    ),
+)
+def create_campaign(ctx: Context, args: str) -> None:
+    _ = ctx._
+    head, separator, challenge = args.partition("|")
+    words = head.split()
+    if not words or not separator or not challenge.strip() or len(words) < 2:
+        raise UsageError(_("A campaign needs a #hashtag, a title and, after a |, the challenge."))
+    tag, title, challenge = words[0], " ".join(words[1:]), challenge.strip()
+    if not is_valid_hashtag(tag):
+        raise UsageError(
+            _(
+                "{hashtag} is not a hashtag: start with # and use 2 to {limit} letters, digits or _.",
+                hashtag=tag,
+                limit=HASHTAG_MAX_LENGTH,
+            )
+        )
+    if len(title) > TITLE_MAX_LENGTH:
+        raise UserError(_("The title is too long: {limit} characters at most.", limit=TITLE_MAX_LENGTH))
+    if open_campaign(ctx, tag) is not None:
+        raise UserError(
+            _(
+                "#{hashtag} is already used by an open campaign. Choose another hashtag.",
+                hashtag=normalise_hashtag(tag),
+            )
+        )
+    campaign = Campaign(
+        hashtag=normalise_hashtag(tag), title=title, challenge=challenge, creator_member_id=ctx.member.id
+    )
+    ctx.session.add(campaign)
+    ctx.session.flush()
+    ctx.session.add(CampaignFacilitator(campaign_id=campaign.id, member_id=ctx.member.id))
+    ctx.reply(
+        _(
+            "Campaign #{hashtag} created: {title}.\nPost its open invitation in a chat with /invite #{hashtag}, "
+            "and join it yourself with /join #{hashtag}.",
+            hashtag=campaign.hashtag,
+            title=title,
+        )
+    )
+
+
+@commands.command("campaigns", N_("List the open campaigns"), options=())
+def list_campaigns(ctx: Context, args: str) -> None:
+    _, ngettext = ctx._, ctx.ngettext
+    campaigns = open_campaigns(ctx)
+    if not campaigns:
+        ctx.reply(_("There is no campaign yet. A facilitator can start one with /campaign."))
+        return
+    lines = [_("Open campaigns:")]
+    for campaign in campaigns:
+        members = ctx.session.exec(
+            select(func.count()).where(
+                Membership.campaign_id == campaign.id, col(Membership.left_at).is_(None)
+            )
+        ).one()
+        ideas = ctx.session.exec(select(func.count()).where(Idea.campaign_id == campaign.id)).one()
+        lines.append(
+            f"#{campaign.hashtag} — {campaign.title} ("
+            + ngettext("{count} member", "{count} members", members)
+            + ", "
+            + ngettext("{count} idea", "{count} ideas", ideas)
+            + ")"
+        )
+    lines.append(_("Join one with /join #hashtag."))
+    ctx.reply("\n".join(lines))
+
+
+def invitation_text(ctx: Context, campaign: Campaign) -> str:
+    """The open invitation: the challenge, its shared goals, and how to take part."""
+    from facilitation.civic.goals import goals_summary  # goals build on campaigns
+
+    text = ctx._(
+        "Open invitation: #{hashtag} — {title}\n\n{challenge}\n\n"
+        "Everyone is welcome. Share an idea by writing a message with #{hashtag}, or with /idea. "
+        "Press Join to take part.",
+        hashtag=campaign.hashtag,
+        title=campaign.title,
+        challenge=campaign.challenge,
+    )
+    goals = goals_summary(ctx, campaign)
+    return f"{text}\n\n{goals}" if goals else text
+
+
+@commands.command(
+    "invite",
+    N_("Post a campaign's open invitation here and bind this chat to it"),
+    N_("/invite [#hashtag]"),
+    role=Role.FACILITATOR,
+    options=(HASHTAG_OPTION,),
+)
+def invite(ctx: Context, args: str) -> None:
+    campaign, _rest = resolve_campaign(ctx, args)
+    ctx.require_facilitator(campaign)
+    address = ctx.incoming.address
+    bound = ctx.session.exec(
+        select(ChatBinding).where(
+            ChatBinding.platform == address.platform,
+            ChatBinding.chat_id == address.chat_id,
+            ChatBinding.campaign_id == campaign.id,
+        )
+    ).first()
+    if bound is None:
+        ctx.session.add(
+            ChatBinding(
+                campaign_id=campaign.id,
+                platform=address.platform,
+                chat_id=address.chat_id,
+                thread_id=address.thread_id,
+            )
+        )
+    join_button = ctx.button(
+        ctx._("Join #{hashtag}", hashtag=campaign.hashtag), "join", link=True, campaign_id=campaign.id
+    )
+    ctx.reply(invitation_text(ctx, campaign), buttons=(join_button,))
+
+
+def _welcome(ctx: Context, campaign: Campaign, joined: bool) -> None:
+    _ = ctx._
+    if not joined:
+        ctx.reply(_("You are already a member of #{hashtag}.", hashtag=campaign.hashtag))
+        return
+    ctx.reply(
+        _(
+            "Welcome to #{hashtag}, {name}! Share ideas with /idea or any message with #{hashtag}; "
+            "/ideas shows what neighbours proposed.",
+            hashtag=campaign.hashtag,
+            name=ctx.member.pseudonym,
+        )
+    )
+
+
+@commands.command("join", N_("Join a campaign"), N_("/join [#hashtag]"), options=(HASHTAG_OPTION,))
+def join_command(ctx: Context, args: str) -> None:
+    words = args.split()
+    if words and not words[0].startswith("#"):
+        raise UsageError(ctx._("Name the campaign by its hashtag."))
+    campaign, _rest = resolve_campaign(ctx, args)
+    _welcome(ctx, campaign, join(ctx, campaign))
+
+
+@commands.action("join")
+def join_button_pressed(ctx: Context, payload: dict) -> None:
+    campaign = ctx.session.get(Campaign, payload["campaign_id"])
+    if campaign is None or campaign.status != OPEN:
+        raise UserError(ctx._("This campaign is closed."))
+    _welcome(ctx, campaign, join(ctx, campaign))
+
+
+@commands.command("leave", N_("Leave a campaign"), N_("/leave [#hashtag]"), options=(HASHTAG_OPTION,))
+def leave(ctx: Context, args: str) -> None:
+    _ = ctx._
+    tags = find_hashtags(args)
+    if tags:
+        campaign, _rest = resolve_campaign(ctx, args)
+        campaigns = [campaign]
+    else:
+        campaigns = member_campaigns(ctx)
+    memberships = [
+        ctx.session.exec(
+            select(Membership).where(
+                Membership.campaign_id == campaign.id,
+                Membership.member_id == ctx.member.id,
+                col(Membership.left_at).is_(None),
+            )
+        ).first()
+        for campaign in campaigns
+    ]
+    active = [(campaign, m) for campaign, m in zip(campaigns, memberships, strict=True) if m is not None]
+    if not active:
+        raise UserError(_("You are not a member of that campaign."))
+    if len(active) > 1:
+        tags_text = " ".join(f"#{campaign.hashtag}" for campaign, _m in active)
+        raise UserError(
+            _("Which campaign do you want to leave? Add its hashtag: {hashtags}", hashtags=tags_text)
+        )
+    campaign, membership = active[0]
+    membership.left_at = ctx.now()
+    ctx.reply(
+        _(
+            "You left #{hashtag}. Your ideas stay, under your pseudonym. Come back any time with /join #{hashtag}.",
+            hashtag=campaign.hashtag,
+        )
+    )

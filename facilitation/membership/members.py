@@ -1,0 +1,261 @@
+"""Members and their platform identities, pseudonyms, language, and the commands about people."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from sqlmodel import Session, col, select
+
+from facilitation.kernel.context import Context, CoreConfig, Effects
+from facilitation.kernel.events import Address, Button, Sender
+from facilitation.kernel.i18n import N_, SUPPORTED_LANGUAGES, translator
+from facilitation.kernel.router import (
+    HASHTAG_OPTION,
+    CommandSet,
+    Option,
+    OptionKind,
+    Role,
+    UsageError,
+    UserError,
+)
+from storage.models import CampaignFacilitator, Identity, Member, Membership
+
+commands = CommandSet()
+
+_PSEUDONYM_FIRST = (
+    "Amber",
+    "Bright",
+    "Calm",
+    "Cedar",
+    "Clever",
+    "Coral",
+    "Daring",
+    "Gentle",
+    "Golden",
+    "Hazel",
+    "Jolly",
+    "Kind",
+    "Lively",
+    "Maple",
+    "Misty",
+    "Nimble",
+    "Quiet",
+    "Rapid",
+    "Silver",
+    "Sunny",
+)
+_PSEUDONYM_SECOND = (
+    "Badger",
+    "Beaver",
+    "Crane",
+    "Falcon",
+    "Finch",
+    "Fox",
+    "Hare",
+    "Heron",
+    "Lynx",
+    "Marten",
+    "Otter",
+    "Owl",
+    "Robin",
+    "Salmon",
+    "Sparrow",
+    "Swift",
+    "Thrush",
+    "Turtle",
+    "Wren",
+    "Yak",
+)
+
+
+def new_pseudonym(session: Session) -> str:
+    """A friendly name for everything published, unlinkable to the platform account."""
+    while True:
+        name = (
+            f"{secrets.choice(_PSEUDONYM_FIRST)} {secrets.choice(_PSEUDONYM_SECOND)} "
+            f"{secrets.randbelow(900) + 100}"
+        )
+        if session.exec(select(Member.id).where(Member.pseudonym == name)).first() is None:
+            return name
+
+
+def member_for(session: Session, sender: Sender, config: CoreConfig) -> Member:
+    """The member behind a platform identity, created on first contact (language from the platform's hint)."""
+    identity = session.exec(
+        select(Identity).where(
+            Identity.platform == sender.platform, Identity.platform_user_id == sender.user_id
+        )
+    ).first()
+    if identity is not None:
+        if sender.display_name and identity.display_name != sender.display_name:
+            identity.display_name = sender.display_name
+        return session.get_one(Member, identity.member_id)
+    hint = (sender.language_hint or "").split("-")[0].lower()
+    member = Member(
+        pseudonym=new_pseudonym(session),
+        language=hint if hint in SUPPORTED_LANGUAGES else config.default_language,
+        timezone=config.default_timezone,
+    )
+    session.add(member)
+    session.flush()
+    session.add(
+        Identity(
+            member_id=member.id,
+            platform=sender.platform,
+            platform_user_id=sender.user_id,
+            display_name=sender.display_name,
+        )
+    )
+    session.flush()
+    return member
+
+
+def direct_address(identity: Identity) -> Address:
+    """Where a private message to this account goes: its one-to-one chat with the bot.
+
+    By convention `chat_id == user_id` means "a direct message"; adapters open the conversation if their
+    platform needs one (Telegram's private chat id is the user id already).
+    """
+    return Address(identity.platform, identity.platform_user_id, user_id=identity.platform_user_id)
+
+
+def notify_member(
+    effects: Effects,
+    member: Member,
+    compose: Callable[[Callable[..., str]], str],
+    buttons: tuple[Button, ...] = (),
+) -> bool:
+    """A proactive private message to a member, in their language, on their first account.
+
+    `compose` receives the member's gettext, as in `notify_member(ctx, author, lambda _: _("Text {x}", x=1))`,
+    so the text is both extracted for the catalogue and translated for its reader. False if it cannot
+    reach them: they muted, or have no account left.
+    """
+    address = member_address(effects.session, member)
+    if address is None:
+        return False
+    gettext, _ngettext = translator(member.language)
+    effects.send(address, compose(gettext), buttons, private=True)
+    return True
+
+
+def member_address(session: Session, member: Member) -> Address | None:
+    """Where proactive prompts (check-ins, reminders, nudges) reach a member: their first account,
+    directly; None if they have none or muted proactive messages (/mute)."""
+    if member.muted:
+        return None
+    identity = session.exec(
+        select(Identity).where(Identity.member_id == member.id).order_by(col(Identity.id))
+    ).first()
+    return direct_address(identity) if identity is not None else None
+
+
+def find_member_by_name(ctx: Context, name: str) -> Member | None:
+    """A member named by mention (resolved by the adapter), pseudonym or display name on this platform."""
+    platform = ctx.incoming.platform
+    for mention in ctx.incoming.mentions:
+        identity = ctx.session.exec(
+            select(Identity).where(
+                Identity.platform == platform, Identity.platform_user_id == mention.user_id
+            )
+        ).first()
+        if identity is not None:
+            return ctx.session.get(Member, identity.member_id)
+    wanted = name.strip().lstrip("@").casefold()
+    if not wanted:
+        return None
+    for member in ctx.session.exec(select(Member)):
+        if member.pseudonym.casefold() == wanted:
+            return member
+    identities = ctx.session.exec(select(Identity).where(Identity.platform == platform)).all()
+    matches = {identity.member_id for identity in identities if identity.display_name.casefold() == wanted}
+    matches |= {
+        identity.member_id for identity in identities if identity.platform_user_id.casefold() == wanted
+    }
+    if len(matches) == 1:
+        return ctx.session.get(Member, matches.pop())
+    return None
+
+
+def is_active_member(session: Session, member: Member, campaign_id: int | None) -> bool:
+    membership = session.exec(
+        select(Membership).where(Membership.member_id == member.id, Membership.campaign_id == campaign_id)
+    ).first()
+    return membership is not None and membership.left_at is None
+
+
+def active_campaign_ids(session: Session, member: Member) -> list[int]:
+    statement = (
+        select(Membership.campaign_id)
+        .where(Membership.member_id == member.id, col(Membership.left_at).is_(None))
+        .order_by(col(Membership.joined_at))
+    )
+    return list(session.exec(statement))
+
+
+@commands.command(
+    "lang",
+    N_("Choose your language: /lang en or /lang fr"),
+    N_("/lang en|fr"),
+    options=(
+        Option("language", N_("en for English, fr for French"), required=True, choices=SUPPORTED_LANGUAGES),
+    ),
+)
+def set_language(ctx: Context, args: str) -> None:
+    _ = ctx._
+    language = args.strip().lower()
+    if language not in SUPPORTED_LANGUAGES:
+        raise UserError(
+            _(
+                "Please choose one of: {languages}. For example: /lang fr",
+                languages=", ".join(SUPPORTED_LANGUAGES),
+            )
+        )
+    ctx.set_language(language)
+    ctx.reply(ctx._("I will speak English with you from now on."))
+
+
+@commands.command(
+    "facilitator",
+    N_("Make someone a facilitator of a campaign"),
+    N_("/facilitator <name or @mention> [#hashtag]"),
+    role=Role.FACILITATOR,
+    options=(
+        Option("person", N_("The person to make a facilitator"), OptionKind.USER, required=True),
+        HASHTAG_OPTION,
+    ),
+)
+def name_facilitator(ctx: Context, args: str) -> None:
+    from facilitation.membership.campaigns import resolve_campaign
+
+    _ = ctx._
+    campaign, rest = resolve_campaign(ctx, args)
+    ctx.require_facilitator(campaign)
+    if not rest and not ctx.incoming.mentions:
+        raise UsageError(_("Whom should I make a facilitator?"))
+    member = find_member_by_name(ctx, rest)
+    if member is None:
+        raise UserError(
+            _("I don't know anyone called {name}. They need to write to me once first.", name=rest or "?")
+        )
+    exists = ctx.session.get(CampaignFacilitator, (campaign.id, member.id))
+    if exists is None:
+        ctx.session.add(
+            CampaignFacilitator(
+                campaign_id=campaign.id, member_id=member.id, granted_by_member_id=ctx.member.id
+            )
+        )
+    ctx.reply(_("{name} now facilitates #{hashtag}.", name=member.pseudonym, hashtag=campaign.hashtag))
+
+
+@commands.command("mute", N_("Stop all messages I would send you unasked (digests, check-ins, reminders)"))
+def mute(ctx: Context, args: str) -> None:
+    ctx.member.muted = True
+    ctx.reply(ctx._("Muted: I will only answer when you write to me. /unmute undoes it."), private=True)
+
+
+@commands.command("unmute", N_("Receive digests, check-ins and reminders again"))
+def unmute(ctx: Context, args: str) -> None:
+    ctx.member.muted = False
+    ctx.reply(ctx._("Unmuted: you will receive digests, check-ins and reminders again."), private=True)

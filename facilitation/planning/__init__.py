@@ -1,0 +1,1 @@
+"""Planning: brainstorm rounds, votes, prototypes and their feedback."""

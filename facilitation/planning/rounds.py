@@ -1,0 +1,320 @@
+"""Brainstorm rounds: a time-boxed question to a campaign, a reminder near the end, and a digest at the close.
+
+A round's close and reminder are scheduled jobs (`round-close:<id>`, `round-remind:<id>`); the reconciler
+re-derives them from the open rounds, so a restart neither loses nor doubles them, and a close that fell
+due while Townhall was stopped runs when it starts. Both handlers act only on a round still open.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from facilitation.intelligence.themes import ThemesUnavailable, compute_themes, theme_ref
+from facilitation.kernel.context import Context, Effects
+from facilitation.kernel.i18n import N_
+from facilitation.kernel.planning import format_moment, reader_language, texts_for
+from facilitation.kernel.router import CommandSet, Role, UsageError, UserError
+from facilitation.kernel.scheduling import JobSpec
+from facilitation.kernel.text import clean_user_text
+from facilitation.membership.campaigns import OPEN, announce, open_round, resolve_campaign
+from facilitation.planning.votes import idea_lines, vote_buttons
+from storage.models import Campaign, Idea, Round
+
+commands = CommandSet()
+
+ROUND_MIN_DURATION = timedelta(minutes=5)
+"""A shorter round leaves no time to think, let alone to write."""
+ROUND_MAX_DURATION = timedelta(days=90)
+"""A longer round is not time-boxed any more: a campaign already gathers ideas without a round."""
+MODEL_WAIT_SECONDS = 30.0
+"""A close right after start waits this long at most for the language model, to post themes, not a bare list."""
+REMINDER_SHARE = 0.8
+"""The reminder goes out when this share of the round's window has passed."""
+PROMPT_MAX_LENGTH = 500
+CLOSED = "closed"
+
+_DURATION_PATTERN = re.compile(r"^(\d{1,7})(m|min|h|d|w|y)$")
+_UNITS = {
+    "m": timedelta(minutes=1),
+    "min": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+    "y": timedelta(days=365),
+}
+
+
+def round_ref(round_: Round) -> str:
+    """The short id residents type and read: r3."""
+    return f"r{round_.id}"
+
+
+def parse_duration(ctx: Context, word: str) -> timedelta:
+    """`45m`, `2h`, `3d` as a duration within the named limits, or a polite refusal."""
+    _ = ctx._
+    match = _DURATION_PATTERN.match(word.casefold())
+    if match is None:
+        raise UsageError(_("{word} is not a duration. Write it like 45m, 2h or 3d.", word=word))
+    count, unit = int(match.group(1)), _UNITS[match.group(2)]
+    duration = min(count, ROUND_MAX_DURATION // unit + 1) * unit  # a huge count would overflow
+    if duration < ROUND_MIN_DURATION:
+        raise UserError(
+            _(
+                "A round lasts at least {minutes} minutes. Nothing was changed.",
+                minutes=int(ROUND_MIN_DURATION.total_seconds() // 60),
+            )
+        )
+    if duration > ROUND_MAX_DURATION:
+        raise UserError(
+            _("A round lasts {days} days at most. Nothing was changed.", days=ROUND_MAX_DURATION.days)
+        )
+    return duration
+
+
+def reminder_time(round_: Round) -> datetime:
+    return round_.opened_at + (round_.closes_at - round_.opened_at) * REMINDER_SHARE
+
+
+def round_jobs(round_: Round) -> list[JobSpec]:
+    """The jobs an open round calls for: its reminder (until sent) and its close."""
+    jobs = [JobSpec(f"round-close:{round_.id}", "round-close", round_.closes_at, {"round_id": round_.id})]
+    if round_.reminded_at is None:
+        jobs.append(
+            JobSpec(
+                f"round-remind:{round_.id}", "round-remind", reminder_time(round_), {"round_id": round_.id}
+            )
+        )
+    return jobs
+
+
+@commands.reconciler
+def open_round_jobs(session: Session, now: datetime) -> Iterable[JobSpec]:
+    for round_ in session.exec(select(Round).where(Round.status == OPEN)):
+        yield from round_jobs(round_)
+
+
+def closing_line(effects: Effects, round_: Round, timezone: str) -> str:
+    _, _n = texts_for(effects)
+    return _("Closes {moment}.", moment=format_moment(round_.closes_at, timezone, reader_language(effects)))
+
+
+@commands.command(
+    "round",
+    N_("Open a time-boxed brainstorm round in a campaign's chats"),
+    N_("/round [#hashtag] <duration: 45m, 2h, 3d> <question>"),
+    role=Role.FACILITATOR,
+)
+def start_round(ctx: Context, args: str) -> None:
+    _ = ctx._
+    campaign, rest = resolve_campaign(ctx, args)
+    ctx.require_facilitator(campaign)
+    word, _space, prompt = rest.partition(" ")
+    if not word:
+        raise UsageError(_("A round needs a duration and a question."))
+    duration = parse_duration(ctx, word)
+    prompt = clean_user_text(prompt)
+    if not prompt:
+        raise UsageError(_("A round needs a question after its duration."))
+    if len(prompt) > PROMPT_MAX_LENGTH:
+        raise UserError(_("The question is too long: {limit} characters at most.", limit=PROMPT_MAX_LENGTH))
+    now = ctx.now()
+    for overdue in ctx.session.exec(
+        select(Round).where(
+            Round.campaign_id == campaign.id, Round.status == OPEN, col(Round.closes_at) <= now
+        )
+    ):
+        close_round(ctx, overdue)  # its close job has not run yet (Townhall just started): close it first
+    current = open_round(ctx.session, campaign.id, now)
+    if current is not None:
+        raise UserError(
+            _(
+                "Round {round} is still open in #{hashtag}. Close it with /close first. Nothing was changed.",
+                round=round_ref(current),
+                hashtag=campaign.hashtag,
+            )
+        )
+    round_ = Round(
+        campaign_id=campaign.id,
+        prompt=prompt,
+        opened_by_member_id=ctx.member.id,
+        opened_at=now,
+        closes_at=now + duration,
+    )
+    ctx.session.add(round_)
+    ctx.session.flush()
+    for job in round_jobs(round_):
+        ctx.schedule(job)
+    text = _(
+        "Brainstorm round {round} is open in #{hashtag}:\n\n{prompt}\n\n{closing}\n"
+        "Share your ideas with /idea or any message with #{hashtag}.",
+        round=round_ref(round_),
+        hashtag=campaign.hashtag,
+        prompt=prompt,
+        closing=closing_line(ctx, round_, ctx.config.default_timezone),
+    )
+    button = ctx.button(_("When does it close for me?"), "round_time", round_id=round_.id)
+    announce(ctx, campaign, text, (button,))
+
+
+@commands.action("round_time")
+def show_closing_time(ctx: Context, payload: dict) -> None:
+    """The closing time in the reader's own time zone, for them alone."""
+    round_ = ctx.session.get(Round, payload["round_id"])
+    if round_ is None:
+        raise UserError(ctx._("This button has expired. Please use the command again."))
+    if round_.status != OPEN:
+        ctx.reply(ctx._("Round {round} is closed.", round=round_ref(round_)), private=True)
+        return
+    ctx.reply(closing_line(ctx, round_, ctx.member.timezone), private=True)
+
+
+@commands.command(
+    "rounds", N_("Show the open brainstorm round and the latest ones"), N_("/rounds [#hashtag]")
+)
+def list_rounds(ctx: Context, args: str) -> None:
+    _, ngettext = ctx._, ctx.ngettext
+    campaign, _rest = resolve_campaign(ctx, args)
+    rounds = ctx.session.exec(
+        select(Round).where(Round.campaign_id == campaign.id).order_by(col(Round.id).desc()).limit(5)
+    ).all()
+    if not rounds:
+        ctx.reply(_("No brainstorm round yet in #{hashtag}.", hashtag=campaign.hashtag))
+        return
+    lines = [_("Brainstorm rounds in #{hashtag}, newest first:", hashtag=campaign.hashtag)]
+    for round_ in rounds:
+        count = idea_count(ctx.session, round_)
+        state = closing_line(ctx, round_, ctx.member.timezone) if round_.status == OPEN else _("Closed.")
+        lines.append(
+            f"{round_ref(round_)} · {round_.prompt} — "
+            + ngettext("{count} idea", "{count} ideas", count)
+            + f". {state}"
+        )
+    ctx.reply("\n".join(lines))
+
+
+@commands.command(
+    "close",
+    N_("Close a campaign's open brainstorm round now and post its digest"),
+    N_("/close [#hashtag]"),
+    role=Role.FACILITATOR,
+)
+def close_command(ctx: Context, args: str) -> None:
+    campaign, _rest = resolve_campaign(ctx, args)
+    ctx.require_facilitator(campaign)
+    round_ = ctx.session.exec(
+        select(Round).where(Round.campaign_id == campaign.id, Round.status == OPEN)
+    ).first()
+    if round_ is None:
+        raise UserError(
+            ctx._("There is no open round in #{hashtag}. Nothing was changed.", hashtag=campaign.hashtag)
+        )
+    close_round(ctx, round_)
+
+
+@commands.job("round-remind")
+def remind_round(effects: Effects, payload: dict) -> None:
+    """Once, while the round is open and before its end: tell its chats how long is left."""
+    round_ = effects.session.get(Round, payload["round_id"])
+    now = effects.now()
+    if round_ is None or round_.status != OPEN or round_.reminded_at is not None or now >= round_.closes_at:
+        return
+    round_.reminded_at = now
+    campaign = effects.session.get_one(Campaign, round_.campaign_id)
+    _, ngettext = texts_for(effects)
+    minutes = max(1, round((round_.closes_at - max(now, reminder_time(round_))).total_seconds() / 60))
+    left = (
+        ngettext("{count} minute", "{count} minutes", minutes)
+        if minutes < 120
+        else ngettext("{count} hour", "{count} hours", round(minutes / 60))
+    )
+    text = _(
+        "Round {round} of #{hashtag} closes in about {left}:\n\n{prompt}\n\n"
+        "There is still time to share an idea, and to vote on the others.",
+        round=round_ref(round_),
+        hashtag=campaign.hashtag,
+        left=left,
+        prompt=round_.prompt,
+    )
+    ideas = list(
+        effects.session.exec(
+            select(Idea).where(Idea.round_id == round_.id, Idea.shown()).order_by(col(Idea.id))
+        )
+    )
+    announce(effects, campaign, text, vote_buttons(effects, ideas))
+
+
+@commands.job("round-close")
+def close_due_round(effects: Effects, payload: dict) -> None:
+    round_ = effects.session.get(Round, payload["round_id"])
+    if round_ is not None and round_.status == OPEN:
+        close_round(effects, round_)
+
+
+def idea_count(session: Session, round_: Round) -> int:
+    return session.exec(select(func.count()).where(Idea.round_id == round_.id)).one()
+
+
+def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> list[str]:
+    """The round's themes digest: its ideas grouped by the campaign's themes (computed now, ids kept),
+    each with its votes; without the language model, the ideas alone."""
+    _, ngettext = texts_for(effects)
+    embedder = effects.index.embedder if effects.index is not None else None
+    if embedder is not None and not embedder.failed:
+        embedder.wait_ready(MODEL_WAIT_SECONDS)
+    try:
+        result = compute_themes(effects, campaign, embedder)
+    except ThemesUnavailable:
+        return idea_lines(effects, ideas)
+    grouped: dict[int | None, list[Idea]] = {}
+    for idea in ideas:
+        grouped.setdefault(result.placement.get(idea.id, (None, None))[0], []).append(idea)
+    lines = [_("Themes of this round:")]
+    for theme, _children in result.themes:
+        if theme.id in grouped:
+            members = grouped[theme.id]
+            lines.append(
+                f"{theme_ref(theme.id)} · {theme.label} — "
+                + ngettext("{count} idea of this round", "{count} ideas of this round", len(members))
+            )
+            lines += ["  " + line for line in idea_lines(effects, members)]
+    if None in grouped:
+        lines.append(_("In no theme yet:"))
+        lines += ["  " + line for line in idea_lines(effects, grouped[None])]
+    lines.append(_("A facilitator can start a prototype from a theme with /prototype <theme id> <title>."))
+    return lines
+
+
+def close_round(effects: Effects, round_: Round) -> None:
+    """Close once: mark it, then post the headline and the digest, with the final votes, in the campaign's chats.
+
+    Votes on the round's ideas end with it, so the digest carries no vote buttons.
+    """
+    round_.status = CLOSED
+    round_.closed_at = effects.now()
+    campaign = effects.session.get_one(Campaign, round_.campaign_id)
+    _, ngettext = texts_for(effects)
+    count = idea_count(effects.session, round_)
+    lines = [
+        _(
+            "Round {round} of #{hashtag} is closed.",
+            round=round_ref(round_),
+            hashtag=campaign.hashtag,
+        )
+        + " "
+        + ngettext("{count} idea was shared.", "{count} ideas were shared.", count),
+        round_.prompt,
+        "",
+    ]
+    ideas = list(
+        effects.session.exec(
+            select(Idea).where(Idea.round_id == round_.id, Idea.shown()).order_by(col(Idea.id))
+        )
+    )
+    if ideas:
+        lines += round_digest(effects, campaign, ideas)
+    announce(effects, campaign, "\n".join(lines).strip())

@@ -1,0 +1,277 @@
+"""Votes on ideas: agree, disagree or pass, one per member and idea, changeable; and /top.
+
+Votes live one row per member and idea (`IdeaVote`), so `vote_matrix` reads the participant x idea
+matrix that opinion groups (Polis-style) are computed from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from facilitation.intelligence.themes import theme_ref
+from facilitation.kernel.context import Context, Effects
+from facilitation.kernel.events import Button
+from facilitation.kernel.i18n import N_
+from facilitation.kernel.planning import idea_ref, parse_ref, texts_for
+from facilitation.kernel.router import CommandSet, UsageError, UserError
+from facilitation.kernel.text import shorten
+from facilitation.membership.campaigns import OPEN, resolve_campaign
+from storage.models import Campaign, Idea, IdeaSupport, IdeaTheme, IdeaVote, Member, Round, Theme
+
+commands = CommandSet()
+
+AGREE, DISAGREE, PASS = "agree", "disagree", "pass"
+SUPPORT = "support"
+"""Supports are stored by the ideas feature (`IdeaSupport`); counted here beside the votes."""
+CHOICES = {AGREE: N_("Agree"), DISAGREE: N_("Disagree"), PASS: N_("Pass")}
+CHOICE_WORDS = {
+    "agree": AGREE,
+    "yes": AGREE,
+    "pour": AGREE,
+    "accord": AGREE,
+    "disagree": DISAGREE,
+    "no": DISAGREE,
+    "contre": DISAGREE,
+    "pass": PASS,
+    "passe": PASS,
+    "neutre": PASS,
+}
+"""What /vote understands, in English and French."""
+MATRIX_VALUES = {AGREE: 1.0, DISAGREE: -1.0, PASS: 0.0}
+VOTE_BUTTONS_MAX = 8
+"""Idea buttons under a digest or a listing: within every platform's limit, with room for paging."""
+TOP_LIMIT = 5
+LINE_WIDTH = 160
+
+
+def find_idea(ctx: Context, word: str) -> Idea:
+    """The idea named `i42` (or `42`), or a clear refusal."""
+    parsed = parse_ref(word, "i")
+    idea = ctx.session.get(Idea, parsed[1]) if parsed is not None else None
+    if idea is None:
+        raise UserError(ctx._("There is no idea {ref}. /ideas lists them.", ref=word or "?"))
+    return idea
+
+
+def vote_counts(session: Session, idea_ids: list[int]) -> dict[int, Counter[str]]:
+    """Per idea: its agree, disagree and pass votes, and under `SUPPORT` its supporters."""
+    counts: dict[int, Counter[str]] = {idea_id: Counter() for idea_id in idea_ids}
+    if idea_ids:
+        rows = session.exec(
+            select(IdeaVote.idea_id, IdeaVote.choice, func.count())
+            .where(col(IdeaVote.idea_id).in_(idea_ids))
+            .group_by(col(IdeaVote.idea_id), col(IdeaVote.choice))
+        )
+        for idea_id, choice, count in rows:
+            counts[idea_id][choice] = count
+        supports = session.exec(
+            select(IdeaSupport.idea_id, func.count())
+            .where(col(IdeaSupport.idea_id).in_(idea_ids))
+            .group_by(col(IdeaSupport.idea_id))
+        )
+        for idea_id, count in supports:
+            counts[idea_id][SUPPORT] = count
+    return counts
+
+
+def tally(effects: Effects, counts: Counter[str]) -> str:
+    _, _n = texts_for(effects)
+    return _(
+        "support {support} · agree {agree} · disagree {disagree} · pass {passed}",
+        support=counts[SUPPORT],
+        agree=counts[AGREE],
+        disagree=counts[DISAGREE],
+        passed=counts[PASS],
+    )
+
+
+def idea_lines(effects: Effects, ideas: list[Idea]) -> list[str]:
+    """One line per idea: its id, its words and its votes."""
+    counts = vote_counts(effects.session, [idea.id for idea in ideas])
+    return [
+        f"{idea_ref(idea)} · {shorten(idea.text, LINE_WIDTH)} ({tally(effects, counts[idea.id])})"
+        for idea in ideas
+    ]
+
+
+def vote_buttons(effects: Effects, ideas: list[Idea]) -> tuple[Button, ...]:
+    """A button per idea (up to `VOTE_BUTTONS_MAX`) that opens its vote card."""
+    _, _n = texts_for(effects)
+    return tuple(
+        effects.button(_("Vote on {ref}", ref=idea_ref(idea)), "idea_card", idea_id=idea.id)
+        for idea in ideas[:VOTE_BUTTONS_MAX]
+    )
+
+
+def show_card(ctx: Context, idea: Idea) -> None:
+    """The idea, its votes and the sender's own, with a button per choice, for the sender alone."""
+    _ = ctx._
+    counts = vote_counts(ctx.session, [idea.id])[idea.id]
+    mine = own_vote(ctx.session, idea, ctx.member)
+    lines = [f"{idea_ref(idea)}: {idea.text}", tally(ctx, counts)]
+    if mine is not None:
+        lines.append(_("Your vote: {choice}.", choice=_(CHOICES[mine.choice])))
+    buttons = (ctx.button(_("Support {ref}", ref=idea_ref(idea)), "idea_support", idea_id=idea.id),) + tuple(
+        ctx.button(_(label), "vote", idea_id=idea.id, choice=choice) for choice, label in CHOICES.items()
+    )
+    ctx.reply("\n".join(lines), buttons=buttons, private=True)
+
+
+def own_vote(session: Session, idea: Idea, member: Member) -> IdeaVote | None:
+    return session.exec(
+        select(IdeaVote).where(IdeaVote.idea_id == idea.id, IdeaVote.member_id == member.id)
+    ).first()
+
+
+def check_open_for_votes(ctx: Context, idea: Idea) -> None:
+    """Votes count only on ideas in sight in an open campaign, and not once the idea's round is closed."""
+    _ = ctx._
+    if not idea.in_sight:
+        raise UserError(_("Idea {ref} is no longer shown: it takes no votes.", ref=idea_ref(idea)))
+    if idea.merged_into_id is not None:
+        raise UserError(
+            _(
+                "Idea {ref} was merged into i{target}: vote on i{target}. Nothing was changed.",
+                ref=idea_ref(idea),
+                target=idea.merged_into_id,
+            )
+        )
+    campaign = ctx.session.get_one(Campaign, idea.campaign_id)
+    if campaign.status != OPEN:
+        raise UserError(_("This campaign is closed."))
+    round_ = ctx.session.get(Round, idea.round_id) if idea.round_id is not None else None
+    if round_ is not None and round_.status != OPEN:
+        raise UserError(
+            _(
+                "Round r{round} is closed: its ideas take no more votes. Nothing was changed.",
+                round=round_.id,
+            )
+        )
+
+
+def cast_vote(ctx: Context, idea: Idea, choice: str) -> None:
+    """Record or change the sender's vote; a member's vote is counted once whatever they change."""
+    _ = ctx._
+    check_open_for_votes(ctx, idea)
+    vote = own_vote(ctx.session, idea, ctx.member)
+    if vote is None:
+        ctx.session.add(
+            IdeaVote(
+                idea_id=idea.id,
+                member_id=ctx.member.id,
+                choice=choice,
+                created_at=ctx.now(),
+                updated_at=ctx.now(),
+            )
+        )
+        answer = _("Your vote on {ref}: {choice}.", ref=idea_ref(idea), choice=_(CHOICES[choice]))
+    elif vote.choice == choice:
+        answer = _("Your vote on {ref} was already: {choice}.", ref=idea_ref(idea), choice=_(CHOICES[choice]))
+    else:
+        answer = _(
+            "Your vote on {ref} is now: {choice} (it was: {previous}).",
+            ref=idea_ref(idea),
+            choice=_(CHOICES[choice]),
+            previous=_(CHOICES[vote.choice]),
+        )
+        vote.choice = choice
+        vote.updated_at = ctx.now()
+    ctx.session.flush()
+    counts = vote_counts(ctx.session, [idea.id])[idea.id]
+    ctx.reply(answer + "\n" + tally(ctx, counts), private=True)
+
+
+@commands.command(
+    "vote",
+    N_("Vote on an idea: agree, disagree or pass (you can change your vote)"),
+    N_("/vote <idea id> [agree|disagree|pass]"),
+)
+def vote_command(ctx: Context, args: str) -> None:
+    _ = ctx._
+    words = args.split()
+    if not words:
+        raise UsageError(_("Which idea? Give its id, such as i3."))
+    idea = find_idea(ctx, words[0])
+    if len(words) == 1:
+        show_card(ctx, idea)
+        return
+    choice = CHOICE_WORDS.get(words[1].casefold())
+    if choice is None or len(words) > 2:
+        raise UsageError(_("Vote agree, disagree or pass. Nothing was changed."))
+    cast_vote(ctx, idea, choice)
+
+
+@commands.action("idea_card")
+def card_pressed(ctx: Context, payload: dict) -> None:
+    idea = ctx.session.get(Idea, payload["idea_id"])
+    if idea is None:
+        raise UserError(ctx._("This button has expired. Please use the command again."))
+    show_card(ctx, idea)
+
+
+@commands.action("vote")
+def vote_pressed(ctx: Context, payload: dict) -> None:
+    idea = ctx.session.get(Idea, payload["idea_id"])
+    if idea is None or payload.get("choice") not in CHOICES:
+        raise UserError(ctx._("This button has expired. Please use the command again."))
+    cast_vote(ctx, idea, payload["choice"])
+
+
+@commands.command("top", N_("Show the most supported ideas and themes"), N_("/top [#hashtag]"))
+def top_command(ctx: Context, args: str) -> None:
+    _ = ctx._
+    campaign, _rest = resolve_campaign(ctx, args)
+    supports = func.count(col(IdeaSupport.id))
+    ideas = [
+        idea
+        for idea, _count in ctx.session.exec(
+            select(Idea, supports)
+            .join(IdeaSupport, col(IdeaSupport.idea_id) == col(Idea.id))
+            .where(Idea.campaign_id == campaign.id, col(Idea.merged_into_id).is_(None), Idea.shown())
+            .group_by(col(Idea.id))
+            .order_by(supports.desc(), col(Idea.id))
+            .limit(TOP_LIMIT)
+        )
+    ]
+    if not ideas:
+        ctx.reply(_("No idea in #{hashtag} has support yet. /ideas lists them.", hashtag=campaign.hashtag))
+        return
+    lines = [_("Most supported ideas in #{hashtag}:", hashtag=campaign.hashtag), *idea_lines(ctx, ideas)]
+    themes = ctx.session.exec(
+        select(Theme, supports)
+        .join(IdeaTheme, col(IdeaTheme.theme_id) == col(Theme.id))
+        .join(IdeaSupport, col(IdeaSupport.idea_id) == col(IdeaTheme.idea_id))
+        .where(Theme.campaign_id == campaign.id, Theme.status == "active")
+        .group_by(col(Theme.id))
+        .order_by(supports.desc(), col(Theme.id))
+        .limit(TOP_LIMIT)
+    ).all()
+    if themes:
+        lines += ["", _("Most supported themes:")]
+        lines += [
+            f"{theme_ref(theme.id)} · {theme.label} — "
+            + ctx.ngettext("{count} support", "{count} supports", count)
+            for theme, count in themes
+        ]
+    ctx.reply("\n".join(lines), buttons=vote_buttons(ctx, ideas))
+
+
+def vote_matrix(session: Session, campaign_id: int) -> tuple[list[int], list[int], np.ndarray]:
+    """Members (rows) x ideas (columns) of a campaign: 1 agree, -1 disagree, 0 pass, NaN no vote."""
+    rows = session.exec(
+        select(IdeaVote.member_id, IdeaVote.idea_id, IdeaVote.choice)
+        .join(Idea, col(Idea.id) == col(IdeaVote.idea_id))
+        .where(Idea.campaign_id == campaign_id, Idea.shown())
+    ).all()
+    members = sorted({member_id for member_id, _idea, _choice in rows})
+    ideas = sorted({idea_id for _member, idea_id, _choice in rows})
+    matrix = np.full((len(members), len(ideas)), np.nan)
+    row_of = {member_id: index for index, member_id in enumerate(members)}
+    column_of = {idea_id: index for index, idea_id in enumerate(ideas)}
+    for member_id, idea_id, choice in rows:
+        matrix[row_of[member_id], column_of[idea_id]] = MATRIX_VALUES[choice]
+    return members, ideas, matrix

@@ -14,10 +14,11 @@ from adapters.base import Adapter, Incoming
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import LOCAL_USER_ID
 from bot.settings import Settings
+from facilitation.features import FEATURES
 from facilitation.intelligence.embeddings import Embedder
 from facilitation.intelligence.similarity import IdeaIndex
 from facilitation.kernel.context import CoreConfig
-from facilitation.kernel.core import FEATURES, Core
+from facilitation.kernel.core import Core
 from facilitation.kernel.outbox import DeliveryService
 from facilitation.kernel.router import CommandSet, Router
 from facilitation.kernel.scheduling import JobSpec, Scheduler
@@ -71,6 +72,7 @@ def telegram_adapter(settings: Settings) -> Adapter:
         )
     return TelegramAdapter(
         settings.telegram_bot_token,
+        Router(FEATURES).commands,
         api_base_url=settings.telegram_api_base_url,
         webhook=webhook,
         default_language=settings.default_language,

@@ -17,8 +17,8 @@ from adapters.recording import RecordingAdapter
 from adapters.recording.adapter import Sent
 from bot.app import Townhall
 from bot.settings import Settings
+from facilitation.features import FEATURES
 from facilitation.intelligence.embeddings import Embedder
-from facilitation.kernel.core import FEATURES
 from facilitation.kernel.router import CommandSet, Role, Router
 from storage.models import utcnow
 

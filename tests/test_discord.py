@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from adapters.discord.adapter import TownhallClient
 from bot.app import Townhall, discord_adapter
-from facilitation.kernel.core import FEATURES
+from facilitation.features import FEATURES
 from facilitation.kernel.events import Address, Outgoing
 from facilitation.kernel.router import OptionKind, Router
 from storage.models import Idea

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from adapters.discord import DiscordAdapter
 from adapters.discord.adapter import sync_commands
-from facilitation.kernel.core import FEATURES
+from facilitation.features import FEATURES
 from facilitation.kernel.router import Router
 from tests.fake_discord import (
     APPLICATION_ID,

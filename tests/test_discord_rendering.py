@@ -12,7 +12,7 @@ from discord import app_commands
 from adapters.discord.adapter import delivery_error
 from adapters.discord.commands import DESCRIPTION_LIMIT, CatalogueTranslator, add_commands
 from adapters.discord.render import allowed_mentions, content
-from facilitation.kernel.core import FEATURES
+from facilitation.features import FEATURES
 from facilitation.kernel.events import Outgoing
 from facilitation.kernel.i18n import Translator
 from facilitation.kernel.outbox import (

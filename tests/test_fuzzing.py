@@ -24,7 +24,7 @@ from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.render import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, deep_link, render
 from bot.app import Townhall
 from facilitation.accountability.commitments import MONTHS, UNIT_DAYS, WEEKDAYS, parse_due
-from facilitation.kernel.core import FEATURES
+from facilitation.features import FEATURES
 from facilitation.kernel.events import Button, Outgoing
 from facilitation.kernel.router import Router, parse_command
 from facilitation.kernel.text import split_text

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from facilitation.features import FEATURES
 from facilitation.kernel import scheduling
 from facilitation.kernel.context import Context, Effects
-from facilitation.kernel.core import FEATURES
 from facilitation.kernel.events import Address
 from facilitation.kernel.router import CommandSet
 from facilitation.kernel.scheduling import JobSpec

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -40,8 +41,8 @@ from adapters.telegram.render import (
     render,
     utf16_length,
 )
-from facilitation.kernel.core import command_menu
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES, Translator
+from facilitation.kernel.router import Command, command_menu
 from facilitation.kernel.text import shorten
 
 log = logging.getLogger(__name__)
@@ -79,11 +80,13 @@ class TelegramAdapter(Adapter):
     def __init__(
         self,
         token: str,
+        commands: Mapping[str, Command],
         api_base_url: str = PUBLIC_API,
         webhook: Webhook | None = None,
         default_language: str = "en",
     ) -> None:
         super().__init__()
+        self.commands = commands
         root = api_base_url.rstrip("/")
         self.application: Application = (
             ApplicationBuilder()
@@ -143,7 +146,7 @@ class TelegramAdapter(Adapter):
         """The command menu in every catalogue language, the default language for everyone else."""
         bot = self.application.bot
         for language in (*SUPPORTED_LANGUAGES, None):
-            menu = command_menu(language or self.default_language)
+            menu = command_menu(self.commands, language or self.default_language)
             commands = [
                 BotCommand(name, shorten(summary, BotCommandLimit.MAX_DESCRIPTION))
                 for name, summary in menu[: BotCommandLimit.MAX_COMMAND_NUMBER]

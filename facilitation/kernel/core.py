@@ -12,13 +12,9 @@ from typing import Any, TypeVar
 import numpy as np
 from sqlmodel import Session
 
-from facilitation.accountability import commitments, pods
-from facilitation.civic import goals, opendata, progress
-from facilitation.intake import ideas, moderation
-from facilitation.intelligence import themes as digest
+from facilitation.intake import ideas
 from facilitation.intelligence.embeddings import ideas_without_embedding, store_embeddings
 from facilitation.intelligence.similarity import IdeaIndex
-from facilitation.kernel import help, status
 from facilitation.kernel.context import Context, CoreConfig, Effects
 from facilitation.kernel.events import Address, Capabilities, Incoming, Outgoing
 from facilitation.kernel.fair_use import UpdateLimiter
@@ -26,9 +22,8 @@ from facilitation.kernel.i18n import Translator
 from facilitation.kernel.outbox import Outbox, retry_delay
 from facilitation.kernel.router import CommandSet, Role, Router, UsageError, UserError, parse_command
 from facilitation.kernel.scheduling import JobSpec
-from facilitation.membership import campaigns, members, news, notices, preferences, privacy
+from facilitation.membership import campaigns, notices
 from facilitation.membership.members import member_for
-from facilitation.planning import prototypes, rounds, votes
 from storage.db import Database, unavailable
 from storage.models import ButtonAction, Idea
 
@@ -44,34 +39,6 @@ class DatabaseUnavailable(Exception):
 EMBED_MISSING_BATCH = 256
 """Ideas embedded per round when catching up, so that updates keep their turn on the worker thread."""
 
-FEATURES: tuple[CommandSet, ...] = (
-    help.commands,
-    campaigns.commands,
-    ideas.commands,
-    digest.commands,
-    members.commands,
-    goals.commands,
-    opendata.commands,
-    rounds.commands,
-    votes.commands,
-    prototypes.commands,
-    news.commands,
-    moderation.commands,
-    privacy.commands,
-    status.commands,
-    commitments.commands,
-    pods.commands,
-    preferences.commands,
-    progress.commands,
-)
-"""Every feature module's commands; /help lists them in this order."""
-
-
-def command_menu(language: str, features: Iterable[CommandSet] = FEATURES) -> list[tuple[str, str]]:
-    """Each command's name and summary in `language`, for platforms that show commands in a menu."""
-    _ = Translator(language).gettext
-    return [(name, _(command.summary)) for name, command in Router(features).commands.items()]
-
 
 class Core:
     """Handles updates one at a time on a worker thread, so the event loop never waits on the database."""
@@ -80,8 +47,8 @@ class Core:
         self,
         database: Database,
         config: CoreConfig,
+        features: Iterable[CommandSet],
         capabilities: dict[str, Capabilities] | None = None,
-        features: Iterable[CommandSet] = FEATURES,
         index: IdeaIndex | None = None,
     ) -> None:
         self.database = database

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from facilitation.kernel.i18n import N_
+from facilitation.kernel.i18n import N_, Translator
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -195,3 +195,9 @@ def parse_command(text: str) -> tuple[str, str] | None:
 
 def new_button_token() -> str:
     return secrets.token_urlsafe(BUTTON_TOKEN_BYTES)
+
+
+def command_menu(commands: Mapping[str, Command], language: str) -> list[tuple[str, str]]:
+    """Each command's name and summary in `language`, for platforms that show commands in a menu."""
+    _ = Translator(language).gettext
+    return [(name, _(command.summary)) for name, command in commands.items()]

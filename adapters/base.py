@@ -16,12 +16,14 @@ from facilitation.kernel.events import (
     Button,
     Capabilities,
     ChatKind,
+    DeliveryError,
     Incoming,
     Outgoing,
+    PermanentDeliveryError,
     PlatformUser,
     Sender,
+    TransientDeliveryError,
 )
-from facilitation.kernel.outbox import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 IncomingHandler = Callable[[Incoming], Awaitable[None]]
 

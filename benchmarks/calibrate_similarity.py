@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from facilitation.intake.ideas import comparable  # noqa: E402
+from facilitation.intake.recording import comparable  # noqa: E402
 from facilitation.intelligence.embeddings import Embedder  # noqa: E402
 from facilitation.intelligence.similarity import REPEAT_THRESHOLD, SIMILAR_SHOWN, SIMILAR_THRESHOLD  # noqa: E402
 

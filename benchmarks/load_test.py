@@ -39,7 +39,7 @@ from adapters.base import Address
 from adapters.recording import RecordingAdapter
 from bot.app import Townhall
 from bot.settings import Settings
-from facilitation.intake.ideas import comparable
+from facilitation.intake.recording import comparable
 from facilitation.intelligence.embeddings import Embedder
 from facilitation.kernel.events import Outgoing
 from storage.db import create_db_engine

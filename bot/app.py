@@ -15,6 +15,7 @@ from adapters.console import ConsoleAdapter
 from adapters.console.adapter import LOCAL_USER_ID
 from bot.settings import Settings
 from facilitation.features import FEATURES
+from facilitation.intelligence.catch_up import embed_missing
 from facilitation.intelligence.embeddings import Embedder
 from facilitation.intelligence.similarity import IdeaIndex
 from facilitation.kernel.context import CoreConfig
@@ -142,7 +143,7 @@ class Townhall:
         await asyncio.to_thread(self.database.upgrade)
         if self.embedder is not None:
             self.embedder.start()  # loads in the background: commands are answered meanwhile
-            self._embedding = asyncio.create_task(self.core.embed_missing())
+            self._embedding = asyncio.create_task(embed_missing(self.core, self.core.index))
         await self.delivery.start()  # first, so that messages left undelivered by a crash go out now
         await self.scheduler.start()  # jobs that fell due while Townhall was down run now
         for adapter in self.adapters:

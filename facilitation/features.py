@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from facilitation.accountability import commitments, pods
 from facilitation.civic import goals, opendata, progress
-from facilitation.intake import ideas, moderation
+from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intelligence import themes
 from facilitation.kernel import help, status
 from facilitation.kernel.router import CommandSet
-from facilitation.membership import campaigns, members, news, preferences, privacy
+from facilitation.membership import campaigns, members, news, notices, preferences, privacy
 from facilitation.planning import prototypes, rounds, votes
 
 FEATURES: tuple[CommandSet, ...] = (
     help.commands,
     campaigns.commands,
-    ideas.commands,
+    recording.commands,
+    edits.commands,
+    listing.commands,
+    close_ideas.commands,
     themes.commands,
     members.commands,
     goals.commands,
@@ -30,5 +33,6 @@ FEATURES: tuple[CommandSet, ...] = (
     pods.commands,
     preferences.commands,
     progress.commands,
+    notices.commands,
 )
 """Every feature module's commands; /help lists them in this order."""

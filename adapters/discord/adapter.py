@@ -41,7 +41,7 @@ from adapters.base import (
 )
 from adapters.discord import render
 from adapters.discord.commands import CatalogueTranslator, add_commands
-from facilitation.kernel.outbox import RecipientUnreachableError
+from facilitation.kernel.events import RecipientUnreachableError
 from facilitation.kernel.router import Command
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,6 @@ from discord.app_commands import TranslationContextLocation, locale_str
 from facilitation.kernel.i18n import Translator
 from facilitation.kernel.router import Command, Option, OptionKind
 from facilitation.kernel.text import shorten
-from storage.models import HASHTAG_MAX_LENGTH
 
 DESCRIPTION_LIMIT = 100
 """Characters in a Discord command or option description."""
@@ -55,7 +54,8 @@ def _annotation(option: Option) -> Any:
     if option.kind is OptionKind.USER:
         return discord.User
     if option.kind is OptionKind.HASHTAG:
-        return app_commands.Range[str, 2, HASHTAG_MAX_LENGTH + 1]
+        longest = option.max_length + 1 if option.max_length is not None else None  # with its leading #
+        return app_commands.Range[str, 2, longest]
     return str
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from facilitation.kernel.context import Context, CoreConfig, Effects
+from facilitation.kernel.hooks import MEMBER_TIMING_CHANGED
 from facilitation.kernel.i18n import N_, translator
 from facilitation.kernel.router import HASHTAG_OPTION, CommandSet, Option, UsageError, UserError
 from facilitation.kernel.scheduling import JobSpec
@@ -343,6 +344,13 @@ def commitment_jobs(session: Session, config: CoreConfig, member: Member) -> lis
         for commitment in open_commitments(session, member.id)
         for spec in time_prompts(member, config, commitment)
     ]
+
+
+@commands.on(MEMBER_TIMING_CHANGED)
+def retime_commitment_prompts(effects: Effects, member: Member) -> None:
+    """The member's zone or quiet hours changed: their commitments' reminders and follow-ups move too."""
+    for spec in commitment_jobs(effects.session, effects.config, member):
+        effects.schedule(spec)
 
 
 @commands.reconciler

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from facilitation.accountability.commitments import OPEN, describe, open_commitments
 from facilitation.kernel.context import Context, Effects
+from facilitation.kernel.hooks import MEMBER_TIMING_CHANGED
 from facilitation.kernel.i18n import N_, translator
 from facilitation.kernel.router import CommandSet, Role, UsageError, UserError
 from facilitation.kernel.scheduling import JobSpec
@@ -986,6 +987,7 @@ def rotate_pods(effects: Effects, payload: dict) -> None:
     effects.schedule(rotation_spec(schedule))
 
 
+@commands.on(MEMBER_TIMING_CHANGED)
 def retime_checkins(effects: Effects, member: Member) -> None:
     """After a zone or quiet-hours change: the member's next check-ins move to the same local day's slot."""
     now = effects.now()

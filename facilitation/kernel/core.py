@@ -7,25 +7,32 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from sqlmodel import Session
 
-from facilitation.intake import ideas
-from facilitation.intelligence.embeddings import ideas_without_embedding, store_embeddings
-from facilitation.intelligence.similarity import IdeaIndex
 from facilitation.kernel.context import Context, CoreConfig, Effects
 from facilitation.kernel.events import Address, Capabilities, Incoming, Outgoing
 from facilitation.kernel.fair_use import UpdateLimiter
+from facilitation.kernel.hooks import (
+    AFTER_UPDATE,
+    CHAT_MOVED,
+    MESSAGE_EDITED,
+    PLAIN_MESSAGE,
+    RECIPIENT_UNREACHABLE,
+    TEXTS_TO_EMBED,
+)
 from facilitation.kernel.i18n import Translator
+from facilitation.kernel.identity import member_for
 from facilitation.kernel.outbox import Outbox, retry_delay
 from facilitation.kernel.router import CommandSet, Role, Router, UsageError, UserError, parse_command
 from facilitation.kernel.scheduling import JobSpec
-from facilitation.membership import campaigns, notices
-from facilitation.membership.members import member_for
 from storage.db import Database, unavailable
-from storage.models import ButtonAction, Idea
+from storage.models import ButtonAction
+
+if TYPE_CHECKING:  # the kernel carries the index for the features; it never calls into it but to encode
+    from facilitation.intelligence.similarity import IdeaIndex
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +41,6 @@ T = TypeVar("T")
 
 class DatabaseUnavailable(Exception):
     """The database could not be reached, or stayed locked, while handling an update: try it again later."""
-
-
-EMBED_MISSING_BATCH = 256
-"""Ideas embedded per round when catching up, so that updates keep their turn on the worker thread."""
 
 
 class Core:
@@ -87,12 +90,12 @@ class Core:
             )
             return
         if not admitted:
-            await self._on_worker(self._ask_to_slow_down, incoming)
+            await self.commit_on_worker(self._ask_to_slow_down, incoming)
             return
         vectors = await self._encode_ideas(incoming)
         if not self._held:  # else it waits behind the updates already held, to keep their order
             try:
-                await self._on_worker(self.handle_now, incoming, vectors)
+                await self.commit_on_worker(self.handle_now, incoming, vectors)
                 return
             except DatabaseUnavailable:
                 pass
@@ -121,7 +124,7 @@ class Core:
             while self._held:
                 incoming, vectors = self._held[0]
                 try:
-                    await self._on_worker(self.handle_now, incoming, vectors)
+                    await self.commit_on_worker(self.handle_now, incoming, vectors)
                 except DatabaseUnavailable:
                     break
                 self._held.popleft()
@@ -139,13 +142,13 @@ class Core:
 
     async def run_job(self, kind: str, payload: dict[str, Any]) -> None:
         """Run a scheduled job's handler in a transaction of its own; its messages go to the outbox."""
-        await self._on_worker(self.run_job_now, kind, payload)
+        await self.commit_on_worker(self.run_job_now, kind, payload)
 
     async def reconcile(self) -> list[JobSpec]:
         """Every job the stored state calls for, from each feature's reconcilers."""
         return await self.in_worker(self._reconcile_now)
 
-    async def _on_worker(self, work: Callable[..., list[JobSpec]], *args: Any) -> None:
+    async def commit_on_worker(self, work: Callable[..., list[JobSpec]], *args: Any) -> None:
         scheduled = await self.in_worker(work, *args)
         for callback in self.after_commit:
             callback(scheduled)
@@ -157,9 +160,9 @@ class Core:
             return []
         log.info("job kind=%s payload=%s", kind, payload)
         with self.database.session() as session:
-            effects = Effects(session=session, config=self.config, index=self.index)
+            effects = self.effects(session)
             handler(effects, payload)
-            self._enqueue_messages(effects)
+            self.enqueue(effects)
         return effects.scheduled
 
     def _reconcile_now(self) -> list[JobSpec]:
@@ -174,7 +177,7 @@ class Core:
     async def _encode_ideas(self, incoming: Incoming) -> dict[str, np.ndarray]:
         if self.index is None or not self.index.ready:
             return {}
-        texts = ideas.idea_texts(incoming)
+        texts = [text for texts in self.router.hooks.call(TEXTS_TO_EMBED, incoming) for text in texts]
         if not texts:
             return {}
         try:
@@ -210,14 +213,14 @@ class Core:
         )
         try:
             with self.database.session() as session:
-                ctx = self._context(session, incoming, vectors or {})
+                ctx = self.context_for(session, incoming, vectors or {})
                 try:
                     self._dispatch(ctx)
-                    notices.tell_commands_only(ctx)
+                    self.router.hooks.call(AFTER_UPDATE, ctx)
                 except UserError as error:
                     error.message = self._with_usage(ctx, error)
                     raise
-                self._enqueue_messages(ctx)
+                self.enqueue(ctx)
             self._run_on_commit(ctx)
             return ctx.scheduled
         except UserError as error:
@@ -248,10 +251,17 @@ class Core:
         return []
 
     def notify_unreachable(self, address: Address) -> None:
-        """A private message could not reach its user: name them in a shared chat instead (outbox hook)."""
-        notices.notify_unreachable(self.database, self.outbox, address, self.config.default_language)
+        """A private message could not reach its user: the features tell someone else (an outbox hook)."""
+        with self.database.session() as session:
+            effects = self.effects(session)
+            self.router.hooks.call(RECIPIENT_UNREACHABLE, effects, address)
+            self.enqueue(effects)
 
-    def _context(
+    def effects(self, session: Session) -> Effects:
+        """A unit of work with no update behind it (a job, a notice), in `session`."""
+        return Effects(session=session, config=self.config, index=self.index, hooks=self.router.hooks)
+
+    def context_for(
         self, session: Session, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None
     ) -> Context:
         member = member_for(session, incoming.sender, self.config)
@@ -262,6 +272,7 @@ class Core:
             member=member,
             commands=self.router.commands,
             index=self.index,
+            hooks=self.router.hooks,
             vectors=vectors or {},
         )
 
@@ -274,45 +285,7 @@ class Core:
             except Exception:
                 log.exception("after-commit step failed message=%s", ctx.incoming.message_id)
 
-    async def embed_missing(self) -> None:
-        """Once the model is loaded, embed every idea stored without a vector for it.
-
-        These are the ideas recorded while the model loaded (their authors then get the close ideas as
-        a follow-up) and, after a change of model, all the ideas.
-        """
-        if self.index is None or not await asyncio.to_thread(self.index.embedder.wait_ready):
-            return
-        while batch := await self.in_worker(self._ideas_to_embed):
-            vectors = await self.index.embedder.encode_async([idea.text for idea in batch])
-            await self._on_worker(self._store_vectors, batch, vectors)
-            log.info("ideas embedded count=%d model=%s", len(batch), self.index.embedder.name)
-
-    def _ideas_to_embed(self) -> list[Idea]:
-        assert self.index is not None
-        with self.database.session() as session:
-            return ideas_without_embedding(session, self.index.embedder.name, EMBED_MISSING_BATCH)
-
-    def _store_vectors(self, batch: list[Idea], vectors: np.ndarray) -> list[JobSpec]:
-        """Store a batch of vectors, then answer the authors still waiting for close ideas."""
-        index = self.index
-        assert index is not None
-        with self.database.session() as session:
-            for campaign_id in {idea.campaign_id for idea in batch}:
-                index.vectors(session, campaign_id)  # loaded before this batch is written
-            store_embeddings(session, [idea.id for idea in batch], vectors, index.embedder.name)
-        for idea, vector in zip(batch, vectors, strict=True):
-            if idea.status != "merged" and idea.in_sight:
-                index.added(idea.campaign_id, idea.id, idea.member_id, vector)
-        with self.database.session() as session:
-            for idea, vector in zip(batch, vectors, strict=True):
-                incoming = index.awaiting.pop(idea.id, None)
-                if incoming is not None:
-                    ctx = self._context(session, incoming)
-                    ideas.offer_similar_later(ctx, idea, vector)
-                    self._enqueue_messages(ctx)
-        return []
-
-    def _enqueue_messages(self, effects: Effects) -> None:
+    def enqueue(self, effects: Effects) -> None:
         for address, message in effects.messages:
             self.outbox.enqueue(effects.session, address, message)
 
@@ -323,27 +296,26 @@ class Core:
         """
         try:
             with self.database.session() as session:
-                ctx = self._context(session, incoming)
+                ctx = self.context_for(session, incoming)
                 ctx.reply(answer(ctx), private=incoming.button_token is not None)
-                self._enqueue_messages(ctx)
+                self.enqueue(ctx)
         except Exception:
             log.exception("could not answer platform=%s chat=%s", incoming.platform, incoming.address.chat_id)
 
     def _dispatch(self, ctx: Context) -> None:
         incoming = ctx.incoming
         if incoming.moved_from_chat_id is not None:
-            campaigns.follow_moved_chat(ctx, incoming.moved_from_chat_id)
-            notices.follow_moved_chat(ctx, incoming.moved_from_chat_id)
+            self.router.hooks.call(CHAT_MOVED, ctx, incoming.moved_from_chat_id)
             return
         if incoming.edited:
-            ideas.apply_edit(ctx)
+            self.router.hooks.call(MESSAGE_EDITED, ctx)
             return
         if incoming.button_token is not None:
             self._press(ctx, incoming.button_token)
             return
         parsed = (incoming.command, incoming.args) if incoming.command else parse_command(incoming.text)
         if parsed is None:
-            if not ideas.record_hashtag_message(ctx) and ctx.is_private_chat:
+            if not self.router.hooks.first(PLAIN_MESSAGE, ctx) and ctx.is_private_chat:
                 ctx.reply(
                     ctx._(
                         "To share an idea, write /idea followed by your idea, or add the campaign's #hashtag. /help lists everything I can do."

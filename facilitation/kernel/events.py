@@ -159,3 +159,24 @@ class Capabilities:
     """Seconds to leave between any two messages on the platform; 0 for none."""
     rendered_length: Callable[[str], int] = len
     """How the platform counts a text against `max_text_length` once rendered (escaping included)."""
+
+
+class DeliveryError(Exception):
+    """An adapter could not deliver a message."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Try again later (rate limit, server error, network); `retry_after` comes from the platform if known."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying cannot help (chat gone, bot blocked, message refused): the message is marked failed."""
+
+
+class RecipientUnreachableError(PermanentDeliveryError):
+    """A private message cannot reach its user (direct messages closed, bot blocked): they are told in a
+    shared chat instead (see `facilitation.kernel.outbox.DeliveryService.on_unreachable`)."""

@@ -17,7 +17,14 @@ from typing import Protocol
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from facilitation.kernel.events import Address, Capabilities, Outgoing
+from facilitation.kernel.events import (
+    Address,
+    Capabilities,
+    Outgoing,
+    PermanentDeliveryError,
+    RecipientUnreachableError,
+    TransientDeliveryError,
+)
 from facilitation.kernel.text import split_text
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -35,27 +42,6 @@ CLAIM_LEASE_SECONDS = 30.0
 """A message being sent is claimed for this long (well past adapters' request timeouts), so another process
 does not send it too. A message in flight when its process dies is sent again once the claim lapses: the
 one window where a duplicate is possible, one message per chat, and its chat waits until then."""
-
-
-class DeliveryError(Exception):
-    """An adapter could not deliver a message."""
-
-
-class TransientDeliveryError(DeliveryError):
-    """Try again later (rate limit, server error, network); `retry_after` comes from the platform if known."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-class PermanentDeliveryError(DeliveryError):
-    """Retrying cannot help (chat gone, bot blocked, message refused): the message is marked failed."""
-
-
-class RecipientUnreachableError(PermanentDeliveryError):
-    """A private message cannot reach its user (direct messages closed, bot blocked): they are told in a
-    shared chat instead (see `DeliveryService.on_unreachable`)."""
 
 
 class Transport(Protocol):

@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from facilitation.kernel.hooks import Hook, Hooks
 from facilitation.kernel.i18n import N_, Translator
+from storage.models import HASHTAG_MAX_LENGTH
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
 
 BUTTON_TOKEN_BYTES = 9
 """12 URL-safe characters: far inside Telegram's 64-byte callback_data and Discord's 100-character custom_id."""
+
+H = TypeVar("H", bound=Callable[..., Any])
 
 COMMAND_PATTERN = re.compile(r"^/(\w{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 
@@ -71,10 +75,15 @@ class Option:
     required: bool = False
     choices: tuple[str, ...] = ()
     separator: str = " "
+    max_length: int | None = None
+    """The longest value accepted, for platforms that check it as the user types."""
 
 
 HASHTAG_OPTION = Option(
-    "hashtag", N_("The campaign's hashtag; by default this chat's or yours"), OptionKind.HASHTAG
+    "hashtag",
+    N_("The campaign's hashtag; by default this chat's or yours"),
+    OptionKind.HASHTAG,
+    max_length=HASHTAG_MAX_LENGTH,
 )
 """The optional campaign field most commands share."""
 
@@ -120,12 +129,14 @@ class Command:
 
 @dataclass
 class CommandSet:
-    """The commands, button actions and scheduled jobs of one feature module."""
+    """What one feature module brings to the core: its commands, button actions, scheduled jobs, the
+    reconcilers that list the jobs its stored state calls for, and its subscriptions to kernel hooks."""
 
     commands: dict[str, Command] = field(default_factory=dict)
     actions: dict[str, ActionHandler] = field(default_factory=dict)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
     reconcilers: list[Reconciler] = field(default_factory=list)
+    subscriptions: dict[Hook[Any], list[Callable[..., Any]]] = field(default_factory=dict)
 
     def command(
         self,
@@ -162,6 +173,15 @@ class CommandSet:
         self.reconcilers.append(function)
         return function
 
+    def on(self, hook: Hook[H]) -> Callable[[H], H]:
+        """Subscribe the decorated function to `hook` (see facilitation.kernel.hooks for each signature)."""
+
+        def register(handler: H) -> H:
+            self.subscriptions.setdefault(hook, []).append(handler)
+            return handler
+
+        return register
+
 
 class Router:
     """All commands, actions and jobs of the running core, merged from feature modules."""
@@ -171,6 +191,8 @@ class Router:
         self.actions: dict[str, ActionHandler] = {}
         self.jobs: dict[str, JobHandler] = {}
         self.reconcilers: list[Reconciler] = []
+        command_sets = list(command_sets)
+        self.hooks = Hooks(command_set.subscriptions for command_set in command_sets)
         for command_set in command_sets:
             _merge(self.commands, command_set.commands, "command")
             _merge(self.actions, command_set.actions, "button action")

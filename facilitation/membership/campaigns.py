@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.events import Address, Button
+from facilitation.kernel.hooks import CHAT_MOVED, INVITATION_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import (
     HASHTAG_OPTION,
@@ -20,7 +21,6 @@ from facilitation.kernel.router import (
     UserError,
 )
 from facilitation.kernel.text import find_hashtags, is_valid_hashtag, normalise_hashtag
-from facilitation.membership.members import active_campaign_ids
 from storage.models import (
     HASHTAG_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -28,6 +28,7 @@ from storage.models import (
     CampaignFacilitator,
     ChatBinding,
     Idea,
+    Member,
     Membership,
     Round,
 )
@@ -35,6 +36,16 @@ from storage.models import (
 commands = CommandSet()
 
 OPEN = "open"
+
+
+def active_campaign_ids(session: Session, member: Member) -> list[int]:
+    """The campaigns the member takes part in now, the earliest joined first."""
+    statement = (
+        select(Membership.campaign_id)
+        .where(Membership.member_id == member.id, col(Membership.left_at).is_(None))
+        .order_by(col(Membership.joined_at))
+    )
+    return list(session.exec(statement))
 
 
 def open_campaign(ctx: Context, hashtag: str) -> Campaign | None:
@@ -135,6 +146,7 @@ def resolve_optional_campaign(ctx: Context, args: str) -> tuple[Campaign | None,
     return (candidates[0] if candidates else None), args.strip()
 
 
+@commands.on(CHAT_MOVED)
 def follow_moved_chat(ctx: Context, old_chat_id: str) -> None:
     """The platform replaced a chat by the update's chat: its campaign bindings move along."""
     platform, new_chat_id = ctx.incoming.platform, ctx.incoming.address.chat_id
@@ -167,7 +179,13 @@ def join(ctx: Context, campaign: Campaign) -> bool:
     N_("/campaign #hashtag Title | challenge statement"),
     role=Role.FACILITATOR,
     options=(
-        Option("hashtag", N_("The campaign's hashtag, such as #parks"), OptionKind.HASHTAG, required=True),
+        Option(
+            "hashtag",
+            N_("The campaign's hashtag, such as #parks"),
+            OptionKind.HASHTAG,
+            required=True,
+            max_length=HASHTAG_MAX_LENGTH,
+        ),
         Option("title", N_("A short title"), required=True),
         Option(
             "challenge",
@@ -244,9 +262,7 @@ def list_campaigns(ctx: Context, args: str) -> None:
 
 
 def invitation_text(ctx: Context, campaign: Campaign) -> str:
-    """The open invitation: the challenge, its shared goals, and how to take part."""
-    from facilitation.civic.goals import goals_summary  # goals build on campaigns
-
+    """The open invitation: the challenge, how to take part, and the parts features above add (goals)."""
     text = ctx._(
         "Open invitation: #{hashtag} — {title}\n\n{challenge}\n\n"
         "Everyone is welcome. Share an idea by writing a message with #{hashtag}, or with /idea. "
@@ -255,8 +271,8 @@ def invitation_text(ctx: Context, campaign: Campaign) -> str:
         title=campaign.title,
         challenge=campaign.challenge,
     )
-    goals = goals_summary(ctx, campaign)
-    return f"{text}\n\n{goals}" if goals else text
+    parts = [part for part in ctx.hooks.call(INVITATION_PARTS, ctx, campaign) if part]
+    return "\n\n".join([text, *parts])
 
 
 @commands.command(

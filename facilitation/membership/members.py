@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
-from facilitation.kernel.context import Context, CoreConfig, Effects
-from facilitation.kernel.events import Address, Button, Sender
+from facilitation.kernel.context import Context, Effects
+from facilitation.kernel.events import Address, Button
 from facilitation.kernel.i18n import N_, SUPPORTED_LANGUAGES, translator
 from facilitation.kernel.router import (
     HASHTAG_OPTION,
@@ -19,96 +18,10 @@ from facilitation.kernel.router import (
     UsageError,
     UserError,
 )
-from storage.models import CampaignFacilitator, Identity, Member, Membership
+from facilitation.membership.campaigns import resolve_campaign
+from storage.models import CampaignFacilitator, Identity, Member
 
 commands = CommandSet()
-
-_PSEUDONYM_FIRST = (
-    "Amber",
-    "Bright",
-    "Calm",
-    "Cedar",
-    "Clever",
-    "Coral",
-    "Daring",
-    "Gentle",
-    "Golden",
-    "Hazel",
-    "Jolly",
-    "Kind",
-    "Lively",
-    "Maple",
-    "Misty",
-    "Nimble",
-    "Quiet",
-    "Rapid",
-    "Silver",
-    "Sunny",
-)
-_PSEUDONYM_SECOND = (
-    "Badger",
-    "Beaver",
-    "Crane",
-    "Falcon",
-    "Finch",
-    "Fox",
-    "Hare",
-    "Heron",
-    "Lynx",
-    "Marten",
-    "Otter",
-    "Owl",
-    "Robin",
-    "Salmon",
-    "Sparrow",
-    "Swift",
-    "Thrush",
-    "Turtle",
-    "Wren",
-    "Yak",
-)
-
-
-def new_pseudonym(session: Session) -> str:
-    """A friendly name for everything published, unlinkable to the platform account."""
-    while True:
-        name = (
-            f"{secrets.choice(_PSEUDONYM_FIRST)} {secrets.choice(_PSEUDONYM_SECOND)} "
-            f"{secrets.randbelow(900) + 100}"
-        )
-        if session.exec(select(Member.id).where(Member.pseudonym == name)).first() is None:
-            return name
-
-
-def member_for(session: Session, sender: Sender, config: CoreConfig) -> Member:
-    """The member behind a platform identity, created on first contact (language from the platform's hint)."""
-    identity = session.exec(
-        select(Identity).where(
-            Identity.platform == sender.platform, Identity.platform_user_id == sender.user_id
-        )
-    ).first()
-    if identity is not None:
-        if sender.display_name and identity.display_name != sender.display_name:
-            identity.display_name = sender.display_name
-        return session.get_one(Member, identity.member_id)
-    hint = (sender.language_hint or "").split("-")[0].lower()
-    member = Member(
-        pseudonym=new_pseudonym(session),
-        language=hint if hint in SUPPORTED_LANGUAGES else config.default_language,
-        timezone=config.default_timezone,
-    )
-    session.add(member)
-    session.flush()
-    session.add(
-        Identity(
-            member_id=member.id,
-            platform=sender.platform,
-            platform_user_id=sender.user_id,
-            display_name=sender.display_name,
-        )
-    )
-    session.flush()
-    return member
 
 
 def direct_address(identity: Identity) -> Address:
@@ -178,22 +91,6 @@ def find_member_by_name(ctx: Context, name: str) -> Member | None:
     return None
 
 
-def is_active_member(session: Session, member: Member, campaign_id: int | None) -> bool:
-    membership = session.exec(
-        select(Membership).where(Membership.member_id == member.id, Membership.campaign_id == campaign_id)
-    ).first()
-    return membership is not None and membership.left_at is None
-
-
-def active_campaign_ids(session: Session, member: Member) -> list[int]:
-    statement = (
-        select(Membership.campaign_id)
-        .where(Membership.member_id == member.id, col(Membership.left_at).is_(None))
-        .order_by(col(Membership.joined_at))
-    )
-    return list(session.exec(statement))
-
-
 @commands.command(
     "lang",
     N_("Choose your language: /lang en or /lang fr"),
@@ -227,8 +124,6 @@ def set_language(ctx: Context, args: str) -> None:
     ),
 )
 def name_facilitator(ctx: Context, args: str) -> None:
-    from facilitation.membership.campaigns import resolve_campaign
-
     _ = ctx._
     campaign, rest = resolve_campaign(ctx, args)
     ctx.require_facilitator(campaign)

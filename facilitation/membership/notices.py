@@ -12,15 +12,18 @@ import logging
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from facilitation.kernel.context import Context
+from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.events import Address, Outgoing
+from facilitation.kernel.hooks import AFTER_UPDATE, CHAT_MOVED, RECIPIENT_UNREACHABLE
 from facilitation.kernel.i18n import translator
-from facilitation.kernel.outbox import Outbox
-from facilitation.membership.members import active_campaign_ids
-from storage.db import Database
+from facilitation.kernel.router import CommandSet
+from facilitation.membership.campaigns import active_campaign_ids
 from storage.models import Campaign, ChatBinding, ChatNotice, Identity, Member
 
 log = logging.getLogger(__name__)
+
+commands = CommandSet()
+"""No commands: the notices subscribe to the kernel's hooks."""
 
 COMMANDS_ONLY = "commands_only"
 """The bot can read only commands in this chat, so hashtag messages there never reach it."""
@@ -50,6 +53,7 @@ def first_time(ctx: Context, kind: str) -> bool:
     return True
 
 
+@commands.on(AFTER_UPDATE)
 def tell_commands_only(ctx: Context) -> None:
     """Explain once in a shared chat where the bot sees only commands how ideas can still reach it.
 
@@ -72,6 +76,7 @@ def tell_commands_only(ctx: Context) -> None:
         )
 
 
+@commands.on(CHAT_MOVED)
 def follow_moved_chat(ctx: Context, old_chat_id: str) -> None:
     """Notices given in a chat the platform replaced count for the update's chat."""
     platform, new_chat_id = ctx.incoming.platform, ctx.incoming.address.chat_id
@@ -82,35 +87,36 @@ def follow_moved_chat(ctx: Context, old_chat_id: str) -> None:
     )
 
 
-def notify_unreachable(database: Database, outbox: Outbox, address: Address, default_language: str) -> None:
+@commands.on(RECIPIENT_UNREACHABLE)
+def notify_unreachable(effects: Effects, address: Address) -> None:
     """Name a member whose private message failed in a shared chat: the one they wrote in if a campaign
     is bound to it, else one bound to their campaign, else the chat of the failed message."""
     if address.user_id is None:
         return
-    with database.session() as session:
-        identity = session.exec(
-            select(Identity).where(
-                Identity.platform == address.platform, Identity.platform_user_id == address.user_id
-            )
-        ).first()
-        member = session.get(Member, identity.member_id) if identity is not None else None
-        target = Address(address.platform, address.chat_id, address.thread_id)
-        if _open_binding(session, address.platform, address.chat_id) is None and member is not None:
-            for campaign_id in active_campaign_ids(session, member):
-                binding = session.exec(
-                    select(ChatBinding).where(
-                        ChatBinding.campaign_id == campaign_id, ChatBinding.platform == address.platform
-                    )
-                ).first()
-                if binding is not None:
-                    target = Address(binding.platform, binding.chat_id, binding.thread_id)
-                    break
-        _ = translator(member.language if member is not None else default_language)[0]
-        text = _(
-            "I could not send you a private message: your direct messages seem closed to me. "
-            "Open them to receive my personal answers."
+    session = effects.session
+    identity = session.exec(
+        select(Identity).where(
+            Identity.platform == address.platform, Identity.platform_user_id == address.user_id
         )
-        outbox.enqueue(session, target, Outgoing(text, mention=address.user_id))
-        log.info(
-            "unreachable notice platform=%s chat=%s user=%s", target.platform, target.chat_id, address.user_id
-        )
+    ).first()
+    member = session.get(Member, identity.member_id) if identity is not None else None
+    target = Address(address.platform, address.chat_id, address.thread_id)
+    if _open_binding(session, address.platform, address.chat_id) is None and member is not None:
+        for campaign_id in active_campaign_ids(session, member):
+            binding = session.exec(
+                select(ChatBinding).where(
+                    ChatBinding.campaign_id == campaign_id, ChatBinding.platform == address.platform
+                )
+            ).first()
+            if binding is not None:
+                target = Address(binding.platform, binding.chat_id, binding.thread_id)
+                break
+    _ = translator(member.language if member is not None else effects.config.default_language)[0]
+    text = _(
+        "I could not send you a private message: your direct messages seem closed to me. "
+        "Open them to receive my personal answers."
+    )
+    effects.messages.append((target, Outgoing(text, mention=address.user_id)))
+    log.info(
+        "unreachable notice platform=%s chat=%s user=%s", target.platform, target.chat_id, address.user_id
+    )

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_date, format_datetime
 
 from facilitation.kernel.context import Context, CoreConfig, Effects
+from facilitation.kernel.hooks import MEMBER_TIMING_CHANGED
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import CommandSet, UsageError, UserError
 from facilitation.kernel.scheduling import JobSpec
@@ -162,12 +163,7 @@ def show_moment(member: Member, moment: datetime) -> str:
 
 def reschedule_member(effects: Effects, member: Member) -> None:
     """Re-time the member's pending prompts after their zone or quiet hours changed."""
-    from facilitation.accountability.commitments import commitment_jobs
-    from facilitation.accountability.pods import retime_checkins
-
-    for spec in commitment_jobs(effects.session, effects.config, member):
-        effects.schedule(spec)
-    retime_checkins(effects, member)
+    effects.hooks.call(MEMBER_TIMING_CHANGED, effects, member)
 
 
 @commands.command(

@@ -1,0 +1,78 @@
+"""Hooks: how the kernel, and a capability low in the stack, reach features above them without naming them.
+
+A hook is a named point with a fixed signature. A capability subscribes to it on its `CommandSet`
+(`@commands.on(CHAT_MOVED)`); the kernel, or the capability that owns the point, calls every subscriber
+through `Hooks`, in the order the features are listed. Registries are hooks whose subscribers each return
+a part (an invitation's paragraph, a list of texts), collected in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from facilitation.kernel.context import Context, Effects
+    from facilitation.kernel.events import Address, Incoming
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Hook(Generic[H]):
+    """A named point subscribers attach to; `H` is the signature every subscriber has."""
+
+    name: str
+
+
+CHAT_MOVED: Hook[Callable[[Context, str], None]] = Hook("chat-moved")
+"""A chat got a new id on its platform (a Telegram group became a supergroup): `(ctx, old_chat_id)`; the
+update's address holds the new id. Whatever is stored under the old id follows."""
+
+MESSAGE_EDITED: Hook[Callable[[Context], None]] = Hook("message-edited")
+"""A message the bot received was edited; the update holds its new text."""
+
+PLAIN_MESSAGE: Hook[Callable[[Context], bool]] = Hook("plain-message")
+"""A message that is no command (it may carry a campaign's #hashtag): True when a subscriber took it."""
+
+TEXTS_TO_EMBED: Hook[Callable[[Incoming], list[str]]] = Hook("texts-to-embed")
+"""The texts of an update worth encoding before it waits for the worker thread, so that updates arriving
+together are encoded in one batch."""
+
+AFTER_UPDATE: Hook[Callable[[Context], None]] = Hook("after-update")
+"""An update was handled without error, in its transaction: a last word may be added (a one-time notice)."""
+
+MEMBER_TIMING_CHANGED: Hook[Callable[[Effects, Any], None]] = Hook("member-timing-changed")
+"""A member's time zone or quiet hours changed: `(effects, member)`; prompts timed for them are re-timed."""
+
+RECIPIENT_UNREACHABLE: Hook[Callable[[Effects, Address], None]] = Hook("recipient-unreachable")
+"""A private message could not reach its user (their direct messages are closed): `(effects, address)`."""
+
+LATE_VECTOR: Hook[Callable[[Context, Any, Any], None]] = Hook("late-vector")
+"""An idea stored while the model was loading got its vector: `(ctx, idea, vector)`, ctx being the update
+that shared it, so its author can be answered now."""
+
+INVITATION_PARTS: Hook[Callable[[Context, Any], str | None]] = Hook("invitation-parts")
+"""Registry: a paragraph for a campaign's open invitation, `(ctx, campaign)`, or None for nothing."""
+
+
+class Hooks:
+    """Every subscriber of every hook, in the order the features were listed."""
+
+    def __init__(self, subscriptions: Iterable[Mapping[Hook[Any], list[Callable[..., Any]]]] = ()) -> None:
+        self._subscribers: dict[Hook[Any], list[Callable[..., Any]]] = {}
+        for mapping in subscriptions:
+            for hook, handlers in mapping.items():
+                self._subscribers.setdefault(hook, []).extend(handlers)
+
+    def subscribers(self, hook: Hook[H]) -> list[H]:
+        return list(self._subscribers.get(hook, ()))
+
+    def call(self, hook: Hook[H], *args: Any) -> list[Any]:
+        """Call every subscriber with `args`; their answers, in order."""
+        return [handler(*args) for handler in self._subscribers.get(hook, ())]
+
+    def first(self, hook: Hook[H], *args: Any) -> bool:
+        """Offer `args` to each subscriber in turn until one answers True (it took them)."""
+        return any(handler(*args) for handler in self._subscribers.get(hook, ()))

@@ -1,0 +1,102 @@
+"""Who sent an update: the member behind a platform identity, created with a pseudonym on first contact.
+
+Every update is answered as a member, so the kernel resolves them before any feature runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlmodel import Session, select
+
+from facilitation.kernel.context import CoreConfig
+from facilitation.kernel.events import Sender
+from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
+from storage.models import Identity, Member
+
+_PSEUDONYM_FIRST = (
+    "Amber",
+    "Bright",
+    "Calm",
+    "Cedar",
+    "Clever",
+    "Coral",
+    "Daring",
+    "Gentle",
+    "Golden",
+    "Hazel",
+    "Jolly",
+    "Kind",
+    "Lively",
+    "Maple",
+    "Misty",
+    "Nimble",
+    "Quiet",
+    "Rapid",
+    "Silver",
+    "Sunny",
+)
+_PSEUDONYM_SECOND = (
+    "Badger",
+    "Beaver",
+    "Crane",
+    "Falcon",
+    "Finch",
+    "Fox",
+    "Hare",
+    "Heron",
+    "Lynx",
+    "Marten",
+    "Otter",
+    "Owl",
+    "Robin",
+    "Salmon",
+    "Sparrow",
+    "Swift",
+    "Thrush",
+    "Turtle",
+    "Wren",
+    "Yak",
+)
+
+
+def new_pseudonym(session: Session) -> str:
+    """A friendly name for everything published, unlinkable to the platform account."""
+    while True:
+        name = (
+            f"{secrets.choice(_PSEUDONYM_FIRST)} {secrets.choice(_PSEUDONYM_SECOND)} "
+            f"{secrets.randbelow(900) + 100}"
+        )
+        if session.exec(select(Member.id).where(Member.pseudonym == name)).first() is None:
+            return name
+
+
+def member_for(session: Session, sender: Sender, config: CoreConfig) -> Member:
+    """The member behind a platform identity, created on first contact (language from the platform's hint)."""
+    identity = session.exec(
+        select(Identity).where(
+            Identity.platform == sender.platform, Identity.platform_user_id == sender.user_id
+        )
+    ).first()
+    if identity is not None:
+        if sender.display_name and identity.display_name != sender.display_name:
+            identity.display_name = sender.display_name
+        return session.get_one(Member, identity.member_id)
+    hint = (sender.language_hint or "").split("-")[0].lower()
+    member = Member(
+        pseudonym=new_pseudonym(session),
+        language=hint if hint in SUPPORTED_LANGUAGES else config.default_language,
+        timezone=config.default_timezone,
+    )
+    session.add(member)
+    session.flush()
+    session.add(
+        Identity(
+            member_id=member.id,
+            platform=sender.platform,
+            platform_user_id=sender.user_id,
+            display_name=sender.display_name,
+        )
+    )
+    session.flush()
+    return member

@@ -199,10 +199,6 @@ def _database(settings: Settings, action: str) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 @contextlib.contextmanager
 def _database_for(settings: Settings) -> Iterator:
     from storage.db import Database
@@ -318,3 +314,7 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
         return 0
     finally:
         embedder.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from bot.cli import EXIT_REFUSED
 from bot.settings import SettingsError, load_settings
 from tests.support import ROOT, townhall
 
@@ -57,6 +58,19 @@ def test_console_can_speak_as_a_resident_and_press_buttons(environment, tmp_path
     assert "You now speak as the resident Alice." in result.stdout
     assert "Welcome to #parks" in result.stdout
     assert "Only facilitators can do that" in result.stdout
+
+
+def test_python_m_bot_cli_reaches_every_command_as_townhall_does(environment, tmp_path):
+    """`townhall` is `python -m bot.cli`: the overview, a command's usage, and the import command itself."""
+    overview = townhall("--help", env=environment, cwd=tmp_path)
+    assert overview.returncode == 0, overview.stderr
+    assert overview.stdout.startswith("usage: townhall")
+    usage = townhall("import", "--help", env=environment, cwd=tmp_path)
+    assert usage.returncode == 0, usage.stderr
+    assert usage.stdout.startswith("usage: townhall import")
+    refused = townhall("import", "#parks", "missing.csv", env=environment, cwd=tmp_path)
+    assert refused.returncode == EXIT_REFUSED
+    assert "Nothing was imported." in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_db_upgrade_reports_the_revision(environment, tmp_path):

@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel, select
 
+import storage.models
 from storage.db import Database, alembic_config, current_revision, downgrade, upgrade
 from storage.models import Idea, Identity, Member, Membership
 
@@ -36,6 +37,26 @@ def test_migrations_match_the_models(database_url):
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     database.dispose()
     assert differences == []
+
+
+STORAGE_LAYERS = ("kernel", "membership", "intake", "intelligence", "planning", "accountability", "civic")
+"""storage's table modules, lowest first, in the order storage/models.py gives."""
+
+
+def test_foreign_keys_point_to_a_table_of_the_same_storage_layer_or_one_below():
+    """A capability's tables may name the tables below it, never above, so storage stays one-way."""
+    layer = {
+        model.__table__.name: STORAGE_LAYERS.index(model.__module__.removeprefix("storage."))
+        for model in vars(storage.models).values()
+        if isinstance(model, type) and issubclass(model, SQLModel) and hasattr(model, "__table__")
+    }
+    upward = [
+        f"{key.parent.table.name}.{key.parent.name} -> {key.column.table.name}"
+        for table in SQLModel.metadata.tables.values()
+        for key in table.foreign_keys
+        if layer[key.column.table.name] > layer[table.name]
+    ]
+    assert upward == []
 
 
 def test_downgrade_to_base_and_up_again(database_url):

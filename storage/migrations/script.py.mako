@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import storage.models
+import storage.kernel
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

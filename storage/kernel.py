@@ -1,0 +1,82 @@
+"""The kernel's tables and what every table shares: UTC times, the timestamp column, the title length.
+
+The outbox, button actions and APScheduler's job store belong to the kernel. Times are stored in UTC (see
+`UTCDateTime`); every change to a table needs a migration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+TITLE_MAX_LENGTH = 200
+"""Campaigns' and prototypes' titles."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC on every backend and hands back aware UTC datetimes."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def timestamp_field(**kwargs: Any) -> Any:
+    """A UTC time column that defaults to now: every table's `created_at` and similar."""
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kwargs)
+
+
+class ButtonAction(SQLModel, table=True):
+    """What a button does, behind the short opaque token the platform sends back on press."""
+
+    token: str = Field(primary_key=True, max_length=32)
+    action: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    created_at: datetime = timestamp_field()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message waiting for, or done with, delivery. Written before any send; marked sent after."""
+
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "platform", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    address: dict[str, Any] = Field(sa_type=sa.JSON)
+    payload: dict[str, Any] = Field(sa_type=sa.JSON)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = timestamp_field()
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    platform_message_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = timestamp_field()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+SCHEDULER_JOBS_TABLE = "apscheduler_jobs"
+
+scheduler_jobs = sa.Table(
+    SCHEDULER_JOBS_TABLE,
+    SQLModel.metadata,
+    # The shape APScheduler 3's SQLAlchemyJobStore expects; declared here so that migrations own it.
+    sa.Column("id", sa.Unicode(191), primary_key=True),
+    sa.Column("next_run_time", sa.Float(25), index=True),
+    sa.Column("job_state", sa.LargeBinary, nullable=False),
+)

@@ -1053,14 +1053,3 @@ def pod_jobs(session: Session, now: datetime) -> list[JobSpec]:
                 assert checkin.answered_at is not None
                 specs.append(nudge_spec(checkin, peer.id, checkin.answered_at))
     return specs
-
-
-def pods_of(session: Session, member_id: int | None) -> list[Pod]:
-    """The member's active pods."""
-    return list(
-        session.exec(
-            select(Pod)
-            .join(PodMember, col(PodMember.pod_id) == col(Pod.id))
-            .where(PodMember.member_id == member_id, col(Pod.ended_at).is_(None))
-        )
-    )

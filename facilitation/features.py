@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from facilitation.accountability import commitments, pods
+from facilitation.accountability import pods
+from facilitation.accountability.commitments import commands as commitment_commands
+from facilitation.accountability.commitments import prompts as commitment_prompts
 from facilitation.civic import goals, opendata, progress
 from facilitation.intake import ideas, moderation
 from facilitation.intelligence import themes
@@ -26,7 +28,8 @@ FEATURES: tuple[CommandSet, ...] = (
     moderation.commands,
     privacy.commands,
     status.commands,
-    commitments.commands,
+    commitment_commands.commands,
+    commitment_prompts.commands,
     pods.commands,
     preferences.commands,
     progress.commands,

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from facilitation.accountability.commitments import OPEN, describe, open_commitments
+from facilitation.accountability.commitments.summary import OPEN, describe, open_commitments
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.i18n import N_, translator
 from facilitation.kernel.router import CommandSet, Role, UsageError, UserError

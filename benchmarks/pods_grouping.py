@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from itertools import combinations
 
-from facilitation.accountability.pods import ZONE_TOLERANCE_HOURS, Pair, Person, group_members
+from facilitation.accountability.pods.grouping import ZONE_TOLERANCE_HOURS, Pair, Person, group_members
 
 OFFSETS = (-8.0, -5.0, -4.0, 0.0, 1.0, 2.0, 5.5, 9.0)
 ROTATIONS = 4

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from facilitation.accountability import commitments, pods
+from facilitation.accountability.commitments import commands as commitment_commands
+from facilitation.accountability.commitments import prompts as commitment_prompts
+from facilitation.accountability.pods import checkins, cheers, forming, rotation
+from facilitation.accountability.pods import commands as pod_commands
+from facilitation.accountability.pods import jobs as pod_jobs
 from facilitation.civic import goals, opendata, progress
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intelligence import themes
@@ -29,8 +33,14 @@ FEATURES: tuple[CommandSet, ...] = (
     moderation.commands,
     privacy.commands,
     status.commands,
-    commitments.commands,
-    pods.commands,
+    commitment_commands.commands,
+    commitment_prompts.commands,
+    pod_commands.commands,
+    forming.commands,
+    checkins.commands,
+    cheers.commands,
+    rotation.commands,
+    pod_jobs.commands,
     preferences.commands,
     progress.commands,
     notices.commands,

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.recording.adapter import Sent
-from facilitation.accountability.commitments import parse_due
-from facilitation.accountability.pods import Person, group_members
+from facilitation.accountability.commitments.due_dates import parse_due
+from facilitation.accountability.pods.grouping import Person, group_members
 from storage.models import CheckIn, Commitment, Idea, IdeaTheme, Identity, Pod, PodMember, SentPrompt, Theme
 from tests.support import FACILITATOR, Clock, Harness
 

@@ -23,7 +23,7 @@ from adapters.recording import RecordingAdapter
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.render import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, deep_link, render
 from bot.app import Townhall
-from facilitation.accountability.commitments import MONTHS, UNIT_DAYS, WEEKDAYS, parse_due
+from facilitation.accountability.commitments.due_dates import MONTHS, UNIT_DAYS, WEEKDAYS, parse_due
 from facilitation.features import FEATURES
 from facilitation.kernel.events import Button, Outgoing
 from facilitation.kernel.router import Router, parse_command

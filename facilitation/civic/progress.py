@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from facilitation.accountability.commitments import DONE
-from facilitation.accountability.pods import BLOCKED, NEED_HELP, ON_TRACK
+from facilitation.accountability.commitments.summary import DONE
+from facilitation.accountability.pods.checkins import BLOCKED, NEED_HELP, ON_TRACK
 from facilitation.kernel.context import Context
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import CommandSet

@@ -1,0 +1,47 @@
+"""What every part of accountability reads about a commitment: its states, its short id, its one-line
+summary, and a member's open ones (the commands, the prompts, the pods and /report use them)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from facilitation.kernel.i18n import translator
+from facilitation.kernel.text import shorten
+from facilitation.membership.preferences import show_day
+from storage.models import Commitment
+
+OPEN = "open"
+DONE = "done"
+ACTION_PREVIEW_WIDTH = 80
+
+
+def commitment_ref(commitment: Commitment) -> str:
+    """The short id members type: c12."""
+    return f"c{commitment.id}"
+
+
+def describe(language: str, commitment: Commitment) -> str:
+    """One line: `c3 · Clear Rue Clark — by Friday 4 December · 50% · crew found`."""
+    _ = translator(language)[0]
+    line = _(
+        "{ref} · {action} — by {day}",
+        ref=commitment_ref(commitment),
+        action=shorten(commitment.action, ACTION_PREVIEW_WIDTH),
+        day=show_day(language, commitment.due_on),
+    )
+    if commitment.status == DONE:
+        return line + " · " + _("done")
+    line += f" · {commitment.progress_percent}%"
+    if commitment.progress_note:
+        line += " · " + shorten(commitment.progress_note, ACTION_PREVIEW_WIDTH)
+    return line
+
+
+def open_commitments(session: Session, member_id: int | None) -> list[Commitment]:
+    return list(
+        session.exec(
+            select(Commitment)
+            .where(Commitment.member_id == member_id, Commitment.status == OPEN)
+            .order_by(col(Commitment.due_on), col(Commitment.id))
+        )
+    )

@@ -31,6 +31,7 @@ DISCORD_API_BASE_URL = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 TELEGRAM_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 """What Telegram accepts as a webhook's secret token."""
+TELEGRAM_SECRET_MIN_LENGTH = 16
 
 
 class SettingsError(Exception):
@@ -103,6 +104,8 @@ class Settings(BaseSettings):
     def _telegram_secret(cls, value: str) -> str:
         if value and TELEGRAM_SECRET_PATTERN.fullmatch(value) is None:
             raise ValueError("use 1 to 256 characters among A-Z, a-z, 0-9, _ and -")
+        if value and len(value) < TELEGRAM_SECRET_MIN_LENGTH:
+            raise ValueError(f"use at least {TELEGRAM_SECRET_MIN_LENGTH} characters: a short secret can be guessed")
         return value
 
     @field_validator("default_language")

@@ -10,7 +10,7 @@ from facilitation.accountability.pods import jobs as pod_jobs
 from facilitation.civic import goals, opendata, progress
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intelligence import themes
-from facilitation.kernel import help, status
+from facilitation.kernel import deliveries, help, status
 from facilitation.kernel.router import CommandSet
 from facilitation.membership import campaigns, members, news, notices, preferences, privacy
 from facilitation.planning import prototypes, rounds, votes
@@ -44,5 +44,6 @@ FEATURES: tuple[CommandSet, ...] = (
     preferences.commands,
     progress.commands,
     notices.commands,
+    deliveries.commands,
 )
 """Every feature module's commands; /help lists them in this order."""

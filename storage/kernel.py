@@ -70,6 +70,17 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class HandledUpdate(SQLModel, table=True):
+    """An update the core handled, by the platform's id for its delivery, written in the same transaction
+    as what the update changed: a delivery seen again (Telegram re-sending what it was never told was
+    received, a webhook retried, a replayed gateway event) is recognised and handled once."""
+
+    platform: str = Field(primary_key=True, max_length=32)
+    update_key: str = Field(primary_key=True, max_length=64)
+    chat_id: str = Field(max_length=64)
+    handled_at: datetime = timestamp_field(index=True)
+
+
 SCHEDULER_JOBS_TABLE = "apscheduler_jobs"
 
 scheduler_jobs = sa.Table(

@@ -22,6 +22,7 @@ from storage.kernel import (
     SCHEDULER_JOBS_TABLE,
     TITLE_MAX_LENGTH,
     ButtonAction,
+    HandledUpdate,
     OutboxMessage,
     UTCDateTime,
     scheduler_jobs,
@@ -43,6 +44,7 @@ from storage.planning import Feedback, IdeaVote, Prototype, PrototypeMember, Pro
 
 __all__ = [
     "ButtonAction",
+    "HandledUpdate",
     "COMMITMENT_ACTION_MAX_LENGTH",
     "Campaign",
     "CampaignFacilitator",

@@ -151,8 +151,9 @@ class Harness:
         await self.say("/invite #parks", user=FACILITATOR)
 
 
-BOOKKEEPING_TABLES = {"outboxmessage", "buttonaction"}
-"""Replies and their buttons are written for every answer, refusals included."""
+BOOKKEEPING_TABLES = {"outboxmessage", "buttonaction", "handledupdate"}
+"""Replies, their buttons and the delivery key of each update are written for every answer, refusals
+included."""
 
 FACILITATOR_COMMANDS = sorted(
     name for name, command in Router(FEATURES).commands.items() if command.role is Role.FACILITATOR

@@ -378,10 +378,10 @@ async def test_webhook_mode_refuses_updates_without_the_secret(
         tmp_path,
         telegram_webhook_url=webhook,
         telegram_webhook_port=port,
-        telegram_webhook_secret="parks-secret_42",
+        telegram_webhook_secret="parks-secret_42-webhook",
     ):
         (registered,) = api.calls_to("setWebhook")
-        assert registered["url"] == webhook and registered["secret_token"] == "parks-secret_42"
+        assert registered["url"] == webhook and registered["secret_token"] == "parks-secret_42-webhook"
         assert api.calls_to("getUpdates") == []
         update = message_update("/help", ALICE, private(ALICE))
         update["update_id"] = 900
@@ -390,7 +390,7 @@ async def test_webhook_mode_refuses_updates_without_the_secret(
             for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
                 async with client.post(endpoint, json=update, headers=headers) as response:
                     assert response.status == 403
-            secret = {"X-Telegram-Bot-Api-Secret-Token": "parks-secret_42"}
+            secret = {"X-Telegram-Bot-Api-Secret-Token": "parks-secret_42-webhook"}
             async with client.post(endpoint, json=update, headers=secret) as response:
                 assert response.status == 200
         (answer,) = await api.wait_for_messages(1)

@@ -1,8 +1,9 @@
 """Telegram through python-telegram-bot, run inside Townhall's own event loop.
 
-The Application is initialised, started and stopped by hand (never `run_polling`, which owns the loop),
-so Telegram runs beside other adapters. Updates arrive by long polling, or by webhook when a webhook URL
-is configured. The outbox paces sends (one a second per chat, 30 a second overall, see `capabilities`)
+The Application is initialised and shut down by hand (never `run_polling`, which owns the loop), so
+Telegram runs beside other adapters. Updates arrive by long polling, or by webhook when a webhook URL is
+configured, both received by `receive.py` so that Telegram hears an update was received only once the core
+has handled it. The outbox paces sends (one a second per chat, 30 a second overall, see `capabilities`)
 and `GroupPace` keeps a group to 20 a minute. Nothing is retried or waited for here: a flood-control
 answer or a network fault goes back to the outbox, which retries that chat after the time asked for.
 """
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, Message, ReplyParameters, Update
 from telegram.constants import BotCommandLimit
 from telegram.error import ChatMigrated, Forbidden, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder
 
 from adapters.base import (
     Adapter,
@@ -33,6 +34,7 @@ from adapters.base import (
 )
 from adapters.telegram.incoming import PLATFORM, to_incoming
 from adapters.telegram.pace import GROUP_MESSAGES_PER_MINUTE, GroupPace
+from adapters.telegram.receive import Poller, WebhookServer
 from adapters.telegram.render import (
     MAX_CALLBACK_DATA_BYTES,
     MAX_CAPTION_LENGTH,
@@ -48,7 +50,6 @@ from facilitation.kernel.text import shorten
 log = logging.getLogger(__name__)
 
 PUBLIC_API = "https://api.telegram.org"
-POLL_TIMEOUT_SECONDS = 10
 PER_CHAT_INTERVAL_SECONDS = 1.0
 """Telegram asks bots to avoid more than one message a second in a chat."""
 GLOBAL_INTERVAL_SECONDS = 1 / 30
@@ -103,44 +104,36 @@ class TelegramAdapter(Adapter):
         self.sees_only_commands = False
         self.group_pace = GroupPace()
         self._on_incoming: IncomingHandler | None = None
+        self._receiver: Poller | WebhookServer | None = None
 
     async def start(self, on_incoming: IncomingHandler) -> None:
         self._on_incoming = on_incoming
         application = self.application
-        application.add_handler(TypeHandler(Update, self._handle))
-        application.add_error_handler(self._log_error)
         await application.initialize()  # getMe: who we are and what we may read in groups
         me = application.bot.bot
         self.username = me.username or ""
         self.sees_only_commands = not me.can_read_all_group_messages
         await self._register_commands()
-        await application.start()
-        updater = application.updater
-        assert updater is not None  # ApplicationBuilder always builds one
+        bot = application.bot
         if self.webhook is None:
-            await updater.start_polling(timeout=POLL_TIMEOUT_SECONDS, allowed_updates=list(ALLOWED_UPDATES))
+            self._receiver = Poller(bot, self._handle, ALLOWED_UPDATES)
+            await self._receiver.start()
             log.info("telegram polling bot=@%s", self.username)
             return
         secret = self.webhook.secret or secrets.token_urlsafe(32)
-        await updater.start_webhook(
-            listen=self.webhook.listen,
-            port=self.webhook.port,
-            url_path=urlsplit(self.webhook.url).path.lstrip("/"),
-            webhook_url=self.webhook.url,
-            secret_token=secret,
-            allowed_updates=list(ALLOWED_UPDATES),
-        )
+        server = WebhookServer(bot, self._handle, secret, urlsplit(self.webhook.url).path)
+        await server.start(self.webhook.listen, self.webhook.port)
+        self._receiver = server
+        await bot.set_webhook(self.webhook.url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
         log.info(
             "telegram webhook bot=@%s listen=%s:%s", self.username, self.webhook.listen, self.webhook.port
         )
 
     async def stop(self) -> None:
-        application = self.application
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-        await application.shutdown()
+        if self._receiver is not None:
+            await self._receiver.stop()
+            self._receiver = None
+        await self.application.shutdown()
 
     async def _register_commands(self) -> None:
         """The command menu in every catalogue language, the default language for everyone else."""
@@ -156,8 +149,8 @@ class TelegramAdapter(Adapter):
             except TelegramError as error:  # the menu is a convenience: commands work without it
                 log.warning("telegram setMyCommands failed language=%s: %s", language, error)
 
-    async def _handle(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Acknowledge a button press at once, then hand the update to the core."""
+    async def _handle(self, update: Update) -> None:
+        """Acknowledge a button press at once, then hand the update to the core; returns once it is handled."""
         if update.callback_query is not None:
             try:
                 await update.callback_query.answer()
@@ -168,11 +161,6 @@ class TelegramAdapter(Adapter):
             return
         log.debug("telegram update=%s chat=%s", update.update_id, incoming.address.chat_id)
         await self._on_incoming(incoming)
-
-    @staticmethod
-    async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        update_id = update.update_id if isinstance(update, Update) else None
-        log.error("telegram update failed update=%s", update_id, exc_info=context.error)
 
     async def send(self, address: Address, message: Outgoing) -> str | None:
         if message.private and address.user_id and address.user_id != address.chat_id:

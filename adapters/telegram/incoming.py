@@ -54,10 +54,16 @@ def address(chat: Chat, message: Message | None = None) -> Address:
 
 
 def to_incoming(update: Update, bot_username: str, sees_only_commands: bool) -> Incoming | None:
-    """The neutral event for `update`, or None for updates Townhall does not act on.
+    """The neutral event for `update`, or None for updates Townhall does not act on; its `update_key` is
+    the update_id, which Telegram repeats when it delivers the update again.
 
     `sees_only_commands`: the bot's privacy mode hides a group's other messages from it.
     """
+    incoming = _event(update, bot_username, sees_only_commands)
+    return replace(incoming, update_key=str(update.update_id)) if incoming is not None else None
+
+
+def _event(update: Update, bot_username: str, sees_only_commands: bool) -> Incoming | None:
     query = update.callback_query
     if query is not None:
         chat = query.message.chat if query.message is not None else None

@@ -13,6 +13,7 @@ import numpy as np
 from sqlmodel import Session
 
 from facilitation.kernel.context import Context, CoreConfig, Effects
+from facilitation.kernel.deliveries import first_delivery
 from facilitation.kernel.events import Address, Capabilities, Incoming, Outgoing
 from facilitation.kernel.fair_use import UpdateLimiter
 from facilitation.kernel.hooks import (
@@ -213,6 +214,8 @@ class Core:
         )
         try:
             with self.database.session() as session:
+                if not first_delivery(session, incoming, self.config.clock()):
+                    return []
                 ctx = self.context_for(session, incoming, vectors or {})
                 try:
                     self._dispatch(ctx)
@@ -296,6 +299,8 @@ class Core:
         """
         try:
             with self.database.session() as session:
+                if not first_delivery(session, incoming, self.config.clock()):
+                    return
                 ctx = self.context_for(session, incoming)
                 ctx.reply(answer(ctx), private=incoming.button_token is not None)
                 self.enqueue(ctx)

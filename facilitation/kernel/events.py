@@ -80,6 +80,10 @@ class Incoming:
     args: str = ""
     button_token: str | None = None
     message_id: str | None = None
+    update_key: str | None = None
+    """The platform's id for this delivery, the same each time the platform delivers it again (Telegram's
+    update_id, a Discord message or interaction id): the core handles each key once. None where updates
+    are never delivered twice (the console)."""
     mentions: tuple[PlatformUser, ...] = ()
     sees_only_commands: bool = False
     edited: bool = False

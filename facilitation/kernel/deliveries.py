@@ -1,0 +1,73 @@
+"""Each update handled once, however often its platform delivers it.
+
+A platform delivers an update again when it never heard that the first delivery was received: Telegram
+re-sends every update after the last offset a crashed process confirmed, retries a webhook that got no
+answer, and a Discord catch-up reads messages that may have been handled already. The core records the
+delivery's key (`Incoming.update_key`) in the transaction that handles it, so a delivery seen again finds
+the key and changes nothing; a crash before the commit leaves no key, and the next delivery is handled.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, col
+
+from facilitation.kernel.context import Effects
+from facilitation.kernel.events import Incoming
+from facilitation.kernel.router import CommandSet
+from facilitation.kernel.scheduling import JobSpec
+from storage.db import insert_if_absent
+from storage.models import HandledUpdate
+
+log = logging.getLogger(__name__)
+
+commands = CommandSet()
+
+KEPT_FOR = timedelta(days=7)
+"""How long a delivery's key is kept: far beyond the 24 hours Telegram keeps an unconfirmed update."""
+PRUNE_JOB = "handled-updates-prune"
+PRUNE_EVERY = timedelta(days=1)
+
+
+def first_delivery(session: Session, incoming: Incoming, now: datetime) -> bool:
+    """Record the update's delivery key; False when it was recorded already (the update was handled).
+
+    Updates without a key (the console's lines) are always new. On PostgreSQL a concurrent delivery of
+    the same key waits for the other transaction, then finds the key.
+    """
+    if incoming.update_key is None:
+        return True
+    table = HandledUpdate.__table__  # type: ignore[attr-defined]
+    first = insert_if_absent(
+        session,
+        table,
+        platform=incoming.platform,
+        update_key=incoming.update_key,
+        chat_id=incoming.address.chat_id,
+        handled_at=now,
+    )
+    if not first:
+        log.info(
+            "update delivered again, not handled twice platform=%s key=%s",
+            incoming.platform,
+            incoming.update_key,
+        )
+    return first
+
+
+@commands.reconciler
+def prune_daily(session: Session, now: datetime) -> list[JobSpec]:
+    """Old delivery keys are pruned once a day."""
+    return [JobSpec(PRUNE_JOB, PRUNE_JOB, now + PRUNE_EVERY, {})]
+
+
+@commands.job(PRUNE_JOB)
+def prune(effects: Effects, payload: dict) -> None:
+    """Forget delivery keys older than `KEPT_FOR`, then come back tomorrow."""
+    effects.session.exec(
+        delete(HandledUpdate).where(col(HandledUpdate.handled_at) < effects.now() - KEPT_FOR)
+    )
+    effects.schedule(JobSpec(PRUNE_JOB, PRUNE_JOB, effects.now() + PRUNE_EVERY, {}))

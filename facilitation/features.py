@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from facilitation.accountability import commitments, pods
-from facilitation.civic import goals, opendata, progress
+from facilitation.civic import goals, progress
+from facilitation.civic.opendata import export
 from facilitation.intake import ideas, moderation
 from facilitation.intelligence import themes
 from facilitation.kernel import help, status
@@ -18,7 +19,7 @@ FEATURES: tuple[CommandSet, ...] = (
     themes.commands,
     members.commands,
     goals.commands,
-    opendata.commands,
+    export.commands,
     rounds.commands,
     votes.commands,
     prototypes.commands,

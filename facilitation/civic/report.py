@@ -19,7 +19,7 @@ from statistics import fmean
 from sqlmodel import Session, col, select
 
 from facilitation.civic.goals import format_number
-from facilitation.civic.opendata import LICENSES
+from facilitation.civic.opendata.package import LICENSES
 from facilitation.civic.progress import checkin_weeks, commitment_counts
 from facilitation.intelligence.themes import map_picture, stored_themes, theme_ref
 from facilitation.kernel.i18n import translator

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from facilitation.accountability import commitments, pods
-from facilitation.civic import goals, progress
+from facilitation.civic import goals, report
 from facilitation.civic.opendata import export
 from facilitation.intake import ideas, moderation
 from facilitation.intelligence import themes
@@ -30,6 +30,6 @@ FEATURES: tuple[CommandSet, ...] = (
     commitments.commands,
     pods.commands,
     preferences.commands,
-    progress.commands,
+    report.commands,
 )
 """Every feature module's commands; /help lists them in this order."""

@@ -10,7 +10,7 @@ from facilitation.intelligence import themes
 from facilitation.kernel import help, status
 from facilitation.kernel.router import CommandSet
 from facilitation.membership import campaigns, members, news, preferences, privacy
-from facilitation.planning import prototypes, rounds, votes
+from facilitation.planning import feedback, prototypes, rounds, votes
 
 FEATURES: tuple[CommandSet, ...] = (
     help.commands,
@@ -23,6 +23,7 @@ FEATURES: tuple[CommandSet, ...] = (
     rounds.commands,
     votes.commands,
     prototypes.commands,
+    feedback.commands,
     news.commands,
     moderation.commands,
     privacy.commands,

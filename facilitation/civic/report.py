@@ -38,7 +38,8 @@ from facilitation.kernel.router import CommandSet
 from facilitation.kernel.text import find_hashtags
 from facilitation.membership.campaigns import campaign_candidates, resolve_campaign
 from facilitation.membership.preferences import local_day, show_day
-from facilitation.planning.prototypes import latest_ratings, prototype_ref
+from facilitation.planning.feedback import latest_ratings
+from facilitation.planning.prototype_lookup import prototype_ref
 from storage.models import (
     Campaign,
     Feedback,

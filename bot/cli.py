@@ -152,7 +152,7 @@ def _publish(settings: Settings, args: argparse.Namespace) -> int:
     from sqlmodel import col, select
 
     from bot.app import core_config
-    from facilitation.civic.opendata import export_campaign
+    from facilitation.civic.opendata.export import export_campaign
     from facilitation.civic.report import render_report
     from facilitation.kernel.text import normalise_hashtag
     from storage.db import Database

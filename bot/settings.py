@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from facilitation.civic.opendata import DEFAULT_LICENSE, LICENSES
+from facilitation.civic.opendata.package import DEFAULT_LICENSE, LICENSES
 from facilitation.intelligence.embeddings import (
     DEFAULT_EMBEDDING_MODEL,
     EmbeddingUnavailable,
@@ -105,7 +105,9 @@ class Settings(BaseSettings):
         if value and TELEGRAM_SECRET_PATTERN.fullmatch(value) is None:
             raise ValueError("use 1 to 256 characters among A-Z, a-z, 0-9, _ and -")
         if value and len(value) < TELEGRAM_SECRET_MIN_LENGTH:
-            raise ValueError(f"use at least {TELEGRAM_SECRET_MIN_LENGTH} characters: a short secret can be guessed")
+            raise ValueError(
+                f"use at least {TELEGRAM_SECRET_MIN_LENGTH} characters: a short secret can be guessed"
+            )
         return value
 
     @field_validator("default_language")

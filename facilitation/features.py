@@ -7,13 +7,14 @@ from facilitation.accountability.commitments import prompts as commitment_prompt
 from facilitation.accountability.pods import checkins, cheers, forming, rotation
 from facilitation.accountability.pods import commands as pod_commands
 from facilitation.accountability.pods import jobs as pod_jobs
-from facilitation.civic import goals, opendata, progress
+from facilitation.civic import goals, report
+from facilitation.civic.opendata import export
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intelligence import themes
 from facilitation.kernel import deliveries, help, status
 from facilitation.kernel.router import CommandSet
 from facilitation.membership import campaigns, members, news, notices, preferences, privacy
-from facilitation.planning import prototypes, rounds, votes
+from facilitation.planning import feedback, prototypes, rounds, votes
 
 FEATURES: tuple[CommandSet, ...] = (
     help.commands,
@@ -25,10 +26,11 @@ FEATURES: tuple[CommandSet, ...] = (
     themes.commands,
     members.commands,
     goals.commands,
-    opendata.commands,
+    export.commands,
     rounds.commands,
     votes.commands,
     prototypes.commands,
+    feedback.commands,
     news.commands,
     moderation.commands,
     privacy.commands,
@@ -42,7 +44,7 @@ FEATURES: tuple[CommandSet, ...] = (
     rotation.commands,
     pod_jobs.commands,
     preferences.commands,
-    progress.commands,
+    report.commands,
     notices.commands,
     deliveries.commands,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from facilitation.civic.opendata import write_package
+from facilitation.civic.opendata.package import write_package
 from storage.models import Campaign
 from tests.support import FACILITATOR
 

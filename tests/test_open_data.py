@@ -13,7 +13,9 @@ from reddwarf.models import Statement, Vote
 from sqlmodel import Session
 
 from bot.demo import demo_statements
-from facilitation.civic.opendata import TABLES, PolisVote, Pseudonyms, write_package
+from facilitation.civic.opendata.package import write_package
+from facilitation.civic.opendata.polis import PolisVote
+from facilitation.civic.opendata.tables import TABLES, Pseudonyms
 from storage.models import Campaign, CheckIn, Goal, GoalMeasurement, Idea, Member, Theme
 from tests.support import FACILITATOR, Clock, Harness
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sqlmodel import Session
 
-from facilitation.civic.opendata import write_package
+from facilitation.civic.opendata.package import write_package
 from facilitation.intelligence.embeddings import stored_embeddings
 from storage.models import Campaign, Idea, IdeaEmbedding, IdeaVote
 from tests.support import FACILITATOR, state

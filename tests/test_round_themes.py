@@ -11,7 +11,7 @@ import pytest
 from bot.demo import demo_statements
 from facilitation.intelligence import clustering as themes
 from facilitation.kernel.text import shorten
-from facilitation.planning.prototypes import FEEDBACK_THEMES_SHOWN, QUOTE_WIDTH
+from facilitation.planning.feedback import FEEDBACK_THEMES_SHOWN, QUOTE_WIDTH
 from storage.models import ContributorNotice, Feedback, Idea, IdeaTheme, Identity, Prototype, Theme
 from tests.support import FACILITATOR, Clock, Harness
 from tests.test_similar_ideas import GatedEmbedder, wait_for

@@ -7,7 +7,7 @@ import csv
 import numpy as np
 from sqlmodel import Session
 
-from facilitation.civic.opendata import write_package
+from facilitation.civic.opendata.package import write_package
 from facilitation.planning.votes import vote_matrix
 from storage.models import Campaign, Feedback, IdeaVote, Prototype, PrototypeVersion
 from tests.support import FACILITATOR

@@ -1,9 +1,7 @@
-"""/report in chat: collective progress for everyone, never a leaderboard, and the citizen report as a file.
+"""Collective progress, counted once for /report, the citizen report and the open data package.
 
-Counts only: commitments by status, how many check-ins were answered week by week, pods, and prototypes
-with their versions where that feature is present. No name appears and nothing is ranked. The counts are
-computed here once (`commitment_counts`, `checkin_weeks`) for the chat summary, the citizen report and
-the open data package.
+Counts only: commitments by where they stand, check-ins sent and answered week by week, active pods,
+and prototypes with their versions where that feature is present. No name appears and nothing is ranked.
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import func
@@ -19,20 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from facilitation.accountability.commitments.summary import DONE
 from facilitation.accountability.pods.checkins import BLOCKED, NEED_HELP, ON_TRACK
-from facilitation.kernel.context import Context
-from facilitation.kernel.i18n import N_
-from facilitation.kernel.router import CommandSet
-from facilitation.kernel.text import find_hashtags
-from facilitation.membership.campaigns import campaign_candidates, resolve_campaign
-from facilitation.membership.preferences import local_day, show_day
 from storage.models import Campaign, CheckIn, Commitment, Pod, PodSchedule
-
-commands = CommandSet()
-
-REPORT_WEEKS = 4
-"""How many calendar weeks, this one included, the check-in response rate covers, one line each."""
-REPORTS_FOLDER = "reports"
-"""Under the data folder: where citizen reports sent in chat are written."""
 
 
 def _commitments_in(campaign: Campaign | None):  # noqa: ANN202 (a SQLAlchemy condition)
@@ -45,6 +29,13 @@ def _pods_in(campaign: Campaign | None):  # noqa: ANN202 (a SQLAlchemy subquery)
     if campaign is not None:
         statement = statement.where(PodSchedule.campaign_id == campaign.id)
     return statement
+
+
+def active_pod_count(session: Session, campaign: Campaign | None) -> int:
+    """How many pods of `campaign` (or of every campaign) have not ended."""
+    return session.exec(
+        select(func.count()).where(col(Pod.id).in_(_pods_in(campaign)), col(Pod.ended_at).is_(None))
+    ).one()
 
 
 def prototype_counts(session: Session, campaign: Campaign | None) -> tuple[int, int] | None:
@@ -162,86 +153,3 @@ def checkin_weeks(
 
 def _monday_start(monday: date) -> datetime:
     return datetime.combine(monday, time(), tzinfo=UTC)
-
-
-@commands.command(
-    "report",
-    N_("Collective progress: commitments, check-ins, prototypes, and the citizen report"),
-    N_("/report [#hashtag]"),
-)
-def report(ctx: Context, args: str) -> None:
-    _, ngettext = ctx._, ctx.ngettext
-    campaign = None
-    if find_hashtags(args):
-        campaign, _rest = resolve_campaign(ctx, args)
-    elif len(candidates := campaign_candidates(ctx)) == 1:
-        campaign = candidates[0]
-    now = ctx.now()
-    counts = commitment_counts(ctx.session, campaign, local_day(ctx.member, now))
-    title = (
-        _("Collective progress in #{hashtag}", hashtag=campaign.hashtag)
-        if campaign
-        else _("Collective progress")
-    )
-    lines = [title, ngettext("{count} commitment:", "{count} commitments:", counts.total)]
-    lines.append(
-        _(
-            "{done} done · {moving} under way · {starting} not started yet · {overdue} past their date",
-            done=counts.done,
-            moving=counts.moving,
-            starting=counts.starting,
-            overdue=counts.overdue,
-        )
-    )
-    active = ctx.session.exec(
-        select(func.count()).where(col(Pod.id).in_(_pods_in(campaign)), col(Pod.ended_at).is_(None))
-    ).one()
-    lines.append(ngettext("{count} active pod.", "{count} active pods.", active))
-    lines.append(_("Check-ins answered, week by week:"))
-    this_week = week_of(now)
-    weeks = checkin_weeks(ctx.session, campaign, this_week - timedelta(weeks=REPORT_WEEKS - 1), this_week)
-    lines += [_response_line(ctx, week) for week in weeks]
-    prototypes = prototype_counts(ctx.session, campaign)
-    if prototypes is not None:
-        lines.append(
-            ngettext("{count} prototype", "{count} prototypes", prototypes[0])
-            + ", "
-            + ngettext("{count} version", "{count} versions", prototypes[1])
-            + "."
-        )
-    lines.append(_("Everyone's step counts; this report never ranks anyone."))
-    ctx.reply("\n".join(lines))
-    if campaign is not None:
-        ctx.reply(
-            _(
-                "The citizen report of #{hashtag}: one page that opens in any browser.",
-                hashtag=campaign.hashtag,
-            ),
-            file_path=str(write_report_file(ctx, campaign)),
-        )
-
-
-def write_report_file(ctx: Context, campaign: Campaign) -> Path:
-    """The citizen report of `campaign` in the reader's language, written under the data folder."""
-    from facilitation.civic.report import render_report  # the report builds on this module's counts
-
-    stamp = ctx.now().strftime("%Y%m%d-%H%M%S")
-    path = ctx.config.data_dir / REPORTS_FOLDER / f"{campaign.hashtag}-{stamp}-{ctx.member.language}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page = render_report(ctx.session, campaign, ctx.config.open_data_license, ctx.member.language, ctx.now())
-    path.write_text(page, encoding="utf-8")
-    return path
-
-
-def _response_line(ctx: Context, week: CheckInWeek) -> str:
-    _ = ctx._
-    day = show_day(ctx.member.language, week.week_of)
-    if not week.sent:
-        return _("week of {day}: no check-ins", day=day)
-    return _(
-        "week of {day}: {answered} of {sent} ({rate}%)",
-        day=day,
-        answered=week.answered,
-        sent=week.sent,
-        rate=week.response_rate,
-    )

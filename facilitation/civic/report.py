@@ -1,10 +1,11 @@
-"""The citizen report: one self-contained HTML page telling residents where their campaign stands.
+"""The citizen report: one self-contained HTML page telling residents where their campaign stands, and
+/report, which sums up collective progress in chat and sends that page.
 
 The challenge and goals with their charts, participation, themes with quotes and the theme map,
 prototypes with their versions and feedback, commitments and check-in response rates. Charts are inline
 SVG drawn here and the theme map is embedded as a data: URI, so the page needs no network and no script.
 Themes are read as last stored, so no language model is needed. Everything residents wrote is escaped;
-authors appear only as counts.
+authors appear only as counts, in the page as in chat: no name appears and nothing is ranked.
 """
 
 from __future__ import annotations
@@ -14,17 +15,31 @@ import html
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from statistics import fmean
 
 from sqlmodel import Session, col, select
 
 from facilitation.civic.goals import format_number
-from facilitation.civic.opendata import LICENSES
-from facilitation.civic.progress import checkin_weeks, commitment_counts
+from facilitation.civic.opendata.package import LICENSES
+from facilitation.civic.progress import (
+    CheckInWeek,
+    active_pod_count,
+    checkin_weeks,
+    commitment_counts,
+    prototype_counts,
+    week_of,
+)
 from facilitation.intelligence.themes import map_picture, stored_themes, theme_ref
-from facilitation.kernel.i18n import translator
+from facilitation.kernel.context import Context
+from facilitation.kernel.i18n import N_, translator
 from facilitation.kernel.planning import visible_ideas
-from facilitation.planning.prototypes import latest_ratings, prototype_ref
+from facilitation.kernel.router import CommandSet
+from facilitation.kernel.text import find_hashtags
+from facilitation.membership.campaigns import campaign_candidates, resolve_campaign
+from facilitation.membership.preferences import local_day, show_day
+from facilitation.planning.feedback import latest_ratings
+from facilitation.planning.prototype_lookup import prototype_ref
 from storage.models import (
     Campaign,
     Feedback,
@@ -41,6 +56,12 @@ CHART_HEIGHT = 180
 CHART_MARGIN = 32
 MAX_BAR_WIDTH = 48
 QUOTES_SHOWN = 5
+REPORT_WEEKS = 4
+"""How many calendar weeks, this one included, /report's check-in response rate covers, one line each."""
+REPORTS_FOLDER = "reports"
+"""Under the data folder: where citizen reports sent in chat are written."""
+
+commands = CommandSet()
 
 
 def _escape(text: object) -> str:
@@ -349,3 +370,82 @@ def _commitments_and_checkins(
     ]
     parts.append(table(header, rows))
     return parts
+
+
+@commands.command(
+    "report",
+    N_("Collective progress: commitments, check-ins, prototypes, and the citizen report"),
+    N_("/report [#hashtag]"),
+)
+def report_command(ctx: Context, args: str) -> None:
+    _, ngettext = ctx._, ctx.ngettext
+    campaign = None
+    if find_hashtags(args):
+        campaign, _rest = resolve_campaign(ctx, args)
+    elif len(candidates := campaign_candidates(ctx)) == 1:
+        campaign = candidates[0]
+    now = ctx.now()
+    counts = commitment_counts(ctx.session, campaign, local_day(ctx.member, now))
+    title = (
+        _("Collective progress in #{hashtag}", hashtag=campaign.hashtag)
+        if campaign
+        else _("Collective progress")
+    )
+    lines = [title, ngettext("{count} commitment:", "{count} commitments:", counts.total)]
+    lines.append(
+        _(
+            "{done} done · {moving} under way · {starting} not started yet · {overdue} past their date",
+            done=counts.done,
+            moving=counts.moving,
+            starting=counts.starting,
+            overdue=counts.overdue,
+        )
+    )
+    active = active_pod_count(ctx.session, campaign)
+    lines.append(ngettext("{count} active pod.", "{count} active pods.", active))
+    lines.append(_("Check-ins answered, week by week:"))
+    this_week = week_of(now)
+    weeks = checkin_weeks(ctx.session, campaign, this_week - timedelta(weeks=REPORT_WEEKS - 1), this_week)
+    lines += [_response_line(ctx, week) for week in weeks]
+    prototypes = prototype_counts(ctx.session, campaign)
+    if prototypes is not None:
+        lines.append(
+            ngettext("{count} prototype", "{count} prototypes", prototypes[0])
+            + ", "
+            + ngettext("{count} version", "{count} versions", prototypes[1])
+            + "."
+        )
+    lines.append(_("Everyone's step counts; this report never ranks anyone."))
+    ctx.reply("\n".join(lines))
+    if campaign is not None:
+        ctx.reply(
+            _(
+                "The citizen report of #{hashtag}: one page that opens in any browser.",
+                hashtag=campaign.hashtag,
+            ),
+            file_path=str(write_report_file(ctx, campaign)),
+        )
+
+
+def write_report_file(ctx: Context, campaign: Campaign) -> Path:
+    """The citizen report of `campaign` in the reader's language, written under the data folder."""
+    stamp = ctx.now().strftime("%Y%m%d-%H%M%S")
+    path = ctx.config.data_dir / REPORTS_FOLDER / f"{campaign.hashtag}-{stamp}-{ctx.member.language}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page = render_report(ctx.session, campaign, ctx.config.open_data_license, ctx.member.language, ctx.now())
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _response_line(ctx: Context, week: CheckInWeek) -> str:
+    _ = ctx._
+    day = show_day(ctx.member.language, week.week_of)
+    if not week.sent:
+        return _("week of {day}: no check-ins", day=day)
+    return _(
+        "week of {day}: {answered} of {sent} ({rate}%)",
+        day=day,
+        answered=week.answered,
+        sent=week.sent,
+        rate=week.response_rate,
+    )

@@ -1,0 +1,1 @@
+"""Open data: a campaign released as a validated Frictionless Data Package, plus Polis-format files."""

@@ -265,9 +265,10 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
 
     from bot.app import core_config
     from facilitation.intelligence.embeddings import Embedder
-    from facilitation.intelligence.themes import compute_themes, digest_text, draw_map, theme_ref
+    from facilitation.intelligence.themes import compute_themes, digest_text, draw_map
     from facilitation.kernel.context import Effects
     from facilitation.kernel.i18n import translator
+    from facilitation.kernel.refs import IDEA, ref, theme_ref
 
     if not settings.embedding_model:
         print("townhall themes: themes need EMBEDDING_MODEL, which is empty.", file=sys.stderr)
@@ -303,7 +304,7 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
                 theme_id, subtheme_id = result.placement.get(idea_id, (None, None))
                 writer.writerow(
                     [
-                        f"i{idea_id}",
+                        ref(IDEA, idea_id),
                         theme_ref(theme_id) if theme_id is not None else "other",
                         labels[theme_id] if theme_id is not None else _("other"),
                         theme_ref(subtheme_id) if subtheme_id is not None else "",

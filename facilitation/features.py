@@ -11,7 +11,7 @@ from facilitation.civic import goals, report
 from facilitation.civic.opendata import export
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intelligence import themes
-from facilitation.kernel import deliveries, help, status
+from facilitation.kernel import help, status
 from facilitation.kernel.router import CommandSet
 from facilitation.membership import campaigns, members, news, notices, preferences, privacy
 from facilitation.planning import feedback, prototypes, rounds, votes
@@ -46,6 +46,5 @@ FEATURES: tuple[CommandSet, ...] = (
     preferences.commands,
     report.commands,
     notices.commands,
-    deliveries.commands,
 )
 """Every feature module's commands; /help lists them in this order."""

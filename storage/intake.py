@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.kernel import UTCDateTime, timestamp_field
+from storage.membership import Campaign
 
 
 class Round(SQLModel, table=True):
@@ -78,3 +79,10 @@ class IdeaSupport(SQLModel, table=True):
     idea_id: int = Field(foreign_key="idea.id", index=True, ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
     created_at: datetime = timestamp_field()
+
+
+def visible_ideas(session: Session, campaign: Campaign) -> list[Idea]:
+    """Ideas that may be published: those neither hidden by a moderator nor withdrawn, oldest first."""
+    return list(
+        session.exec(select(Idea).where(Idea.campaign_id == campaign.id, Idea.shown()).order_by(col(Idea.id)))
+    )

@@ -73,12 +73,15 @@ class OutboxMessage(SQLModel, table=True):
 class HandledUpdate(SQLModel, table=True):
     """An update the core handled, by the platform's id for its delivery, written in the same transaction
     as what the update changed: a delivery seen again (Telegram re-sending what it was never told was
-    received, a webhook retried, a replayed gateway event) is recognised and handled once."""
+    received, a webhook retried, a replayed gateway event) is recognised and handled once. A chat's keys
+    older than a week are pruned as its new ones arrive (on the chat's index)."""
+
+    __table_args__ = (sa.Index("ix_handledupdate_chat", "platform", "chat_id", "handled_at"),)
 
     platform: str = Field(primary_key=True, max_length=32)
     update_key: str = Field(primary_key=True, max_length=64)
     chat_id: str = Field(max_length=64)
-    handled_at: datetime = timestamp_field(index=True)
+    handled_at: datetime = timestamp_field()
 
 
 SCHEDULER_JOBS_TABLE = "apscheduler_jobs"

@@ -16,7 +16,15 @@ from storage.accountability import (
     PodSchedule,
 )
 from storage.civic import GOAL_NAME_MAX_LENGTH, UNIT_MAX_LENGTH, Goal, GoalMeasurement, GoalRecorder
-from storage.intake import IDEA_HIDDEN, IDEA_OUT_OF_SIGHT, IDEA_WITHDRAWN, Idea, IdeaSupport, Round
+from storage.intake import (
+    IDEA_HIDDEN,
+    IDEA_OUT_OF_SIGHT,
+    IDEA_WITHDRAWN,
+    Idea,
+    IdeaSupport,
+    Round,
+    visible_ideas,
+)
 from storage.intelligence import THEME_LABEL_MAX_LENGTH, IdeaEmbedding, IdeaTheme, Theme
 from storage.kernel import (
     SCHEDULER_JOBS_TABLE,
@@ -88,4 +96,5 @@ __all__ = [
     "UTCDateTime",
     "scheduler_jobs",
     "utcnow",
+    "visible_ideas",
 ]

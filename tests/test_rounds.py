@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from facilitation.kernel.planning import format_moment
+from facilitation.kernel.i18n import format_moment
 from storage.models import Idea, Identity, Member, Round, utcnow
 from tests.support import FACILITATOR, Clock, Harness
 from tests.test_scheduler import job_rows

@@ -30,16 +30,15 @@ from facilitation.civic.progress import (
     prototype_counts,
     week_of,
 )
-from facilitation.intelligence.themes import map_picture, stored_themes, theme_ref
+from facilitation.intelligence.themes import map_picture, stored_themes
 from facilitation.kernel.context import Context
 from facilitation.kernel.i18n import N_, translator
-from facilitation.kernel.planning import visible_ideas
+from facilitation.kernel.refs import prototype_ref, theme_ref
 from facilitation.kernel.router import CommandSet
 from facilitation.kernel.text import find_hashtags
 from facilitation.membership.campaigns import campaign_candidates, resolve_campaign
 from facilitation.membership.preferences import local_day, show_day
 from facilitation.planning.feedback import latest_ratings
-from facilitation.planning.prototype_lookup import prototype_ref
 from storage.models import (
     Campaign,
     Feedback,
@@ -49,6 +48,7 @@ from storage.models import (
     Membership,
     Prototype,
     PrototypeVersion,
+    visible_ideas,
 )
 
 CHART_WIDTH = 560

@@ -11,7 +11,7 @@ from facilitation.intelligence.similarity import SIMILAR_SHOWN, Match
 from facilitation.kernel.context import Context
 from facilitation.kernel.events import Button
 from facilitation.kernel.hooks import LATE_VECTOR
-from facilitation.kernel.planning import idea_ref
+from facilitation.kernel.refs import idea_ref
 from facilitation.kernel.router import (
     CommandSet,
     Refusal,

@@ -16,7 +16,7 @@ from facilitation.intake.recording import (
 from facilitation.kernel.context import Context
 from facilitation.kernel.hooks import MESSAGE_EDITED
 from facilitation.kernel.i18n import N_
-from facilitation.kernel.planning import idea_ref
+from facilitation.kernel.refs import idea_ref
 from facilitation.kernel.router import (
     CommandSet,
     Option,

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from facilitation.intake.close_ideas import IDEA_PREVIEW_WIDTH
 from facilitation.kernel.context import Context
 from facilitation.kernel.i18n import N_
-from facilitation.kernel.planning import idea_ref
+from facilitation.kernel.refs import idea_ref
 from facilitation.kernel.router import (
     HASHTAG_OPTION,
     CommandSet,

@@ -13,7 +13,7 @@ from facilitation.intake.recording import idea_by_ref
 from facilitation.intelligence.embeddings import vector_from_bytes
 from facilitation.kernel.context import Context
 from facilitation.kernel.i18n import N_
-from facilitation.kernel.planning import idea_ref
+from facilitation.kernel.refs import idea_ref
 from facilitation.kernel.router import CommandSet, Refusal, Role, UsageError, UserError
 from facilitation.kernel.text import clean_user_text, shorten
 from facilitation.membership.members import notify_member

@@ -18,7 +18,7 @@ from facilitation.kernel.events import Incoming
 from facilitation.kernel.fair_use import IDEAS_PER_MINUTE, WINDOW
 from facilitation.kernel.hooks import PLAIN_MESSAGE, TEXTS_TO_EMBED
 from facilitation.kernel.i18n import N_
-from facilitation.kernel.planning import idea_ref
+from facilitation.kernel.refs import IDEA, idea_ref, parse_ref, round_ref
 from facilitation.kernel.router import (
     HASHTAG_OPTION,
     CommandSet,
@@ -34,20 +34,17 @@ from facilitation.membership.campaigns import (
     open_campaign,
     open_round,
 )
-from facilitation.planning.rounds import round_ref
 from storage.models import Campaign, Idea
 
 log = logging.getLogger(__name__)
 
 commands = CommandSet()
 
-IDEA_REF_PATTERN = re.compile(r"i?(\d{1,12})", re.IGNORECASE)
-
 
 def idea_by_ref(ctx: Context, ref: str) -> Idea:
     """The idea a resident names as i42 (or 42), or a clear answer that there is none."""
-    match = IDEA_REF_PATTERN.fullmatch(ref.strip())
-    idea = ctx.session.get(Idea, int(match.group(1))) if match else None
+    parsed = parse_ref(ref, IDEA)
+    idea = ctx.session.get(Idea, parsed[1]) if parsed else None
     if idea is None:
         raise UserError(ctx._("There is no idea {ref}. Idea ids look like i12.", ref=ref.strip() or "?"))
     return idea

@@ -24,7 +24,7 @@ from facilitation.intelligence.embeddings import Embedder, store_embeddings, sto
 from facilitation.intelligence.theme_map import draw_theme_map
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.i18n import N_
-from facilitation.kernel.planning import idea_ref, visible_ideas
+from facilitation.kernel.refs import IDEA, idea_ref, ref, theme_ref
 from facilitation.kernel.router import CommandSet, UserError
 from facilitation.kernel.text import shorten
 from facilitation.membership.campaigns import resolve_campaign
@@ -37,6 +37,7 @@ from storage.models import (
     IdeaEmbedding,
     IdeaTheme,
     Theme,
+    visible_ideas,
 )
 
 commands = CommandSet()
@@ -53,11 +54,6 @@ THEME_MAPS_FOLDER = "theme-maps"
 
 class ThemesUnavailable(Exception):
     """Themes need the embedding model, which is not loaded (still loading, or turned off)."""
-
-
-def theme_ref(theme_id: int | None) -> str:
-    """The short id of a theme, as ideas are i42: t7."""
-    return f"t{theme_id}"
 
 
 @dataclass(frozen=True)
@@ -325,7 +321,7 @@ def digest_text(result: CampaignThemes, _: Callable[..., str], ngettext: Callabl
             )
         )
     if result.other_count:
-        shown = ", ".join(f"i{idea_id}" for idea_id in result.other[:OTHER_IDS_SHOWN])
+        shown = ", ".join(ref(IDEA, idea_id) for idea_id in result.other[:OTHER_IDS_SHOWN])
         more = "…" if len(result.other) > OTHER_IDS_SHOWN else ""
         lines.append("")
         lines.append(

@@ -171,3 +171,15 @@ class Context(Effects):
                     hashtag=campaign.hashtag,
                 )
             )
+
+
+def texts_for(effects: Effects) -> tuple[Callable[..., str], Callable[..., str]]:
+    """`(_, ngettext)`: the sender's language when answering someone, else the configured default."""
+    if isinstance(effects, Context):
+        return effects._, effects.ngettext
+    return translator(effects.config.default_language)
+
+
+def reader_language(effects: Effects) -> str:
+    """The language of the sender when answering someone, else the configured default."""
+    return effects.member.language if isinstance(effects, Context) else effects.config.default_language

@@ -15,28 +15,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
-from facilitation.kernel.context import Effects
 from facilitation.kernel.events import Incoming
-from facilitation.kernel.router import CommandSet
-from facilitation.kernel.scheduling import JobSpec
 from storage.db import insert_if_absent
 from storage.models import HandledUpdate
 
 log = logging.getLogger(__name__)
 
-commands = CommandSet()
-
 KEPT_FOR = timedelta(days=7)
 """How long a delivery's key is kept: far beyond the 24 hours Telegram keeps an unconfirmed update."""
-PRUNE_JOB = "handled-updates-prune"
-PRUNE_EVERY = timedelta(days=1)
 
 
 def first_delivery(session: Session, incoming: Incoming, now: datetime) -> bool:
     """Record the update's delivery key; False when it was recorded already (the update was handled).
 
     Updates without a key (the console's lines) are always new. On PostgreSQL a concurrent delivery of
-    the same key waits for the other transaction, then finds the key.
+    the same key waits for the other transaction, then finds the key. The chat's keys older than
+    `KEPT_FOR` go at the same time, so the table holds about a week of each chat.
     """
     if incoming.update_key is None:
         return True
@@ -49,25 +43,18 @@ def first_delivery(session: Session, incoming: Incoming, now: datetime) -> bool:
         chat_id=incoming.address.chat_id,
         handled_at=now,
     )
-    if not first:
+    if first:
+        session.exec(  # type: ignore[call-overload]
+            delete(HandledUpdate).where(
+                col(HandledUpdate.platform) == incoming.platform,
+                col(HandledUpdate.chat_id) == incoming.address.chat_id,
+                col(HandledUpdate.handled_at) < now - KEPT_FOR,
+            )
+        )
+    else:
         log.info(
             "update delivered again, not handled twice platform=%s key=%s",
             incoming.platform,
             incoming.update_key,
         )
     return first
-
-
-@commands.reconciler
-def prune_daily(session: Session, now: datetime) -> list[JobSpec]:
-    """Old delivery keys are pruned once a day."""
-    return [JobSpec(PRUNE_JOB, PRUNE_JOB, now + PRUNE_EVERY, {})]
-
-
-@commands.job(PRUNE_JOB)
-def prune(effects: Effects, payload: dict) -> None:
-    """Forget delivery keys older than `KEPT_FOR`, then come back tomorrow."""
-    effects.session.exec(
-        delete(HandledUpdate).where(col(HandledUpdate.handled_at) < effects.now() - KEPT_FOR)
-    )
-    effects.schedule(JobSpec(PRUNE_JOB, PRUNE_JOB, effects.now() + PRUNE_EVERY, {}))

@@ -8,9 +8,12 @@ text in code has no French translation, so the catalogues never drift.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_datetime
 from babel.messages.pofile import read_po
 
 LOCALES_DIR = Path(__file__).parent.parent / "locales"
@@ -67,3 +70,16 @@ def translator(language: str) -> tuple[Callable[..., str], Callable[..., str]]:
 def N_(message: str) -> str:  # noqa: N802 (the gettext name the extractor knows)
     """Marks a text for the catalogue where it is translated later, such as a command's description."""
     return message
+
+
+MOMENT_FORMAT = "EEEE d MMMM, HH:mm zzzz"
+"""How a closing time reads: weekday, day, month, time and the zone's name, in the reader's language."""
+
+
+def format_moment(moment: datetime, timezone: str, language: str) -> str:
+    """A moment as a reader in `timezone` reads it, in their language."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return format_datetime(moment, MOMENT_FORMAT, tzinfo=zone, locale=language)

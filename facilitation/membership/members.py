@@ -154,3 +154,13 @@ def mute(ctx: Context, args: str) -> None:
 def unmute(ctx: Context, args: str) -> None:
     ctx.member.muted = False
     ctx.reply(ctx._("Unmuted: you will receive digests, check-ins and reminders again."), private=True)
+
+
+def pseudonyms(session: Session, member_ids: list[int]) -> list[str]:
+    """The published names of members, in the order given."""
+    if not member_ids:
+        return []
+    names = dict(
+        session.exec(select(Member.id, Member.pseudonym).where(col(Member.id).in_(member_ids))).all()
+    )
+    return [names[member_id] for member_id in member_ids if member_id in names]

@@ -7,6 +7,7 @@ from sqlmodel import col, select
 
 from facilitation.kernel.context import Context
 from facilitation.kernel.i18n import N_
+from facilitation.kernel.refs import COMMITMENT, IDEA, PROTOTYPE, ref
 from facilitation.kernel.router import CommandSet, UserError
 from facilitation.membership.preferences import format_quiet, is_paused, local_day, quiet_window, show_day
 from storage.models import (
@@ -69,12 +70,12 @@ def show_me(ctx: Context, args: str) -> None:
             or none,
         ),
         _("Facilitator of: {campaigns}", campaigns=", ".join(f"#{tag}" for tag in facilitates) or none),
-        _("Your ideas: {ideas}", ideas=", ".join(f"i{idea_id}" for idea_id in ideas) or none),
+        _("Your ideas: {ideas}", ideas=", ".join(ref(IDEA, idea_id) for idea_id in ideas) or none),
         _(
             "Your votes: {votes}; your feedback on prototypes: {feedback}; prototype teams: {teams}",
             votes=count_of(IdeaVote, IdeaVote.member_id == member.id),
             feedback=count_of(Feedback, Feedback.member_id == member.id),
-            teams=", ".join(f"p{prototype_id}" for prototype_id in teams) or none,
+            teams=", ".join(ref(PROTOTYPE, prototype_id) for prototype_id in teams) or none,
         ),
         _("Messages unasked: muted (/unmute)") if member.muted else _("Messages unasked: allowed (/mute)"),
         *accountability_lines(ctx, none),
@@ -96,7 +97,10 @@ def accountability_lines(ctx: Context, none: str) -> list[str]:
     ).all()
     lines = [
         _("Quiet hours: {hours}", hours=format_quiet(window) if window else none),
-        _("Your commitments: {commitments}", commitments=", ".join(f"c{cid}" for cid in commitments) or none),
+        _(
+            "Your commitments: {commitments}",
+            commitments=", ".join(ref(COMMITMENT, cid) for cid in commitments) or none,
+        ),
         ctx.ngettext("{count} check-in answered", "{count} check-ins answered", len(answers)),
     ]
     if is_paused(member, ctx.now()):

@@ -14,10 +14,11 @@ from facilitation.intelligence import clustering as themes
 from facilitation.intelligence.embeddings import Embedder
 from facilitation.kernel.context import Context
 from facilitation.kernel.i18n import N_
+from facilitation.kernel.refs import prototype_ref
 from facilitation.kernel.router import CommandSet, UsageError, UserError
 from facilitation.kernel.text import IDEA_MAX_LENGTH, clean_user_text, shorten
 from facilitation.membership.campaigns import OPEN
-from facilitation.planning.prototype_lookup import find_prototype, prototype_ref, versions_of
+from facilitation.planning.prototype_lookup import find_prototype, versions_of
 from storage.models import Campaign, Feedback, Prototype, PrototypeVersion
 
 commands = CommandSet()

@@ -6,14 +6,9 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from facilitation.kernel.context import Context
-from facilitation.kernel.planning import parse_ref
+from facilitation.kernel.refs import parse_ref
 from facilitation.kernel.router import UserError
 from storage.models import Prototype, PrototypeVersion
-
-
-def prototype_ref(prototype: Prototype) -> str:
-    """The short id residents type and read: p3."""
-    return f"p{prototype.id}"
 
 
 def find_prototype(ctx: Context, word: str) -> Prototype:

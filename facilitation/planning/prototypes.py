@@ -11,13 +11,13 @@ from statistics import fmean
 from sqlalchemy import func
 from sqlmodel import col, or_, select
 
-from facilitation.intelligence.themes import theme_ref
 from facilitation.kernel.context import Context
-from facilitation.kernel.i18n import N_
-from facilitation.kernel.planning import format_moment, idea_ref, parse_ref, pseudonyms
+from facilitation.kernel.i18n import N_, format_moment
+from facilitation.kernel.refs import idea_ref, parse_ref, prototype_ref, theme_ref
 from facilitation.kernel.router import CommandSet, Refusal, UsageError, UserError
 from facilitation.kernel.text import clean_user_text, shorten
 from facilitation.membership.campaigns import OPEN, announce, join, resolve_campaign
+from facilitation.membership.members import pseudonyms
 from facilitation.membership.news import PROTOTYPE, VERSION, notify
 from facilitation.planning.feedback import (
     QUOTE_WIDTH,
@@ -26,7 +26,7 @@ from facilitation.planning.feedback import (
     feedback_summaries,
     latest_ratings,
 )
-from facilitation.planning.prototype_lookup import find_prototype, prototype_ref, versions_of
+from facilitation.planning.prototype_lookup import find_prototype, versions_of
 from storage.models import (
     TITLE_MAX_LENGTH,
     Campaign,

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from facilitation.intelligence.themes import ThemesUnavailable, compute_themes, theme_ref
-from facilitation.kernel.context import Context, Effects
-from facilitation.kernel.i18n import N_
-from facilitation.kernel.planning import format_moment, reader_language, texts_for
+from facilitation.intelligence.themes import ThemesUnavailable, compute_themes
+from facilitation.kernel.context import Context, Effects, reader_language, texts_for
+from facilitation.kernel.i18n import N_, format_moment
+from facilitation.kernel.refs import round_ref, theme_ref
 from facilitation.kernel.router import CommandSet, Role, UsageError, UserError
 from facilitation.kernel.scheduling import JobSpec
 from facilitation.kernel.text import clean_user_text
@@ -47,11 +47,6 @@ _UNITS = {
     "w": timedelta(weeks=1),
     "y": timedelta(days=365),
 }
-
-
-def round_ref(round_: Round) -> str:
-    """The short id residents type and read: r3."""
-    return f"r{round_.id}"
 
 
 def parse_duration(ctx: Context, word: str) -> timedelta:

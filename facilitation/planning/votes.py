@@ -12,11 +12,10 @@ import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from facilitation.intelligence.themes import theme_ref
-from facilitation.kernel.context import Context, Effects
+from facilitation.kernel.context import Context, Effects, texts_for
 from facilitation.kernel.events import Button
 from facilitation.kernel.i18n import N_
-from facilitation.kernel.planning import idea_ref, parse_ref, texts_for
+from facilitation.kernel.refs import idea_ref, parse_ref, theme_ref
 from facilitation.kernel.router import CommandSet, UsageError, UserError
 from facilitation.kernel.text import shorten
 from facilitation.membership.campaigns import OPEN, resolve_campaign

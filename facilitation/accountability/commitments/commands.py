@@ -14,12 +14,12 @@ from facilitation.accountability.commitments.summary import (
     ACTION_PREVIEW_WIDTH,
     DONE,
     OPEN,
-    commitment_ref,
     describe,
     open_commitments,
 )
 from facilitation.kernel.context import Context
 from facilitation.kernel.i18n import N_
+from facilitation.kernel.refs import COMMITMENT, commitment_ref, parse_ref
 from facilitation.kernel.router import HASHTAG_OPTION, CommandSet, Option, UsageError, UserError
 from facilitation.kernel.text import clean_user_text, find_hashtags, shorten
 from facilitation.membership.campaigns import chat_campaigns, member_campaigns, resolve_campaign
@@ -34,7 +34,6 @@ MINE_DONE_SHOWN = 5
 LINK_PATTERN = re.compile(r"\s*\b(theme|thème|prototype)\s+#?[tp]?(\d+)\b", re.IGNORECASE)
 LINK_KINDS = {"theme": N_("theme"), "prototype": N_("prototype")}
 LINKED_MODELS: dict[str, type[Theme] | type[Prototype]] = {"theme": Theme, "prototype": Prototype}
-REF_PATTERN = re.compile(r"^[cC#]?(\d+)$")
 PERCENT_PATTERN = re.compile(r"^(\d{1,3})\s*%$")
 
 
@@ -155,8 +154,8 @@ def commit(ctx: Context, args: str) -> None:
 def own_commitment(ctx: Context, ref: str) -> Commitment:
     """The sender's commitment named `c12` (or `12`), or a polite refusal."""
     _ = ctx._
-    match = REF_PATTERN.match(ref.strip())
-    commitment = ctx.session.get(Commitment, int(match[1])) if match else None
+    parsed = parse_ref(ref.strip().removeprefix("#"), COMMITMENT)
+    commitment = ctx.session.get(Commitment, parsed[1]) if parsed else None
     if commitment is None or commitment.member_id != ctx.member.id:
         raise UsageError(_("You have no commitment {ref}. /mine lists yours.", ref=ref or "?"))
     return commitment

@@ -8,15 +8,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from facilitation.accountability.commitments.summary import (
-    ACTION_PREVIEW_WIDTH,
-    OPEN,
-    commitment_ref,
-    open_commitments,
-)
+from facilitation.accountability.commitments.summary import ACTION_PREVIEW_WIDTH, OPEN, open_commitments
 from facilitation.kernel.context import CoreConfig, Effects
 from facilitation.kernel.hooks import MEMBER_TIMING_CHANGED
 from facilitation.kernel.i18n import translator
+from facilitation.kernel.refs import commitment_ref
 from facilitation.kernel.router import CommandSet
 from facilitation.kernel.scheduling import JobSpec
 from facilitation.kernel.text import shorten

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from facilitation.kernel.i18n import translator
+from facilitation.kernel.refs import commitment_ref
 from facilitation.kernel.text import shorten
 from facilitation.membership.preferences import show_day
 from storage.models import Commitment
@@ -13,11 +14,6 @@ from storage.models import Commitment
 OPEN = "open"
 DONE = "done"
 ACTION_PREVIEW_WIDTH = 80
-
-
-def commitment_ref(commitment: Commitment) -> str:
-    """The short id members type: c12."""
-    return f"c{commitment.id}"
 
 
 def describe(language: str, commitment: Commitment) -> str:

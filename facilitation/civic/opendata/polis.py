@@ -14,9 +14,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from facilitation.civic.opendata.tables import Pseudonyms
-from facilitation.kernel.planning import visible_ideas
 from facilitation.planning.votes import MATRIX_VALUES
-from storage.models import Campaign, Idea, IdeaVote
+from storage.models import Campaign, Idea, IdeaVote, visible_ideas
 
 
 @dataclass(frozen=True)

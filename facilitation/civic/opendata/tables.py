@@ -21,7 +21,6 @@ from sqlmodel import Session, SQLModel, col, select
 
 from facilitation.civic.progress import checkin_weeks
 from facilitation.intelligence.themes import placements
-from facilitation.kernel.planning import visible_ideas
 from storage.models import (
     Campaign,
     Commitment,
@@ -32,6 +31,7 @@ from storage.models import (
     PrototypeVersion,
     Round,
     Theme,
+    visible_ideas,
 )
 
 

@@ -31,12 +31,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('platform', 'update_key')
     )
     with op.batch_alter_table('handledupdate', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_handledupdate_handled_at'), ['handled_at'], unique=False)
+        batch_op.create_index('ix_handledupdate_chat', ['platform', 'chat_id', 'handled_at'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('handledupdate', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_handledupdate_handled_at'))
+        batch_op.drop_index('ix_handledupdate_chat')
 
     op.drop_table('handledupdate')

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.recording.adapter import Sent
+from bot.testing.harness import FACILITATOR, Clock, Harness
 from facilitation.accountability.commitments import parse_due
 from facilitation.accountability.pods import Person, group_members
 from storage.models import CheckIn, Commitment, Idea, IdeaTheme, Identity, Pod, PodMember, SentPrompt, Theme
-from tests.support import FACILITATOR, Clock, Harness
 
 MONTREAL = ZoneInfo("America/Montreal")
 START = datetime(2030, 10, 28, 12, tzinfo=UTC)  # a Monday; Montreal leaves daylight-saving time on 3 November

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from bot.testing.harness import townhall
 from storage.db import Database
 from storage.models import (
     CheckIn,
@@ -26,7 +27,6 @@ from storage.models import (
     scheduler_jobs,
 )
 from tests.conftest import POSTGRES_URL
-from tests.support import townhall
 
 CONSOLE_TOUR = [
     "/commit Organise a snow-clearing crew for Rue Clark by friday",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.testing.harness import FACILITATOR
 from facilitation.kernel.text import IDEA_MAX_LENGTH
 from storage.models import Campaign, Idea
-from tests.support import FACILITATOR
 
 
 async def test_resident_cannot_create_a_campaign(harness):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.testing.harness import FACILITATOR
 from storage.models import Campaign, ChatBinding, Idea, Membership
-from tests.support import FACILITATOR
 
 
 async def test_facilitator_creates_campaign_and_invites_a_chat(harness):

@@ -7,7 +7,8 @@ import os
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from tests.support import ROOT, townhall
+from bot.testing.harness import townhall
+from tests.conftest import ROOT
 
 TOUR = [
     "/campaign #parks Better parks | How can we make our parks welcoming for everyone?",

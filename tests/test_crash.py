@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from bot.testing.harness import townhall
 from storage.db import create_db_engine
 from storage.models import OutboxMessage
-from tests.support import townhall
 
 BURST = 200
 KILL_AFTER_CONFIRMATIONS = 20

@@ -1,4 +1,4 @@
-"""The Discord adapter with the real discord.py against a fake Discord on 127.0.0.1 (tests/fake_discord.py)."""
+"""The Discord adapter with the real discord.py against a fake Discord on 127.0.0.1 (bot/testing/fake_discord.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,8 @@ from sqlmodel import Session, select
 
 from adapters.discord.adapter import TownhallClient
 from bot.app import Townhall, discord_adapter
-from facilitation.features import FEATURES
-from facilitation.kernel.events import Address, Outgoing
-from facilitation.kernel.router import OptionKind, Router
-from storage.models import Idea
-from tests import fake_discord
-from tests.fake_discord import (
+from bot.testing import fake_discord
+from bot.testing.fake_discord import (
     ALICE,
     APPLICATION_ID,
     CHANNEL_ID,
@@ -27,7 +23,11 @@ from tests.fake_discord import (
     message_create,
     press,
 )
-from tests.support import FACILITATOR_COMMANDS, make_settings, state
+from bot.testing.harness import FACILITATOR_COMMANDS, make_settings, state
+from facilitation.features import FEATURES
+from facilitation.kernel.events import Address, Outgoing
+from facilitation.kernel.router import OptionKind, Router
+from storage.models import Idea
 
 COMMANDS = Router(FEATURES).commands
 

@@ -11,9 +11,7 @@ from pathlib import Path
 
 from adapters.discord import DiscordAdapter
 from adapters.discord.adapter import sync_commands
-from facilitation.features import FEATURES
-from facilitation.kernel.router import Router
-from tests.fake_discord import (
+from bot.testing.fake_discord import (
     APPLICATION_ID,
     CHANNEL_ID,
     FRAN,
@@ -22,6 +20,8 @@ from tests.fake_discord import (
     command,
     message_create,
 )
+from facilitation.features import FEATURES
+from facilitation.kernel.router import Router
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_TIMEOUT_SECONDS = 30

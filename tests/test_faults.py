@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 import storage.db
+from bot.testing.harness import Harness
 from storage.db import create_db_engine
 from storage.leader import SCHEDULER_LOCK_NAME, LeaderLock
 from storage.models import Idea, Member
-from tests.support import Harness
 
 T = TypeVar("T")
 

@@ -23,6 +23,7 @@ from adapters.recording import RecordingAdapter
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.render import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, deep_link, render
 from bot.app import Townhall
+from bot.testing.harness import FACILITATOR, Clock, make_settings
 from facilitation.accountability.commitments import MONTHS, UNIT_DAYS, WEEKDAYS, parse_due
 from facilitation.features import FEATURES
 from facilitation.kernel.events import Button, Outgoing
@@ -30,7 +31,6 @@ from facilitation.kernel.router import Router, parse_command
 from facilitation.kernel.text import split_text
 from facilitation.planning.rounds import ROUND_MAX_DURATION, ROUND_MIN_DURATION
 from storage.models import OutboxMessage, Round
-from tests.support import FACILITATOR, Clock, make_settings
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 """Modest: each test stays within a few seconds; hypothesis keeps failing examples in its database."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support import FACILITATOR
+from bot.testing.harness import FACILITATOR
 
 
 async def test_lang_fr_then_help_answers_in_french(harness):

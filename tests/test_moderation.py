@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from bot.testing.harness import FACILITATOR
 from facilitation.civic.opendata import write_package
 from storage.models import Campaign
-from tests.support import FACILITATOR
 
 
 async def test_hidden_idea_leaves_the_listing_and_the_export_and_its_author_learns_why(harness, tmp_path):

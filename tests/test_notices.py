@@ -8,11 +8,11 @@ import numpy as np
 from sqlmodel import col, select
 
 from adapters.recording.adapter import Sent
+from bot.testing.harness import FACILITATOR, Clock, Harness
 from facilitation.intelligence import clustering as themes
 from facilitation.intelligence.themes import store_themes
 from facilitation.kernel.context import Effects
 from storage.models import Campaign, ContributorNotice, Identity
-from tests.support import FACILITATOR, Clock, Harness
 
 NOON = datetime(2030, 3, 4, 12, tzinfo=UTC)
 """A Monday at noon: outside the default quiet hours (21:00-08:00) of members in UTC."""

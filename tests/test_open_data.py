@@ -13,9 +13,9 @@ from reddwarf.models import Statement, Vote
 from sqlmodel import Session
 
 from bot.demo import demo_statements
+from bot.testing.harness import FACILITATOR, Clock, Harness
 from facilitation.civic.opendata import TABLES, PolisVote, Pseudonyms, write_package
 from storage.models import Campaign, CheckIn, Goal, GoalMeasurement, Idea, Member, Theme
-from tests.support import FACILITATOR, Clock, Harness
 
 SECRET = "test-secret"
 

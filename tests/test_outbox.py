@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from adapters.recording import RecordingAdapter
+from bot.testing.harness import Harness
 from facilitation.kernel.events import Address, Outgoing
 from facilitation.kernel.outbox import DeliveryService, PermanentDeliveryError, TransientDeliveryError
 from storage.models import OutboxMessage
-from tests.support import Harness
 
 AFTER_ANY_BACKOFF = timedelta(hours=1)
 

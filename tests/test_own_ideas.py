@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from sqlmodel import Session
 
+from bot.testing.harness import FACILITATOR, state
 from facilitation.civic.opendata import write_package
 from facilitation.intelligence.embeddings import stored_embeddings
 from storage.models import Campaign, Idea, IdeaEmbedding, IdeaVote
-from tests.support import FACILITATOR, state
 
 
 async def test_an_author_withdraws_their_idea_and_it_leaves_listings_votes_and_open_data(harness, tmp_path):

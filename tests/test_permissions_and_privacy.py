@@ -8,9 +8,9 @@ from pathlib import Path
 
 from adapters.console import ConsoleAdapter
 from bot.app import Townhall
+from bot.testing.harness import FACILITATOR, FACILITATOR_COMMANDS, Clock, Harness, make_settings, state
 from facilitation.kernel.fair_use import IDEAS_PER_MINUTE, UPDATES_PER_MINUTE
 from storage.models import Idea, Identity, Member, Membership
-from tests.support import FACILITATOR, FACILITATOR_COMMANDS, Clock, Harness, make_settings, state
 
 CAMPAIGN_CREATION = {"campaign"}
 ATTEMPTS = ("", "#parks", "i1 because", "#parks i1 Mallory 2 weekly 30m A title | a statement")

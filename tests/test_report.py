@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.harness import Clock, Harness, townhall
 from storage.models import Idea, Theme
-from tests.support import Clock, Harness, townhall
 from tests.test_open_data import PLANTED, PRIVATE_WORDS, START, lived_in_campaign
 
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.demo import demo_statements
+from bot.testing.harness import FACILITATOR, Clock, Harness
 from facilitation.intelligence import clustering as themes
 from facilitation.kernel.text import shorten
 from facilitation.planning.prototypes import FEEDBACK_THEMES_SHOWN, QUOTE_WIDTH
 from storage.models import ContributorNotice, Feedback, Idea, IdeaTheme, Identity, Prototype, Theme
-from tests.support import FACILITATOR, Clock, Harness
 from tests.test_similar_ideas import GatedEmbedder, wait_for
 from tests.test_themes import post_ideas
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from bot.testing.harness import FACILITATOR, Clock, Harness
 from facilitation.kernel.planning import format_moment
 from storage.models import Idea, Identity, Member, Round, utcnow
-from tests.support import FACILITATOR, Clock, Harness
 from tests.test_scheduler import job_rows
 
 QUESTION = "What would make the park safer at night?"

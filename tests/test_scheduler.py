@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from bot.testing.harness import Harness
 from facilitation.features import FEATURES
 from facilitation.kernel import scheduling
 from facilitation.kernel.context import Context, Effects
@@ -14,7 +15,6 @@ from facilitation.kernel.events import Address
 from facilitation.kernel.router import CommandSet
 from facilitation.kernel.scheduling import JobSpec
 from storage.models import scheduler_jobs
-from tests.support import Harness
 
 reminders = CommandSet()
 stored_reminders: list[JobSpec] = []

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from bot.testing.harness import Harness
 from facilitation.intelligence.embeddings import Embedder
 from facilitation.kernel.text import IDEA_MAX_LENGTH
 from storage.models import Idea, IdeaEmbedding, IdeaSupport, Member
-from tests.support import Harness
 
 BENCHES = "More benches near the playground"
 BENCHES_AGAIN = "We need more benches by the playground"

@@ -12,7 +12,7 @@ from adapters.base import Button, ChatKind, Outgoing, PermanentDeliveryError, Tr
 from adapters.telegram.incoming import to_incoming
 from adapters.telegram.pace import GroupPace
 from adapters.telegram.render import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, delivery_error, render
-from tests.fake_telegram import group, message_update, private, user
+from bot.testing.fake_telegram import group, message_update, private, user
 
 ALICE = user(6200000002, "Alice", "alice_m", language="fr")
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from bot.demo import demo_statements
+from bot.testing.harness import FACILITATOR, Harness
 from facilitation.intelligence import clustering as themes
 from storage.models import Idea
-from tests.support import FACILITATOR, Harness
 
 SAMPLE_SIZE = 60
 

@@ -7,10 +7,10 @@ import csv
 import numpy as np
 from sqlmodel import Session
 
+from bot.testing.harness import FACILITATOR
 from facilitation.civic.opendata import write_package
 from facilitation.planning.votes import vote_matrix
 from storage.models import Campaign, Feedback, IdeaVote, Prototype, PrototypeVersion
-from tests.support import FACILITATOR
 
 
 async def test_votes_change_and_count_once_per_member(harness):

@@ -22,8 +22,6 @@ from facilitation.intelligence.embeddings import Embedder
 from facilitation.kernel.router import CommandSet, Role, Router
 from storage.models import utcnow
 
-ROOT = Path(__file__).resolve().parent.parent
-
 FACILITATOR = "fran"
 """The recording platform's configured facilitator; every other user is a resident."""
 

@@ -2,7 +2,7 @@
 
 The gateway says HELLO, answers IDENTIFY with READY and GUILD_CREATE and RESUME with a replay of what
 the client missed, then dispatches the events a test pushes. The REST side records every request and
-answers like Discord, from the payloads in `tests/fixtures/discord/` (named after the event or method).
+answers like Discord, from the payloads in `bot/testing/fixtures/discord/` (named after the event or method).
 """
 
 from __future__ import annotations

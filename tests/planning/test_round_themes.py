@@ -14,8 +14,8 @@ from facilitation.intelligence import clustering as themes
 from facilitation.kernel.text import shorten
 from facilitation.planning.prototypes import FEEDBACK_THEMES_SHOWN, QUOTE_WIDTH
 from storage.models import ContributorNotice, Feedback, Idea, IdeaTheme, Identity, Prototype, Theme
-from tests.test_similar_ideas import GatedEmbedder, wait_for
-from tests.test_themes import post_ideas
+from tests.intake.test_similar_ideas import GatedEmbedder, wait_for
+from tests.intelligence.test_themes import post_ideas
 
 ROUND_SIZE = 40
 """Enough ideas for several themes (a short round of a few ideas has its own test)."""

@@ -35,8 +35,8 @@ from bot.testing.fake_telegram import (
 from bot.testing.harness import FACILITATOR_COMMANDS, make_settings, state
 from facilitation.kernel.events import Address, Outgoing
 from storage.models import ChatBinding, ChatNotice, Idea, Membership, OutboxMessage
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RECORDED = ROOT / "tests" / "fixtures" / "telegram"
 """Recorded payloads only these tests read; the ones the fake answers with ship with it."""
 FRAN = user(6200000001, "Fran", "fran_facilitates")
@@ -76,8 +76,8 @@ class Chat:
 
 @pytest.fixture(autouse=True)
 def unpaced(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process tests send without Telegram's one-a-second pace (tests/test_outbox.py covers pacing);
-    the `townhall run` test keeps it."""
+    """In-process tests send without Telegram's one-a-second pace (tests/kernel/test_outbox.py covers
+    pacing); the `townhall run` test keeps it."""
     fast = replace(TelegramAdapter.capabilities, per_chat_interval=0.0, global_interval=0.0)
     monkeypatch.setattr(TelegramAdapter, "capabilities", fast)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
 from facilitation.kernel.i18n import _catalogue
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("facilitation", "adapters", "bot")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

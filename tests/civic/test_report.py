@@ -13,7 +13,7 @@ import pytest
 
 from bot.testing.harness import Clock, Harness, townhall
 from storage.models import Idea, Theme
-from tests.test_open_data import PLANTED, PRIVATE_WORDS, START, lived_in_campaign
+from tests.civic.test_open_data import PLANTED, PRIVATE_WORDS, START, lived_in_campaign
 
 
 class Collector(HTMLParser):

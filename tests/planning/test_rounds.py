@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from bot.testing.harness import FACILITATOR, Clock, Harness
 from facilitation.kernel.planning import format_moment
 from storage.models import Idea, Identity, Member, Round, utcnow
-from tests.test_scheduler import job_rows
+from tests.kernel.test_scheduler import job_rows
 
 QUESTION = "What would make the park safer at night?"
 

@@ -22,8 +22,8 @@ from bot.testing.fake_discord import (
 )
 from facilitation.features import FEATURES
 from facilitation.kernel.router import Router
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 EXIT_TIMEOUT_SECONDS = 30
 
 

@@ -31,10 +31,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.testing.harness import Harness  # noqa: E402
 from facilitation.intelligence.embeddings import Embedder, stored_embeddings, vector_bytes  # noqa: E402
 from facilitation.intelligence.similarity import SIMILAR_SHOWN, SIMILAR_THRESHOLD, CampaignVectors  # noqa: E402
 from storage.models import Campaign, Idea, IdeaEmbedding, Member  # noqa: E402
-from tests.support import Harness  # noqa: E402
 
 THROUGHPUT_TEXTS = 2000
 THROUGHPUT_ROUNDS = 5

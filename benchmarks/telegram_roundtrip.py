@@ -1,6 +1,6 @@
 """Telegram round trip: residents post ideas by long polling; how fast does each confirmation come back?
 
-Runs the real python-telegram-bot Application, core, storage and outbox against the tests' fake Bot API
+Runs the real python-telegram-bot Application, core, storage and outbox against the test kit's fake Bot API
 on 127.0.0.1. Every resident writes `/idea #bench ...` in their own private chat, all at once, so the
 outbox's per-chat pace (one a second) does not apply but the overall pace (30 a second) does. Prints
 throughput and the latency from getUpdates handing out an update to its confirmation's sendMessage.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.app import Townhall, select_adapters
 from bot.settings import Settings
-from tests.fake_telegram import TOKEN, FakeBotAPI, message_update, private, user
+from bot.testing.fake_telegram import TOKEN, FakeBotAPI, message_update, private, user
 
 HOST = user(6100000000, "Host", "host")
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.testing.harness import Harness
 from storage.db import create_db_engine
-from tests.support import ROOT
 
+ROOT = Path(__file__).resolve().parent.parent
+"""The checkout: child processes run from it and import it first."""
 POSTGRES_URL = os.environ.get("TOWNHALL_TEST_DATABASE_URL", "")
 
 
@@ -104,8 +106,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 async def harness(database_url: str, tmp_path: Path) -> AsyncIterator:
     """The real core, storage and outbox, with the recording adapter as the only platform (no model)."""
-    from tests.support import Harness
-
     async with Harness.running(database_url, tmp_path) as running:
         yield running
 
@@ -127,8 +127,6 @@ def embedder() -> Iterator:
 @pytest.fixture
 async def similar_harness(database_url: str, tmp_path: Path, embedder) -> AsyncIterator:  # noqa: ANN001
     """The harness with the real model: close ideas are shown at posting."""
-    from tests.support import Harness
-
     async with Harness.running(database_url, tmp_path, embedder=embedder) as running:
         yield running
 

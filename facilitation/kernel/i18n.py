@@ -1,8 +1,8 @@
 """The message catalogue: every user-facing text, in English (the msgids) and French.
 
 Texts are written in code as `_("English text {name}")`; the French lives in
-`locales/fr/LC_MESSAGES/townhall.po` (gettext, read with Babel). `tests/test_catalogue.py` fails when a
-text in code has no French translation, so the catalogues never drift.
+`locales/fr/LC_MESSAGES/townhall.po` (gettext, read with Babel). `tests/kernel/test_catalogue.py` fails
+when a text in code has no French translation, so the catalogues never drift.
 """
 
 from __future__ import annotations

@@ -1,0 +1,195 @@
+"""Faults: the database away for a while (SQLite locked by another connection, PostgreSQL cut off behind a
+proxy on 127.0.0.1): the bot says it will retry, and once the database is back nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+import storage.db
+from bot.testing.harness import Harness
+from storage.db import create_db_engine
+from storage.leader import SCHEDULER_LOCK_NAME, LeaderLock
+from storage.models import Idea, Member
+
+T = TypeVar("T")
+
+
+class CuttableProxy:
+    """Forwards TCP connections on 127.0.0.1 to a database server, until it is cut: then every open
+    connection is closed and new ones are closed at once, as if the server had gone away.
+
+    It runs its own event loop on a thread: Townhall also reaches the database from its loop's thread.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.cut = False
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="db-proxy", daemon=True)
+        self.port = 0
+
+    def __enter__(self) -> CuttableProxy:
+        self._thread.start()
+        self._server = self._call(asyncio.start_server(self._accept, "127.0.0.1", 0))
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.cut_off()
+        self._server.close()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    def cut_off(self) -> None:
+        async def cut() -> None:
+            self.cut = True
+            for writer in list(self._writers):
+                writer.close()
+            self._writers.clear()
+
+        self._call(cut())
+
+    def restore(self) -> None:
+        self.cut = False
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.cut:
+            writer.close()
+            return
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        self._writers |= {writer, upstream_writer}
+        await asyncio.gather(
+            self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer), return_exceptions=True
+        )
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+
+class Outage:
+    """Makes the test database unavailable, then available again."""
+
+    def __init__(self, database_url: str, proxy: CuttableProxy | None) -> None:
+        self.database_url = database_url
+        self.proxy = proxy
+        self._lock: sqlite3.Connection | None = None
+
+    def begin(self) -> None:
+        if self.proxy is not None:
+            self.proxy.cut_off()
+            return
+        self._lock = sqlite3.connect(make_url(self.database_url).database, isolation_level=None)
+        self._lock.execute("BEGIN IMMEDIATE")  # holds the write lock until `end`
+
+    def end(self) -> None:
+        if self.proxy is not None:
+            self.proxy.restore()
+            return
+        assert self._lock is not None
+        self._lock.execute("ROLLBACK")
+        self._lock.close()
+
+
+@asynccontextmanager
+async def outage_for(database_url: str) -> AsyncIterator[tuple[str, Outage]]:
+    """The URL Townhall should use, and the outage to start and end; PostgreSQL is reached via a proxy."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield database_url, Outage(database_url, None)
+        return
+    with CuttableProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        yield proxied, Outage(database_url, proxy)
+
+
+@pytest.fixture(autouse=True)
+def short_sqlite_busy_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A locked SQLite database is given up on after a tenth of a second instead of ten."""
+    monkeypatch.setattr(storage.db, "SQLITE_BUSY_TIMEOUT_MS", 100)
+
+
+async def test_while_the_database_is_away_the_bot_says_it_will_retry_and_then_loses_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with outage_for(database_url) as (url, outage), Harness.running(url, tmp_path) as harness:
+        await harness.start_parks()
+        await harness.say("/idea Benches by the pond", user="alice")
+        outage.begin()
+        try:
+            waiting = await harness.say("/idea Shade trees on the path", user="bob")
+            waiting += await harness.say("/idea A water fountain", user="carol")
+            waiting += await harness.say("/idea Bins that close", user="dave", chat="other")
+        finally:
+            outage.end()
+        notices = [sent for sent in waiting if "retry your message" in sent.text]
+        assert [sent.address.chat_id for sent in notices] == ["room", "other"]  # once per chat
+        assert not any("recorded" in sent.text for sent in waiting)
+        for number in (2, 3, 4):
+            await harness.wait_for_text(f"Idea i{number} recorded")
+        ideas = sorted((idea.id, idea.text) for idea in harness.rows(Idea))
+        assert ideas == [
+            (1, "Benches by the pond"),
+            (2, "Shade trees on the path"),
+            (3, "A water fountain"),
+            (4, "Bins that close"),
+        ]
+        assert len(harness.rows(Member)) == 5
+        assert "Benches by the pond" in await harness.reply_text("/ideas", user="erin")
+
+
+async def test_a_database_mistake_is_answered_at_once_not_held_for_retry(harness) -> None:  # noqa: ANN001
+    """Only a database that is away is waited for; an error that would happen again is answered."""
+    await harness.start_parks()
+    with harness.townhall.database.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE ideasupport")
+    answer = await harness.reply_text("/top")
+    assert "something went wrong on my side" in answer and "retry your message" not in answer
+    assert "Idea i1 recorded" in await harness.reply_text("/idea Benches by the pond")
+
+
+def test_a_leader_whose_database_connection_is_cut_knows_it_no_longer_leads(database_url: str) -> None:
+    """On PostgreSQL the scheduler's lock lives on one connection: when the server drops it, the lock is
+    gone and another process may lead; the old leader must notice rather than run jobs beside it."""
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("SQLite's leader holds a file lock, which no database outage can take away")
+    engine = create_db_engine(database_url)
+    first, second = LeaderLock(engine), LeaderLock(engine)
+    try:
+        assert first.try_acquire() and first.still_held() and not second.try_acquire()
+        with engine.begin() as admin:
+            # Only the backend holding this schema's lock: other processes on the server are left alone.
+            cut = admin.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                    " AND objid::bigint = (hashtext(current_schema() || ':' || :name)::bigint & 4294967295)"
+                ),
+                {"name": SCHEDULER_LOCK_NAME},
+            ).all()
+        assert len(cut) == 1
+        assert not first.still_held()
+        assert second.try_acquire()
+        first.release()  # nothing left to release, and no error
+    finally:
+        second.release()
+        engine.dispose()

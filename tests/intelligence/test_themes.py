@@ -1,0 +1,117 @@
+"""Themes: found on real ideas, labelled, quoted verbatim, with "other" for outliers and stable ids."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.demo import demo_statements
+from bot.testing.harness import FACILITATOR, Harness
+from facilitation.intelligence import clustering as themes
+from storage.models import Idea
+
+SAMPLE_SIZE = 60
+
+
+@pytest.fixture(scope="module")
+def sample(embedder) -> tuple[list[str], np.ndarray]:  # noqa: ANN001
+    """Real resident statements (the demo's Bowling Green sample) and their vectors, encoded once."""
+    texts = demo_statements()[:SAMPLE_SIZE]
+    return texts, embedder.encode(texts)
+
+
+@pytest.mark.embeddings
+def test_themes_on_real_ideas_have_labels_counts_and_verbatim_representatives(sample):
+    texts, vectors = sample
+    found = themes.find_themes(vectors, texts)
+    assert len(found.themes) >= 2
+    assert sum(theme.count for theme in found.themes) + found.other_count == len(texts)
+    for theme in found.themes:
+        assert theme.label.strip() and theme.keywords
+        assert 1 <= len(theme.representatives) <= themes.REPRESENTATIVES
+        assert set(theme.representatives) <= set(theme.members)
+    counts = [theme.count for theme in found.themes]
+    assert counts == sorted(counts, reverse=True)
+
+
+def clustered_vectors(rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """Three tight groups of ten ideas around orthogonal directions, with their words."""
+    centres = np.eye(8)[:3]
+    words = ["benches playground seats", "trees shade planting", "buses timetable night"]
+    rows, texts = [], []
+    for centre, topic in zip(centres, words, strict=True):
+        for number in range(10):
+            rows.append(centre + 0.05 * rng.standard_normal(8))
+            texts.append(f"{topic} {number}")
+    matrix = np.array(rows)
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True), texts
+
+
+def test_an_idea_unlike_all_others_goes_to_other():
+    vectors, texts = clustered_vectors(np.random.default_rng(1))
+    odd = np.zeros(8)
+    odd[7] = 1.0
+    found = themes.find_themes(np.vstack([vectors, odd]), [*texts, "a recipe for pancakes"])
+    assert len(found.themes) == 3
+    assert found.other == (30,) and found.other_count == 1
+    assert any("benches" in theme.label.lower() for theme in found.themes)
+
+
+def test_merged_ideas_count_with_the_idea_they_joined():
+    vectors, texts = clustered_vectors(np.random.default_rng(2))
+    weights = [1] * len(texts)
+    weights[0] = 4  # three ideas were merged into the first one
+    found = themes.find_themes(vectors, texts, weights)
+    benches = next(theme for theme in found.themes if 0 in theme.members)
+    assert benches.count == 13 and len(benches.members) == 10
+
+
+def test_found_clusters_keep_the_ids_of_the_themes_they_continue():
+    stored = {7: frozenset({1, 2, 3, 4}), 9: frozenset({5, 6, 7})}
+    found = [frozenset({5, 6, 7, 8}), frozenset({1, 2, 3, 4, 10}), frozenset({11, 12, 13})]
+    assert themes.match_theme_ids(stored, found) == [9, 7, None]
+
+
+THEME_LINE = re.compile(r"^(t\d+) · (.+) — (\d+) ideas?$", re.MULTILINE)
+
+
+async def post_ideas(harness: Harness, texts: list[str]) -> None:
+    """Residents post at once, as in a busy chat (their ideas are encoded together)."""
+    await asyncio.gather(
+        *(harness.say(f"/idea #parks {text}", user=f"resident{n}") for n, text in enumerate(texts))
+    )
+
+
+@pytest.mark.embeddings
+async def test_themes_command_sends_the_digest_and_a_theme_map_then_keeps_ids(similar_harness, tmp_path):
+    await similar_harness.start_parks()
+    statements = demo_statements()
+    await post_ideas(similar_harness, statements[:40])
+    digest, picture = await similar_harness.say("/themes", user="zoe")
+    themes_found = THEME_LINE.findall(digest.text)
+    assert digest.text.startswith("Themes in #parks — 40 ideas") and len(themes_found) >= 2
+    quoted = re.findall(r"Verbatim, i(\d+): “(.+)”", digest.text)
+    stored = {idea.id: idea.text for idea in similar_harness.rows(Idea)}
+    assert quoted
+    for number, text in quoted:
+        assert stored[int(number)].startswith(text.removesuffix("…"))
+    assert picture.message.image_path is not None
+    image = picture.message.image_path
+    assert image.startswith(str(tmp_path)) and Path(image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    await similar_harness.say(f"/idea #parks {statements[40]}", user="resident40")
+    again, _picture = await similar_harness.say("/themes", user="zoe")
+    before = {ref for ref, _label, _count in themes_found}
+    after = {ref for ref, _label, _count in THEME_LINE.findall(again.text)}
+    assert len(before & after) >= len(before) - 1, (before, after)
+
+
+async def test_themes_without_the_model_get_a_polite_answer(harness):
+    await harness.start_parks()
+    await harness.say("/idea More benches near the playground", user="alice")
+    reply = await harness.reply_text("/themes #parks", user=FACILITATOR)
+    assert "Themes need the language model" in reply

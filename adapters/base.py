@@ -26,6 +26,8 @@ from facilitation.kernel.events import (
 )
 
 IncomingHandler = Callable[[Incoming], Awaitable[None]]
+ResumePoints = Callable[[], Awaitable[dict[str, int]]]
+"""The last message handled in each of a platform's streams (channels), by number, from the core."""
 
 __all__ = [
     "Adapter",
@@ -40,6 +42,7 @@ __all__ = [
     "Outgoing",
     "PermanentDeliveryError",
     "PlatformUser",
+    "ResumePoints",
     "Sender",
     "TransientDeliveryError",
 ]
@@ -56,6 +59,10 @@ class Adapter(ABC):
     it cleanly. `send` raises `TransientDeliveryError` when a retry may succeed and
     `PermanentDeliveryError` when it cannot. An adapter that ends on its own (the console at end of
     input) sets `finished`.
+
+    `resume_points`, set by the wiring before `start`, serves a platform that cannot re-deliver what a
+    crashed process had received (Discord's gateway starts a new session): the adapter reads each stream
+    on from its last handled message, and the core handles each message once.
     """
 
     platform: ClassVar[str]
@@ -63,6 +70,7 @@ class Adapter(ABC):
 
     def __init__(self) -> None:
         self.finished = asyncio.Event()
+        self.resume_points: ResumePoints | None = None
 
     @abstractmethod
     async def start(self, on_incoming: IncomingHandler) -> None: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import Callable, Iterable, Sequence
@@ -147,6 +148,7 @@ class Townhall:
         await self.delivery.start()  # first, so that messages left undelivered by a crash go out now
         await self.scheduler.start()  # jobs that fell due while Townhall was down run now
         for adapter in self.adapters:
+            adapter.resume_points = functools.partial(self.core.resume_points, adapter.platform)
             await adapter.start(self.on_incoming)
             log.info("adapter started platform=%s", adapter.platform)
 

@@ -41,7 +41,7 @@ from adapters.base import (
 )
 from adapters.discord import render
 from adapters.discord.commands import CatalogueTranslator, add_commands
-from facilitation.kernel.events import RecipientUnreachableError
+from facilitation.kernel.events import RecipientUnreachableError, stream_key
 from facilitation.kernel.router import Command
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ INTERACTION_TOKEN_LIFETIME_SECONDS = 14 * 60
 """Discord keeps an interaction's webhook for 15 minutes; after this, answers go to the channel."""
 
 READY_TIMEOUT_SECONDS = 60.0
+CATCH_UP_MESSAGES = 1000
+"""At most this many messages are read again in a channel when a new gateway session starts."""
 """How long `start` waits for the gateway's READY before going on (discord.py keeps reconnecting)."""
 
 
@@ -109,6 +111,10 @@ class TownhallClient(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.on_message(message)
 
+    async def on_ready(self) -> None:
+        """A new gateway session (at start, or when a resume failed) replays nothing: read on instead."""
+        self.adapter.start_catching_up()
+
 
 class DiscordAdapter(Adapter):
     """Townhall on Discord; one client, logged in with a bot token, beside the other adapters."""
@@ -137,6 +143,7 @@ class DiscordAdapter(Adapter):
         self._on_incoming: IncomingHandler | None = None
         self._connection: asyncio.Task[None] | None = None
         self._interactions: dict[str, _LiveInteraction] = {}
+        self._catching_up: asyncio.Task[None] | None = None
 
     @property
     def reads_messages(self) -> bool:
@@ -201,11 +208,36 @@ class DiscordAdapter(Adapter):
         self.finished.set()
 
     async def stop(self) -> None:
+        if self._catching_up is not None:
+            self._catching_up.cancel()
+            await asyncio.gather(self._catching_up, return_exceptions=True)
         if self.client is not None:
             await self.client.close()
         if self._connection is not None:
             self._connection.cancel()
             await asyncio.gather(self._connection, return_exceptions=True)
+
+    def start_catching_up(self) -> None:
+        if self._catching_up is None or self._catching_up.done():
+            self._catching_up = asyncio.create_task(self.catch_up(), name="discord-catch-up")
+
+    async def catch_up(self) -> None:
+        """Read each channel on from the last message handled there, and hand the core what follows:
+        messages a crashed process had received but not handled, or that came while no session was open.
+        The core handles each message once, so those handled already change nothing."""
+        if self.resume_points is None or self.client is None:
+            return
+        client = self.client
+        for channel_id, last in (await self.resume_points()).items():
+            try:
+                channel = client.get_channel(int(channel_id)) or await client.fetch_channel(int(channel_id))
+                history = channel.history(
+                    after=discord.Object(id=last), oldest_first=True, limit=CATCH_UP_MESSAGES
+                )  # type: ignore[union-attr]
+                async for message in history:
+                    await self.on_message(message)
+            except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+                log.warning("discord catch-up stopped channel=%s: %s", channel_id, error)
 
     # Updates from Discord
 
@@ -236,6 +268,7 @@ class DiscordAdapter(Adapter):
             chat_kind=ChatKind.GROUP if in_guild else ChatKind.PRIVATE,
             text=message.content,
             message_id=str(message.id),
+            update_key=stream_key(str(message.channel.id), message.id),
             mentions=tuple(
                 PlatformUser(str(user.id), user.display_name) for user in message.mentions if not user.bot
             ),
@@ -283,6 +316,7 @@ class DiscordAdapter(Adapter):
             address=Address(PLATFORM, chat_id, thread_id, reply_handle=str(interaction.id)),
             chat_kind=ChatKind.PRIVATE if interaction.guild_id is None else ChatKind.GROUP,
             message_id=str(interaction.id),
+            update_key=f"interaction:{interaction.id}",
             raw=interaction,
             **fields,
         )

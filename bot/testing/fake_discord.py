@@ -127,6 +127,8 @@ class FakeDiscord:
 
     def __post_init__(self) -> None:
         self._events: list[tuple[int, str, dict[str, Any]]] = []
+        self.history: dict[str, list[dict[str, Any]]] = {}
+        """Every MESSAGE_CREATE dispatched, per channel, for the messages endpoint to read back."""
         self._socket: web.WebSocketResponse | None = None
         self._connected = asyncio.Event()
         self._changed = asyncio.Event()
@@ -161,6 +163,8 @@ class FakeDiscord:
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send an event to the connected client (remembered, so that a RESUME replays it)."""
+        if event == "MESSAGE_CREATE":
+            self.history.setdefault(data["channel_id"], []).append(data)
         await self._connected.wait()
         sequence = len(self._events) + 1
         self._events.append((sequence, event, data))
@@ -187,6 +191,8 @@ class FakeDiscord:
                 await self._identify(socket, payload["d"])
             elif payload["op"] == 6:
                 await self._resume(socket, payload["d"])
+        if self._socket is socket:  # the client went away: later events wait for the next session
+            self._connected.clear()
         return socket
 
     async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
@@ -263,6 +269,8 @@ class FakeDiscord:
         if request.method == "POST" and path == "/users/@me/channels":
             recipient = body["recipient_id"]
             return self._json({"id": DM_CHANNEL_ID, "type": 1, "recipients": [user(recipient, "alice")]})
+        if parts[0] == "channels" and parts[-1] == "messages" and request.method == "GET":
+            return self._json(self._read_history(parts[1], request.query))
         if parts[0] == "channels" and parts[-1] == "messages" and request.method == "POST":
             if parts[1] == DM_CHANNEL_ID and self.forbid_direct_messages:
                 return self._json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
@@ -283,6 +291,16 @@ class FakeDiscord:
                 [dict(command, id=str(next(_ids)), application_id=APPLICATION_ID) for command in body]
             )
         return self._json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _read_history(self, channel_id: str, query: Any) -> list[dict[str, Any]]:
+        """Discord's answer to `?after=ID&limit=N`: the N messages right after ID, newest first."""
+        after = int(query.get("after", 0))
+        limit = int(query.get("limit", 50))
+        later = sorted(
+            (message for message in self.history.get(channel_id, ()) if int(message["id"]) > after),
+            key=lambda message: int(message["id"]),
+        )
+        return list(reversed(later[:limit]))
 
     @staticmethod
     async def _body(request: web.Request) -> Any:

@@ -13,7 +13,7 @@ import numpy as np
 from sqlmodel import Session
 
 from facilitation.kernel.context import Context, CoreConfig, Effects
-from facilitation.kernel.deliveries import first_delivery
+from facilitation.kernel.deliveries import first_delivery, resume_points
 from facilitation.kernel.events import Address, Capabilities, Incoming, Outgoing
 from facilitation.kernel.fair_use import UpdateLimiter
 from facilitation.kernel.hooks import (
@@ -144,6 +144,14 @@ class Core:
     async def run_job(self, kind: str, payload: dict[str, Any]) -> None:
         """Run a scheduled job's handler in a transaction of its own; its messages go to the outbox."""
         await self.commit_on_worker(self.run_job_now, kind, payload)
+
+    async def resume_points(self, platform: str) -> dict[str, int]:
+        """Where each of the platform's streams was last handled (see `deliveries.resume_points`)."""
+        return await self.in_worker(self._resume_points_now, platform)
+
+    def _resume_points_now(self, platform: str) -> dict[str, int]:
+        with self.database.session() as session:
+            return resume_points(session, platform)
 
     async def reconcile(self) -> list[JobSpec]:
         """Every job the stored state calls for, from each feature's reconcilers."""

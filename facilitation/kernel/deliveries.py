@@ -5,6 +5,10 @@ re-sends every update after the last offset a crashed process confirmed, retries
 answer, and a Discord catch-up reads messages that may have been handled already. The core records the
 delivery's key (`Incoming.update_key`) in the transaction that handles it, so a delivery seen again finds
 the key and changes nothing; a crash before the commit leaves no key, and the next delivery is handled.
+
+A platform whose messages come numbered in streams (Discord: snowflakes per channel) writes its message
+keys with `events.stream_key`, so that after a restart it can read each stream on from the last
+message handled there (`resume_points`).
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
-from facilitation.kernel.events import Incoming
+from facilitation.kernel.events import STREAM_KEY_PREFIX, Incoming
 from storage.db import insert_if_absent
 from storage.models import HandledUpdate
 
@@ -58,3 +62,18 @@ def first_delivery(session: Session, incoming: Incoming, now: datetime) -> bool:
             incoming.update_key,
         )
     return first
+
+
+def resume_points(session: Session, platform: str) -> dict[str, int]:
+    """The highest message number handled in each stream of `platform`, among the keys still kept."""
+    keys = session.exec(
+        select(HandledUpdate.update_key).where(
+            HandledUpdate.platform == platform, col(HandledUpdate.update_key).startswith(STREAM_KEY_PREFIX)
+        )
+    )
+    points: dict[str, int] = {}
+    for key in keys:
+        stream, _, number = key.removeprefix(STREAM_KEY_PREFIX).rpartition(":")
+        if stream and number.isdigit():
+            points[stream] = max(points.get(stream, 0), int(number))
+    return points

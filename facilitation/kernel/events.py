@@ -59,6 +59,15 @@ class PlatformUser:
     display_name: str = ""
 
 
+STREAM_KEY_PREFIX = "message:"
+
+
+def stream_key(stream: str, number: int) -> str:
+    """The `update_key` of message `number` in `stream`, for platforms whose messages are numbered in
+    order within a channel (Discord): the core can then say where each stream was last handled."""
+    return f"{STREAM_KEY_PREFIX}{stream}:{number}"
+
+
 @dataclass(frozen=True)
 class Incoming:
     """A text message, a command or a button press, in platform-neutral form.

@@ -106,12 +106,17 @@ async def test_a_replayed_message_after_a_resume_records_one_idea(database_url: 
         await fake.dispatch("MESSAGE_CREATE", message)
         await fake.wait_for(lambda call: "recorded in #parks" in call.content)
         await fake.drop_connection()  # the gateway closes mid-stream; discord.py resumes and it replays
-        await fake.wait_for(lambda call: "already recorded" in call.content)
+        later = message_create("Shade sails over the sandpit #parks")
+        await fake.dispatch("MESSAGE_CREATE", later)  # handled after the replayed one
+        await fake.wait_for(lambda call: "Shade sails" in call.content or "i2 recorded" in call.content)
         assert fake.resumes == 1 and len(fake.identifies) == 1
         ideas = rows(townhall, Idea)
         assert [(idea.text, idea.source_message_id) for idea in ideas] == [
-            ("More benches by the pond #parks", message["id"])
+            ("More benches by the pond #parks", message["id"]),
+            ("Shade sails over the sandpit #parks", later["id"]),
         ]
+        confirmations = [call for call in fake.messages() if "recorded" in call.content]
+        assert len(confirmations) == 2, "the replayed message is neither stored nor answered again"
 
 
 async def test_mass_mentions_in_an_idea_do_not_ping(database_url: str, tmp_path: Path) -> None:

@@ -1,5 +1,7 @@
-"""Killed with SIGKILL in a burst of ideas from Telegram, by long polling and by webhook, Townhall loses none
-and doubles none once it runs again: Telegram re-delivers what it never heard was received."""
+"""Killed with SIGKILL in a burst of ideas from Telegram (by long polling and by webhook) or Discord,
+Townhall loses none and doubles none once it runs again: Telegram re-delivers what it never heard was
+received, and on Discord, whose new gateway session replays nothing, Townhall reads each channel on from
+the last message it handled."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from pathlib import Path
 import aiohttp
 import sqlalchemy as sa
 
+from bot.testing import fake_discord
+from bot.testing.fake_discord import FakeDiscord
 from bot.testing.fake_telegram import TOKEN, FakeBotAPI, message_update, private, user
 from bot.testing.harness import townhall
 from storage.db import create_db_engine
@@ -204,4 +208,48 @@ async def test_sigkill_on_the_webhook_loses_and_doubles_nothing(environment, tmp
     finally:
         await fake.stop()
     assert len(acknowledged) == BURST, "every update is answered 200 at last"
+    assert_every_idea_once(ideas)
+
+
+DISCORD_RESIDENTS = [f"16000000000000000{index:02d}" for index in range(RESIDENTS)]
+
+
+async def test_sigkill_on_discord_loses_and_doubles_nothing(environment, tmp_path, database_url):
+    create_campaign(environment, tmp_path)
+    async with FakeDiscord() as fake:
+        env = {
+            **environment,
+            "DISCORD_BOT_TOKEN": "fake-token",
+            "DISCORD_API_BASE_URL": fake.api_base_url,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "FACILITATOR_IDS": ",".join(f"discord:{resident}" for resident in DISCORD_RESIDENTS),
+        }
+        messages = [
+            fake_discord.message_create(
+                f"Idea number {number} for the park #parks",
+                author=DISCORD_RESIDENTS[number % RESIDENTS],
+                name=f"resident{number % RESIDENTS}",
+            )
+            for number in range(BURST)
+        ]
+        process = start_townhall(env, tmp_path)
+
+        async def send_all() -> None:
+            for message in messages:
+                await fake.dispatch("MESSAGE_CREATE", message)  # waits while no session is open
+
+        sender = asyncio.create_task(send_all())
+        at_kill = await wait_for_ideas(database_url, KILL_AFTER_STORED, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        assert len(at_kill) < BURST, "the kill came after the burst: make it longer"
+
+        again = start_townhall(env, tmp_path)
+        try:
+            await asyncio.wait_for(sender, SETTLE_SECONDS)
+            await wait_for_ideas(database_url, BURST, again)
+            await asyncio.sleep(1)  # anything handled twice would show by now
+            ideas = await asyncio.to_thread(stored_ideas, database_url)
+        finally:
+            stop(again)
     assert_every_idea_once(ideas)

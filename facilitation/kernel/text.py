@@ -12,20 +12,39 @@ IDEA_MAX_LENGTH = 2000
 HASHTAG_PATTERN = re.compile(r"(?<![\w#])#(\w{2,64})", re.UNICODE)
 _CONTROL_CHARACTERS = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _KEPT_CONTROLS = {"\n", "\t"}
+_JOINERS = {"\u200d", "\u200c"}
+"""Zero-width joiner and non-joiner: invisible, yet they make 🚶‍♀️ one emoji and shape Persian or Indic
+words, so they stay between two visible characters."""
+_EMOJI_TAGS = range(0xE0020, 0xE0080)
+"""Tag characters, which spell a subdivision's flag (🏴 followed by gbsct and a cancel tag)."""
+_TERMINAL_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+"""ANSI escape sequences (colours, cursor moves, window titles): removed whole, so no `[31m` is left."""
 
 
 def clean_user_text(text: str) -> str:
     """NFC-normalised text without control or invisible format characters, trimmed.
 
-    Markup (`<b>`, `*`, `&`) is kept verbatim: adapters escape it when they render.
+    Joiners inside emoji and words, and the tags of flag emoji, are kept; terminal escape sequences are
+    removed whole. Markup (`<b>`, `*`, `&`) is kept verbatim: adapters escape it when they render.
     """
-    text = unicodedata.normalize("NFC", text)
-    kept = (
-        char
-        for char in text
-        if char in _KEPT_CONTROLS or unicodedata.category(char) not in _CONTROL_CHARACTERS
-    )
+    text = unicodedata.normalize("NFC", _TERMINAL_ESCAPES.sub("", text))
+    kept = [char for index, char in enumerate(text) if _kept(text, index, char)]
     return "".join(kept).replace("\t", " ").strip()
+
+
+def _kept(text: str, index: int, char: str) -> bool:
+    if char in _KEPT_CONTROLS or unicodedata.category(char) not in _CONTROL_CHARACTERS:
+        return True
+    if ord(char) in _EMOJI_TAGS:
+        return True
+    if char in _JOINERS and 0 < index < len(text) - 1:
+        before, after = text[index - 1], text[index + 1]
+        return _visible(before) and _visible(after)
+    return False
+
+
+def _visible(char: str) -> bool:
+    return not char.isspace() and unicodedata.category(char) not in _CONTROL_CHARACTERS
 
 
 def normalise_hashtag(tag: str) -> str:

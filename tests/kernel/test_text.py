@@ -44,3 +44,22 @@ def test_split_never_exceeds_the_limit_and_loses_no_word(text, limit):
 def test_split_cuts_between_words_when_words_are_short(words):
     pieces = split_text(" ".join(words), 50)
     assert [word for piece in pieces for word in piece.split()] == words
+
+
+def test_emoji_joined_by_zero_width_joiners_stay_verbatim():
+    for emoji in ("🚶\u200d♀️", "👨\u200d👩\u200d👧", "🏳️\u200d🌈"):
+        assert clean_user_text(f"A walk {emoji} at noon") == f"A walk {emoji} at noon"
+
+
+def test_a_word_that_needs_a_non_joiner_keeps_it_while_stray_joiners_go():
+    persian = "می\u200cخواهم"  # "I want": the non-joiner keeps the prefix apart
+    assert clean_user_text(f"\u200d{persian} \u200dparks") == f"{persian} parks"
+
+
+def test_flag_emoji_keep_their_tag_characters():
+    scotland = "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    assert clean_user_text(f"{scotland} team") == f"{scotland} team"
+
+
+def test_terminal_escape_sequences_leave_nothing_behind():
+    assert clean_user_text("\x1b[31mRED\x1b[0m alert \x1b]0;title\x07done") == "RED alert done"

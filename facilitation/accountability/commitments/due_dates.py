@@ -1,5 +1,6 @@
 """The due day a member writes after /commit, in English or French: `2026-12-15`, `friday`,
-`vendredi prochain`, `in 2 weeks`, `dans 2 semaines`, `15 décembre`, `December 15`.
+`vendredi prochain`, `in 2 weeks`, `dans 2 semaines`, `next week`, `la semaine prochaine`, `15 décembre`,
+`le 1er janvier`, `December 1st`.
 
 Pure functions of the text and today's date, so that they can be tested (and fuzzed) on their own.
 """
@@ -71,7 +72,23 @@ UNIT_DAYS = {
     "months": 30,
     "mois": 30,
 }
-DUE_SEPARATOR = re.compile(r"\s+(?:by|before|d'ici|d’ici|avant(?:\s+le)?|pour(?:\s+le)?)\s+", re.IGNORECASE)
+_BY_WORDS = r"(?:by|before|d'ici|d’ici|avant(?:\s+le)?|pour(?:\s+le)?)"
+DUE_SEPARATOR = re.compile(rf"\s+(?:{_BY_WORDS}\s+|(?=(?:in|dans)\s))", re.IGNORECASE)
+"""Where the action ends and its due day begins: `by friday`, `d'ici le 1er janvier`, or a relative day
+that carries its own word (`in 2 weeks`, `dans 2 semaines`, also after one: `d'ici dans 2 semaines`)."""
+_TRAILING_BY = re.compile(rf"\s+{_BY_WORDS}$", re.IGNORECASE)
+ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|er|re|e|ème|eme)$")
+"""`1st`, `2nd`, `1er`, `2e`, `3ème`: the day of a month written as an ordinal."""
+NEXT_PERIODS = {
+    "next week": 7,
+    "semaine prochaine": 7,
+    "la semaine prochaine": 7,
+    "next month": 30,
+    "mois prochain": 30,
+    "le mois prochain": 30,
+}
+"""A week or a month from today."""
+FILLER_WORDS = ("next", "this", "on", "the", "le", "la", "ce", "prochain")
 
 
 def parse_due(text: str, today: date) -> date | None:
@@ -90,7 +107,9 @@ def parse_due(text: str, today: date) -> date | None:
         return today
     if joined in ("tomorrow", "demain"):
         return today + timedelta(days=1)
-    kept = [word for word in words if word not in ("next", "this", "on", "le", "ce", "prochain")]
+    if joined in NEXT_PERIODS:
+        return today + timedelta(days=NEXT_PERIODS[joined])
+    kept = [_without_ordinal(word) for word in words if word not in FILLER_WORDS]
     if len(kept) == 1 and kept[0] in WEEKDAYS:
         return today + timedelta(days=(WEEKDAYS[kept[0]] - today.weekday() - 1) % 7 + 1)
     if len(words) == 3 and words[0] in ("in", "dans") and words[2] in UNIT_DAYS:
@@ -102,6 +121,11 @@ def parse_due(text: str, today: date) -> date | None:
         except OverflowError:  # past the year 9999: no day at all
             return None
     return _month_day(kept, today)
+
+
+def _without_ordinal(word: str) -> str:
+    match = ORDINAL.match(word)
+    return match[1] if match else word
 
 
 def _month_day(words: list[str], today: date) -> date | None:
@@ -131,5 +155,5 @@ def split_action_and_due(text: str, today: date) -> tuple[str, date] | None:
     for match in reversed(list(DUE_SEPARATOR.finditer(text))):
         due = parse_due(text[match.end() :], today)
         if due is not None:
-            return text[: match.start()].strip(), due
+            return _TRAILING_BY.sub("", text[: match.start()]).strip(), due
     return None

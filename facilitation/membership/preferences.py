@@ -151,9 +151,9 @@ def is_paused(member: Member, now: datetime) -> bool:
     return member.paused_until is not None and member.paused_until > now
 
 
-def show_day(language: str, day: date) -> str:
-    """`Friday 4 December` in the reader's language."""
-    return format_date(day, "EEEE d MMMM", locale=language)
+def show_day(language: str, day: date, with_year: bool = False) -> str:
+    """`Friday 4 December` in the reader's language (`Friday 1 January 1999` `with_year`)."""
+    return format_date(day, "EEEE d MMMM y" if with_year else "EEEE d MMMM", locale=language)
 
 
 def show_moment(member: Member, moment: datetime) -> str:

@@ -59,3 +59,17 @@ async def test_a_french_commitment_by_an_ordinal_day_is_recorded_with_that_day(d
         answer = await harness.reply_text("/commit Appeler la mairie d'ici le 1er décembre")
         assert "Engagement c1 enregistré : Appeler la mairie — d'ici le" in answer
         assert "1 décembre" in answer
+
+
+async def test_a_commitment_without_its_action_or_in_a_past_year_is_answered_for_what_it_lacks(
+    database_url, tmp_path
+):
+    async with Harness.running(database_url, tmp_path, clock=Clock(START)) as harness:
+        assert "What will you do?" in await harness.reply_text("/commit by friday")
+        past = await harness.reply_text("/commit Fix the world by 1999-01-01")
+        assert "Friday 1 January 1999 has already passed" in past
+        await harness.say("/lang fr")
+        assert await harness.reply_text("/done") == (
+            "Quel engagement ? /mine liste les vôtres avec leur identifiant, comme c12.\n"
+            "Utilisation : /done <engagement>"
+        )

@@ -108,7 +108,10 @@ def commit(ctx: Context, args: str) -> None:
         )
     if due < today:
         raise UserError(
-            _("{day} has already passed. Choose a day from today on.", day=show_day(ctx.member.language, due))
+            _(
+                "{day} has already passed. Choose a day from today on.",
+                day=show_day(ctx.member.language, due, with_year=due.year != today.year),
+            )
         )
     if due > today + timedelta(days=MAX_DUE_DAYS):
         raise UserError(_("Choose a day within two years; a smaller first step is easier to keep."))
@@ -154,10 +157,12 @@ def commit(ctx: Context, args: str) -> None:
 def own_commitment(ctx: Context, ref: str) -> Commitment:
     """The sender's commitment named `c12` (or `12`), or a polite refusal."""
     _ = ctx._
+    if not ref.strip():
+        raise UsageError(_("Which commitment? /mine lists yours with their ids, like c12."))
     parsed = parse_ref(ref.strip().removeprefix("#"), COMMITMENT)
     commitment = ctx.session.get(Commitment, parsed[1]) if parsed else None
     if commitment is None or commitment.member_id != ctx.member.id:
-        raise UsageError(_("You have no commitment {ref}. /mine lists yours.", ref=ref or "?"))
+        raise UsageError(_("You have no commitment {ref}. /mine lists yours.", ref=ref))
     return commitment
 
 

@@ -73,7 +73,7 @@ UNIT_DAYS = {
     "mois": 30,
 }
 _BY_WORDS = r"(?:by|before|d'ici|d’ici|avant(?:\s+le)?|pour(?:\s+le)?)"
-DUE_SEPARATOR = re.compile(rf"\s+(?:{_BY_WORDS}\s+|(?=(?:in|dans)\s))", re.IGNORECASE)
+DUE_SEPARATOR = re.compile(rf"(?:^|\s+)(?:{_BY_WORDS}\s+|(?=(?:in|dans)\s))", re.IGNORECASE)
 """Where the action ends and its due day begins: `by friday`, `d'ici le 1er janvier`, or a relative day
 that carries its own word (`in 2 weeks`, `dans 2 semaines`, also after one: `d'ici dans 2 semaines`)."""
 _TRAILING_BY = re.compile(rf"\s+{_BY_WORDS}$", re.IGNORECASE)

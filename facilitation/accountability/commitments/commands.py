@@ -34,7 +34,9 @@ MINE_DONE_SHOWN = 5
 LINK_PATTERN = re.compile(r"\s*\b(theme|thème|prototype)\s+#?[tp]?(\d+)\b", re.IGNORECASE)
 LINK_KINDS = {"theme": N_("theme"), "prototype": N_("prototype")}
 LINKED_MODELS: dict[str, type[Theme] | type[Prototype]] = {"theme": Theme, "prototype": Prototype}
-PERCENT_PATTERN = re.compile(r"^(\d{1,3})\s*%$")
+PROGRESS_PATTERN = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)(?:\s*%(?:\s+(.*))?)?$", re.DOTALL)
+"""`50`, `50%`, `30 %`, `75 % two seniors done`: a percentage, alone or with % and words after it.
+A number followed by words without % (`2 volunteers found`) is news, not a percentage."""
 
 
 def _commitment_campaign(ctx: Context, text: str) -> tuple[Campaign | None, str]:
@@ -175,22 +177,21 @@ def progress(ctx: Context, args: str) -> None:
     _ = ctx._
     ref, _space, rest = clean_user_text(args).partition(" ")
     commitment = own_commitment(ctx, ref)
-    first, _space, note = rest.strip().partition(" ")
-    percent_match = PERCENT_PATTERN.match(first)
-    if percent_match is None:
-        note = rest.strip()
-    if percent_match is None and not note:
+    rest = rest.strip()
+    progress_match = PROGRESS_PATTERN.match(rest)
+    note = (progress_match[2] or "").strip() if progress_match else rest
+    if progress_match is None and not note:
         raise UsageError(
             _(
                 "Add a percentage or a few words, e.g. /progress {ref} 50% crew found.",
                 ref=commitment_ref(commitment),
             )
         )
-    if percent_match is not None:
-        percent = int(percent_match[1])
-        if percent > 100:
-            raise UsageError(_("A percentage goes from 0 to 100."))
-        commitment.progress_percent = percent
+    if progress_match is not None:
+        number = progress_match[1].replace(",", ".")
+        if not number.lstrip("+").isdecimal() or not 0 <= int(number) <= 100:
+            raise UsageError(_("A percentage is a whole number from 0 to 100. Nothing was changed."))
+        commitment.progress_percent = int(number)
     if note:
         commitment.progress_note = note
     commitment.updated_at = ctx.now()
@@ -199,6 +200,8 @@ def progress(ctx: Context, args: str) -> None:
         ref=commitment_ref(commitment),
         percent=commitment.progress_percent,
     )
+    if note:
+        answer += " " + _("Your news: {note}", note=shorten(note, ACTION_PREVIEW_WIDTH))
     if commitment.progress_percent == 100 and commitment.status == OPEN:
         answer += " " + _("All there? Mark it with /done {ref}.", ref=commitment_ref(commitment))
     ctx.reply(answer)

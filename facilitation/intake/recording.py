@@ -27,12 +27,13 @@ from facilitation.kernel.router import (
     UserError,
     parse_command,
 )
-from facilitation.kernel.text import IDEA_MAX_LENGTH, clean_user_text, find_hashtags
+from facilitation.kernel.text import HASHTAG_PATTERN, IDEA_MAX_LENGTH, clean_user_text, find_hashtags
 from facilitation.membership.campaigns import (
     campaign_candidates,
     join,
     open_campaign,
     open_round,
+    unknown_campaign,
 )
 from storage.models import Campaign, Idea
 
@@ -56,6 +57,10 @@ def validated_idea_text(ctx: Context, text: str) -> str:
     if not cleaned:
         raise UsageError(
             _("Your idea is empty. Write it after /idea, e.g. /idea More benches near the playground.")
+        )
+    if not HASHTAG_PATTERN.sub("", cleaned).strip():
+        raise UsageError(
+            _("Write your idea after the hashtag, e.g. /idea #parks More benches near the playground.")
         )
     if len(cleaned) > IDEA_MAX_LENGTH:
         raise UserError(
@@ -222,6 +227,9 @@ def repeated_idea(ctx: Context, campaign: Campaign, text: str, own_closest: Matc
 )
 def idea_command(ctx: Context, args: str) -> None:
     _ = ctx._
+    first_word = args.split(maxsplit=1)[0] if args.split() else ""
+    if HASHTAG_PATTERN.fullmatch(first_word) and open_campaign(ctx, first_word) is None:
+        raise unknown_campaign(ctx, first_word)  # a leading #hashtag names the campaign: it must exist
     tags = find_hashtags(args)
     tagged = [campaign for tag in tags if (campaign := open_campaign(ctx, tag)) is not None]
     text = validated_idea_text(ctx, args)

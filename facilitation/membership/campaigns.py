@@ -125,6 +125,16 @@ def resolve_campaign(ctx: Context, args: str) -> tuple[Campaign, str]:
     return campaign, rest
 
 
+def unknown_campaign(ctx: Context, tag: str) -> UserError:
+    """The answer to a #hashtag that names no open campaign: it says so and lists the open ones."""
+    known = " ".join(f"#{campaign.hashtag}" for campaign in open_campaigns(ctx))
+    if not known:
+        return UserError(ctx._("There is no open campaign {hashtag}. /campaigns lists them.", hashtag=tag))
+    return UserError(
+        ctx._("There is no open campaign {hashtag}. Open campaigns: {hashtags}", hashtag=tag, hashtags=known)
+    )
+
+
 def resolve_optional_campaign(ctx: Context, args: str) -> tuple[Campaign | None, str]:
     """As `resolve_campaign`, but None when there is no campaign at all, for commands that also serve
     everyone outside campaigns (pods)."""
@@ -135,7 +145,7 @@ def resolve_optional_campaign(ctx: Context, args: str) -> tuple[Campaign | None,
         tag = tagged[0]
         campaign = open_campaign(ctx, tag)
         if campaign is None:
-            raise UserError(_("There is no open campaign {hashtag}. /campaigns lists them.", hashtag=tag))
+            raise unknown_campaign(ctx, tag)
         rest = args.strip()
         rest = rest[len(tag) :] if rest.startswith(tag) else rest[: -len(tag)]
         return campaign, rest.strip()

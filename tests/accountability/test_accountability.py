@@ -403,6 +403,7 @@ async def test_pods_group_each_prototypes_team_and_the_next_rotation_pairs_new_p
         await harness.say("/pods 2", user=FACILITATOR)
         assert pods_of_rotation(harness, 1) == [["alice", "carol"], ["bob", "dave"]]
         await harness.say("/pods 2", user=FACILITATOR)
+        await harness.press("Re-form the pods", user=FACILITATOR)
         assert not set(map(tuple, pods_of_rotation(harness, 2))) & {("alice", "carol"), ("bob", "dave")}
 
 

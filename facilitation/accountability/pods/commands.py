@@ -1,12 +1,12 @@
-"""The pods' chat commands: /pods forms pods or sets their rotation (facilitators), /checkin answers
-the latest check-in in words."""
+"""The pods' chat commands: /pods shows the pods, forms them (asking before it re-forms running ones) or
+sets their rotation (facilitators); /checkin answers the latest check-in in words."""
 
 from __future__ import annotations
 
 from sqlmodel import col, select
 
 from facilitation.accountability.pods.checkins import BLOCKED, NEED_HELP, ON_TRACK, record_answer
-from facilitation.accountability.pods.forming import form_pods, schedule_for
+from facilitation.accountability.pods.forming import active_pods, form_pods, schedule_for
 from facilitation.accountability.pods.grouping import MIN_POD_SIZE
 from facilitation.accountability.pods.rotation import set_rotation
 from facilitation.kernel.context import Context
@@ -14,7 +14,7 @@ from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import CommandSet, Role, UsageError, UserError
 from facilitation.kernel.text import clean_user_text
 from facilitation.membership.campaigns import resolve_optional_campaign
-from storage.models import CheckIn
+from storage.models import Campaign, CheckIn, Member, PodMember, PodSchedule
 
 commands = CommandSet()
 
@@ -29,8 +29,8 @@ STATUS_WORDS = {
 
 @commands.command(
     "pods",
-    N_("Form accountability pods among members with open commitments, or set their rotation"),
-    N_("/pods [size 2-4] [#hashtag] or /pods rotate weekly|off"),
+    N_("Show the accountability pods, form them among members with open commitments, or set their rotation"),
+    N_("/pods [#hashtag], /pods form [size 2-4] [#hashtag] or /pods rotate weekly|off"),
     role=Role.FACILITATOR,
 )
 def pods_command(ctx: Context, args: str) -> None:
@@ -43,14 +43,71 @@ def pods_command(ctx: Context, args: str) -> None:
     if word.casefold() in ("rotate", "rotation"):
         set_rotation(ctx, schedule, rest_of_it)
         return
-    if word:
-        if not word.isdigit() or not MIN_POD_SIZE <= int(word) <= MAX_POD_SIZE:
+    if not word:
+        show_pods(ctx, schedule)
+        return
+    size_word = rest_of_it.strip() if word.casefold() in ("form", "former") else word
+    size = DEFAULT_POD_SIZE
+    if size_word:
+        if not size_word.isdigit() or not MIN_POD_SIZE <= int(size_word) <= MAX_POD_SIZE:
             raise UsageError(
                 _("A pod has {low} to {high} members, e.g. /pods 3.", low=MIN_POD_SIZE, high=MAX_POD_SIZE)
             )
-        schedule.size = int(word)
-    else:
-        schedule.size = DEFAULT_POD_SIZE
+        size = int(size_word)
+    if active_pods(ctx.session, schedule):
+        button = ctx.button(_("Re-form the pods"), "pods_reform", schedule_id=schedule.id, size=size)
+        ctx.reply(
+            _(
+                "Pods are formed already. Re-forming them gives everyone new peers and a new introduction; "
+                "/pods shows the current ones."
+            ),
+            buttons=(button,),
+            private=True,
+        )
+        return
+    form_and_tell(ctx, schedule, size)
+
+
+@commands.action("pods_reform")
+def reform_confirmed(ctx: Context, payload: dict) -> None:
+    schedule = ctx.session.get(PodSchedule, payload["schedule_id"])
+    if schedule is None:
+        raise UserError(ctx._("This button has expired. Please use the command again."))
+    campaign = ctx.session.get(Campaign, schedule.campaign_id) if schedule.campaign_id is not None else None
+    ctx.require_facilitator(campaign)
+    form_and_tell(ctx, schedule, payload["size"])
+
+
+def show_pods(ctx: Context, schedule: PodSchedule) -> None:
+    """The pods now running in the scope, one line each; forming them is another command."""
+    _ = ctx._
+    pods = active_pods(ctx.session, schedule)
+    if not pods:
+        ctx.reply(_("No pods yet. /pods form [size 2-4] forms them among members with open commitments."))
+        return
+    lines = [
+        ctx.ngettext(
+            "{count} pod (rotation {rotation}):",
+            "{count} pods (rotation {rotation}):",
+            len(pods),
+            rotation=schedule.rotation,
+        )
+    ]
+    for pod in pods:
+        members = ctx.session.exec(
+            select(Member.pseudonym)
+            .join(PodMember, col(PodMember.member_id) == col(Member.id))
+            .where(PodMember.pod_id == pod.id)
+            .order_by(col(Member.pseudonym))
+        ).all()
+        lines.append(" · ".join(members))
+    lines.append(_("/pods form re-forms them; /pods rotate weekly changes them every week."))
+    ctx.reply("\n".join(lines))
+
+
+def form_and_tell(ctx: Context, schedule: PodSchedule, size: int) -> None:
+    _ = ctx._
+    schedule.size = size
     formed = form_pods(ctx, schedule)
     if formed is None:
         raise UserError(

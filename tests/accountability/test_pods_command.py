@@ -1,0 +1,32 @@
+"""/pods alone shows the pods; forming them again asks first, since everyone gets new peers and messages."""
+
+from __future__ import annotations
+
+from bot.testing.harness import FACILITATOR, Clock, Harness
+from storage.models import Pod
+from tests.accountability.test_accountability import AFTERNOON, commit_all
+
+
+async def test_bare_pods_shows_them_and_re_forming_waits_for_a_confirmation(database_url, tmp_path):
+    async with Harness.running(database_url, tmp_path, clock=Clock(AFTERNOON)) as harness:
+        await harness.start_parks()
+        assert "No pods yet. /pods form" in await harness.reply_text("/pods", user=FACILITATOR)
+        await commit_all(harness, ["alice", "bob", "carol", "dave"])
+        assert "2 pods formed" in await harness.reply_text("/pods form 2", user=FACILITATOR)
+        introductions = len([sent for sent in harness.adapter.sent if "Your accountability pod" in sent.text])
+
+        shown = await harness.reply_text("/pods", user=FACILITATOR)
+        assert shown.startswith("2 pods (rotation 1):")
+        assert len(harness.rows(Pod)) == 2
+
+        asked = await harness.reply_text("/pods form 2", user=FACILITATOR)
+        assert "Pods are formed already" in asked
+        assert len(harness.rows(Pod)) == 2, "nothing is re-formed before the confirmation"
+        assert len([sent for sent in harness.adapter.sent if "Your accountability pod" in sent.text]) == introductions
+
+        assert "Only facilitators" in "".join(
+            sent.text for sent in await harness.press("Re-form the pods", user="alice")
+        )
+        assert "2 pods formed (rotation 2)" in "".join(
+            sent.text for sent in await harness.press("Re-form the pods", user=FACILITATOR)
+        )

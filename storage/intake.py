@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -21,6 +22,8 @@ class Round(SQLModel, table=True):
     prompt: str = Field(sa_type=sa.Text)
     status: str = Field(default="open", max_length=16)
     opened_by_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    opened_in: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    """The chat the round was opened from (an Address as data): its reminder and digest go there too."""
     opened_at: datetime = timestamp_field()
     closes_at: datetime = Field(sa_type=UTCDateTime)
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -62,15 +62,27 @@ def campaign_addresses(session: Session, campaign_id: int) -> list[Address]:
     return [Address(binding.platform, binding.chat_id, binding.thread_id) for binding in bindings]
 
 
-def announce(effects: Effects, campaign: Campaign, text: str, buttons: tuple[Button, ...] = ()) -> None:
-    """Post `text` in every chat bound to the campaign; when answering someone in another chat, there too."""
+def announce(
+    effects: Effects,
+    campaign: Campaign,
+    text: str,
+    buttons: tuple[Button, ...] = (),
+    also_to: Address | None = None,
+) -> None:
+    """Post `text` in every chat bound to the campaign; when answering someone in another chat, there too,
+    and in `also_to` (the chat a round was opened from) when it is none of these."""
     addresses = campaign_addresses(effects.session, campaign.id)
     for address in addresses:
         effects.send(address, text, buttons)
-    if isinstance(effects, Context):
-        here = effects.incoming.address
-        if not any(a.platform == here.platform and a.chat_id == here.chat_id for a in addresses):
-            effects.reply(text, buttons)
+
+    def elsewhere(target: Address) -> bool:
+        return not any(a.platform == target.platform and a.chat_id == target.chat_id for a in addresses)
+
+    here = effects.incoming.address if isinstance(effects, Context) else None
+    if here is not None and elsewhere(here):
+        effects.reply(text, buttons)
+    if also_to is not None and elsewhere(also_to) and (here is None or also_to.chat_id != here.chat_id):
+        effects.send(also_to, text, buttons)
 
 
 def open_round(session: Session, campaign_id: int | None, now: datetime) -> Round | None:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from facilitation.intelligence.themes import ThemesUnavailable, compute_themes
 from facilitation.kernel.context import Context, Effects, reader_language, texts_for
+from facilitation.kernel.events import Address
 from facilitation.kernel.i18n import N_, format_moment
 from facilitation.kernel.refs import round_ref, theme_ref
 from facilitation.kernel.router import CommandSet, Role, UsageError, UserError
@@ -137,6 +138,9 @@ def start_round(ctx: Context, args: str) -> None:
         campaign_id=campaign.id,
         prompt=prompt,
         opened_by_member_id=ctx.member.id,
+        opened_in=Address(
+            ctx.incoming.platform, ctx.incoming.address.chat_id, ctx.incoming.address.thread_id
+        ).to_dict(),
         opened_at=now,
         closes_at=now + duration,
     )
@@ -240,7 +244,7 @@ def remind_round(effects: Effects, payload: dict) -> None:
             select(Idea).where(Idea.round_id == round_.id, Idea.shown()).order_by(col(Idea.id))
         )
     )
-    announce(effects, campaign, text, vote_buttons(effects, ideas))
+    announce(effects, campaign, text, vote_buttons(effects, ideas), also_to=opened_in(round_))
 
 
 @commands.job("round-close")
@@ -284,6 +288,12 @@ def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> lis
     return lines
 
 
+def opened_in(round_: Round) -> Address | None:
+    """The chat the round was opened from, which hears its reminder and digest even if no campaign is bound
+    to it (a console, a private chat)."""
+    return Address.from_dict(round_.opened_in) if round_.opened_in else None
+
+
 def close_round(effects: Effects, round_: Round) -> None:
     """Close once: mark it, then post the headline and the digest, with the final votes, in the campaign's chats.
 
@@ -312,4 +322,4 @@ def close_round(effects: Effects, round_: Round) -> None:
     )
     if ideas:
         lines += round_digest(effects, campaign, ideas)
-    announce(effects, campaign, "\n".join(lines).strip())
+    announce(effects, campaign, "\n".join(lines).strip(), also_to=opened_in(round_))

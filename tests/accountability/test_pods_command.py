@@ -22,7 +22,10 @@ async def test_bare_pods_shows_them_and_re_forming_waits_for_a_confirmation(data
         asked = await harness.reply_text("/pods form 2", user=FACILITATOR)
         assert "Pods are formed already" in asked
         assert len(harness.rows(Pod)) == 2, "nothing is re-formed before the confirmation"
-        assert len([sent for sent in harness.adapter.sent if "Your accountability pod" in sent.text]) == introductions
+        assert (
+            len([sent for sent in harness.adapter.sent if "Your accountability pod" in sent.text])
+            == introductions
+        )
 
         assert "Only facilitators" in "".join(
             sent.text for sent in await harness.press("Re-form the pods", user="alice")

@@ -14,7 +14,9 @@ async def test_a_hashtag_alone_is_refused_and_nothing_is_stored(harness):
     await start_snowhelp(harness)
     answer = await harness.reply_text("/idea #snowhelp", user="alice")
     assert "Write your idea after the hashtag" in answer
-    assert "Write your idea after the hashtag" in await harness.reply_text("#snowhelp #SnowHelp", user="alice")
+    assert "Write your idea after the hashtag" in await harness.reply_text(
+        "#snowhelp #SnowHelp", user="alice"
+    )
     assert harness.rows(Idea) == []
 
 

@@ -131,3 +131,21 @@ async def test_a_new_round_first_closes_one_whose_time_passed_before_its_job_ran
         answer = await harness.reply_text("/round 1h Second question?", user=FACILITATOR)
         assert "Round r1 of #parks is closed." in answer and "Brainstorm round r2 is open" in answer
         assert [(row.id, row.status) for row in harness.rows(Round)] == [(1, "closed"), (2, "open")]
+
+
+async def test_a_round_opened_where_no_campaign_is_bound_closes_with_its_digest_in_that_chat(
+    database_url, tmp_path
+):
+    clock = Clock()
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.say("/campaign #parks Better parks | Welcoming parks?", user=FACILITATOR, chat="console")
+        await harness.say(f"/round 45m {QUESTION}", user=FACILITATOR, chat="console")
+        await harness.say("/idea More lights near the gate", user="bob", chat="console")
+        clock.advance(timedelta(minutes=40))  # past 80 % of the window: the reminder
+        await harness.run_due_jobs()
+        clock.advance(timedelta(minutes=10))  # past its end: the close
+        await harness.run_due_jobs()
+        in_console = [sent.text for sent in harness.adapter.sent if sent.address.chat_id == "console"]
+        assert any("closes in about" in text for text in in_console), "the reminder reaches the chat"
+        digest = [text for text in in_console if "Round r1 of #parks is closed" in text]
+        assert len(digest) == 1 and "i1 · More lights near the gate" in digest[0]

@@ -36,6 +36,8 @@ from storage.models import (
 commands = CommandSet()
 
 OPEN = "open"
+CLOSED = "closed"
+"""A campaign a facilitator closed: it takes no more ideas or votes; its ideas and data stay."""
 
 
 def active_campaign_ids(session: Session, member: Member) -> list[int]:
@@ -138,7 +140,15 @@ def resolve_campaign(ctx: Context, args: str) -> tuple[Campaign, str]:
 
 
 def unknown_campaign(ctx: Context, tag: str) -> UserError:
-    """The answer to a #hashtag that names no open campaign: it says so and lists the open ones."""
+    """The answer to a #hashtag that names no open campaign: it says so (or that it was closed) and lists
+    the open ones."""
+    if any(campaign.hashtag == normalise_hashtag(tag) for campaign in closed_campaigns(ctx)):
+        return UserError(
+            ctx._(
+                "#{hashtag} is closed: it takes no more ideas. Its ideas stay.",
+                hashtag=normalise_hashtag(tag),
+            )
+        )
     known = " ".join(f"#{campaign.hashtag}" for campaign in open_campaigns(ctx))
     if not known:
         return UserError(ctx._("There is no open campaign {hashtag}. /campaigns lists them.", hashtag=tag))
@@ -219,6 +229,10 @@ def join(ctx: Context, campaign: Campaign) -> bool:
 )
 def create_campaign(ctx: Context, args: str) -> None:
     _ = ctx._
+    verb, _space, rest = args.strip().partition(" ")
+    if verb.casefold() == "close":
+        close_campaign(ctx, rest)
+        return
     head, separator, challenge = args.partition("|")
     words = head.split()
     if not words or not separator or not challenge.strip() or len(words) < 2:
@@ -257,14 +271,42 @@ def create_campaign(ctx: Context, args: str) -> None:
     )
 
 
+def close_campaign(ctx: Context, args: str) -> None:
+    """`/campaign close #hashtag`: intake stops, everything stored stays (and is still exported)."""
+    _ = ctx._
+    if not find_hashtags(args):
+        raise UsageError(_("Name the campaign to close: /campaign close #hashtag"))
+    campaign, _rest = resolve_campaign(ctx, args)
+    ctx.require_facilitator(campaign)
+    if open_round(ctx.session, campaign.id, ctx.now()) is not None:
+        raise UserError(
+            _("A round is still open in #{hashtag}: close it first with /close.", hashtag=campaign.hashtag)
+        )
+    campaign.status = CLOSED
+    ctx.reply(
+        _(
+            "#{hashtag} is closed: it takes no more ideas or votes. Its ideas and data stay, and "
+            "`townhall export` still publishes them.",
+            hashtag=campaign.hashtag,
+        )
+    )
+
+
+def closed_campaigns(ctx: Context) -> list[Campaign]:
+    return list(
+        ctx.session.exec(select(Campaign).where(Campaign.status == CLOSED).order_by(col(Campaign.id)))
+    )
+
+
 @commands.command("campaigns", N_("List the open campaigns"), options=())
 def list_campaigns(ctx: Context, args: str) -> None:
     _, ngettext = ctx._, ctx.ngettext
     campaigns = open_campaigns(ctx)
-    if not campaigns:
+    closed = closed_campaigns(ctx)
+    if not campaigns and not closed:
         ctx.reply(_("There is no campaign yet. A facilitator can start one with /campaign."))
         return
-    lines = [_("Open campaigns:")]
+    lines = [_("Open campaigns:")] if campaigns else []
     for campaign in campaigns:
         members = ctx.session.exec(
             select(func.count()).where(
@@ -279,7 +321,12 @@ def list_campaigns(ctx: Context, args: str) -> None:
             + ngettext("{count} idea", "{count} ideas", ideas)
             + ")"
         )
-    lines.append(_("Join one with /join #hashtag."))
+    if campaigns:
+        lines.append(_("Join one with /join #hashtag."))
+    if closed:
+        lines.append(
+            _("Closed: {hashtags}", hashtags=" ".join(f"#{campaign.hashtag}" for campaign in closed))
+        )
     ctx.reply("\n".join(lines))
 
 

@@ -138,7 +138,9 @@ async def test_a_round_opened_where_no_campaign_is_bound_closes_with_its_digest_
 ):
     clock = Clock()
     async with Harness.running(database_url, tmp_path, clock=clock) as harness:
-        await harness.say("/campaign #parks Better parks | Welcoming parks?", user=FACILITATOR, chat="console")
+        await harness.say(
+            "/campaign #parks Better parks | Welcoming parks?", user=FACILITATOR, chat="console"
+        )
         await harness.say(f"/round 45m {QUESTION}", user=FACILITATOR, chat="console")
         await harness.say("/idea More lights near the gate", user="bob", chat="console")
         clock.advance(timedelta(minutes=40))  # past 80 % of the window: the reminder

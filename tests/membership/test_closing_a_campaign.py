@@ -1,0 +1,30 @@
+"""A facilitator closes a campaign: it takes no more ideas or votes, is listed as closed, and keeps its data."""
+
+from __future__ import annotations
+
+from bot.testing.harness import FACILITATOR
+from storage.models import Campaign, Idea
+
+
+async def test_a_closed_campaign_refuses_ideas_and_votes_clearly_and_keeps_what_it_has(harness):
+    await harness.start_parks()
+    await harness.say("/idea More benches near the pond", user="alice")
+    assert "Only facilitators" in await harness.reply_text("/campaign close #parks", user="alice")
+
+    closed = await harness.reply_text("/campaign close #parks", user=FACILITATOR)
+    assert closed.startswith("#parks is closed: it takes no more ideas or votes.")
+    assert "#parks is closed" in await harness.reply_text("/idea #parks Shade trees", user="bob")
+    assert "This campaign is closed" in await harness.reply_text("/vote i1 agree", user="bob")
+    assert "Closed: #parks" in await harness.reply_text("/campaigns", user="bob")
+    assert [campaign.status for campaign in harness.rows(Campaign)] == ["closed"]
+    assert [idea.text for idea in harness.rows(Idea)] == ["More benches near the pond"]
+
+
+async def test_closing_needs_a_hashtag_and_waits_for_an_open_round(harness):
+    await harness.start_parks()
+    assert "Name the campaign to close" in await harness.reply_text("/campaign close", user=FACILITATOR)
+    await harness.say("/round 2h What would make the pond welcoming?", user=FACILITATOR)
+    assert "close it first with /close" in await harness.reply_text(
+        "/campaign close #parks", user=FACILITATOR
+    )
+    assert [campaign.status for campaign in harness.rows(Campaign)] == ["open"]

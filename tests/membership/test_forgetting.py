@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+from bot.demo import demo_statements
 from bot.testing.harness import FACILITATOR, Clock, Harness
 from facilitation.features import FEATURES
 from facilitation.kernel.forgetting import REDACTED
 from facilitation.kernel.hooks import PERSONAL_DATA
 from facilitation.kernel.router import Router
-from storage.models import Idea, Identity, Member, OutboxMessage
+from storage.models import Idea, Identity, Member, OutboxMessage, Theme
 
 START = datetime(2030, 10, 28, 18, tzinfo=UTC)  # a Monday afternoon in Montreal, outside quiet hours
 USER = "quillon"
@@ -171,3 +174,25 @@ def test_every_table_that_points_at_a_member_is_claimed_by_a_capability():
         if any(key.column.table.name == "member" for key in table.foreign_keys)
     }
     assert pointing - claimed == set()
+
+
+@pytest.mark.embeddings
+async def test_forget_takes_the_members_words_out_of_themes_and_theme_maps(similar_harness, tmp_path):
+    harness = similar_harness
+    await harness.start_parks()
+    await asyncio.gather(
+        *(
+            harness.say(f"/idea #parks {text}", user=f"resident{n}")
+            for n, text in enumerate(demo_statements()[:30])
+        )
+    )
+    for place in ("skate park", "playground", "pond", "tennis courts", "dog run"):
+        await harness.say(f"/idea #parks {PLANTED} lamps to light the {place} at night", user=USER)
+    [digest, _picture] = await harness.say("/themes", user=FACILITATOR)
+    assert PLANTED in " ".join(theme.label for theme in harness.rows(Theme)).casefold(), digest.text
+    assert list((tmp_path / "theme-maps").iterdir())  # the map, drawn with the themes' labels
+
+    await harness.say("/forget", user=USER)
+    [done] = await harness.press("Delete me and my ideas", user=USER)
+    assert "1 file made earlier with your words" in done.text
+    assert table_findings(harness, [PLANTED]) == [] and not list((tmp_path / "theme-maps").iterdir())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from facilitation.kernel.hooks import Forgetting
@@ -37,25 +37,31 @@ def erase_kernel_traces(session: Session, forgetting: Forgetting) -> None:
     names = _whole_words(forgetting.names | user_ids)
     quotes = quoting(forgetting)
     stale_tokens: list[str] = []
+    gone: list[int] = []
+    changed: list[dict] = []
     last_id = 0
+    columns = (OutboxMessage.id, OutboxMessage.address, OutboxMessage.payload)
     while rows := session.exec(
-        select(OutboxMessage)
+        select(*columns)
         .where(col(OutboxMessage.id) > last_id)
         .order_by(col(OutboxMessage.id))
         .limit(SCAN_BATCH)
     ).all():
-        last_id = rows[-1].id or last_id
-        for row in rows:
-            if _addressed_to(row, user_ids):
-                stale_tokens += [button["token"] for button in row.payload.get("buttons", ())]
-                session.delete(row)
-                continue
-            payload = _redacted(row.payload, names, quotes, stale_tokens)
-            if payload != row.payload:
-                row.payload = payload
-                session.add(row)
-    if stale_tokens:
-        session.exec(delete(ButtonAction).where(col(ButtonAction.token).in_(stale_tokens)))  # type: ignore[call-overload]
+        last_id = rows[-1][0]
+        for outbox_id, address, payload in rows:
+            if _addressed_to(address, payload, user_ids):
+                stale_tokens += [button["token"] for button in payload.get("buttons", ())]
+                gone.append(outbox_id)
+            elif (redacted := _redacted(payload, names, quotes, stale_tokens)) != payload:
+                changed.append({"id": outbox_id, "payload": redacted})
+        if changed:
+            session.execute(update(OutboxMessage), changed)  # by primary key, in one executemany
+            changed = []
+    for batch in range(0, len(gone), SCAN_BATCH):
+        session.exec(delete(OutboxMessage).where(col(OutboxMessage.id).in_(gone[batch : batch + SCAN_BATCH])))  # type: ignore[call-overload]
+    for batch in range(0, len(stale_tokens), SCAN_BATCH):
+        tokens = stale_tokens[batch : batch + SCAN_BATCH]
+        session.exec(delete(ButtonAction).where(col(ButtonAction.token).in_(tokens)))  # type: ignore[call-overload]
     for platform, user_id in forgetting.accounts:
         session.exec(  # type: ignore[call-overload]
             delete(HandledUpdate).where(
@@ -76,11 +82,10 @@ def quoting(forgetting: Forgetting) -> Callable[[str], bool]:
     return quotes
 
 
-def _addressed_to(row: OutboxMessage, user_ids: set[str]) -> bool:
+def _addressed_to(address: dict, payload: dict, user_ids: set[str]) -> bool:
     """Sent to one of the member's accounts, in their private chat (its id is their user id on Telegram),
     or naming them with a mention."""
-    address = row.address
-    return bool({address.get("user_id"), address.get("chat_id"), row.payload.get("mention")} & user_ids)
+    return bool({address.get("user_id"), address.get("chat_id"), payload.get("mention")} & user_ids)
 
 
 def _redacted(

@@ -129,7 +129,9 @@ class Townhall:
         )
         self._embedding: asyncio.Task | None = None
         self.delivery = DeliveryService(
-            self.database, {adapter.platform: adapter for adapter in self.adapters}
+            self.database,
+            {adapter.platform: adapter for adapter in self.adapters},
+            log_id=self.core.config.log_id,
         )
         self.delivery.on_unreachable = self.core.notify_unreachable
         self.core.send_unstored = self.delivery.send_unstored

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from facilitation.accountability import personal_data as accountability_data
 from facilitation.accountability.commitments import commands as commitment_commands
 from facilitation.accountability.commitments import prompts as commitment_prompts
 from facilitation.accountability.pods import checkins, cheers, forming, rotation
 from facilitation.accountability.pods import commands as pod_commands
 from facilitation.accountability.pods import jobs as pod_jobs
 from facilitation.civic import goals, report
+from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
+from facilitation.intake import personal_data as intake_data
+from facilitation.intelligence import personal_data as intelligence_data
 from facilitation.intelligence import themes
 from facilitation.kernel import help, status
 from facilitation.kernel.router import CommandSet
 from facilitation.membership import campaigns, members, news, notices, preferences, privacy
 from facilitation.planning import feedback, prototypes, rounds, votes
+from facilitation.planning import personal_data as planning_data
 
 FEATURES: tuple[CommandSet, ...] = (
     help.commands,
@@ -46,5 +51,11 @@ FEATURES: tuple[CommandSet, ...] = (
     preferences.commands,
     report.commands,
     notices.commands,
+    intake_data.commands,
+    planning_data.commands,
+    intelligence_data.commands,
+    accountability_data.commands,
+    civic_data.commands,
 )
-"""Every feature module's commands; /help lists them in this order."""
+"""Every feature module's commands; /help lists them in this order, /me what each holds about its reader
+(the profile first, from privacy) and /forget erases it in the same order: themes after the ideas."""

@@ -47,7 +47,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API 
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # Deleted rows are overwritten with zeros, so that what /forget deletes is not left in the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def scrub_deleted(engine: Engine) -> None:
+    """After deleting someone's data: on SQLite, copy the write-ahead log into the database and empty it,
+    so that no earlier version of the deleted rows stays in the log file (the database's own pages were
+    zeroed by secure_delete). PostgreSQL keeps dead rows out of reach of any query until vacuumed."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 SQLITE_UNAVAILABLE_MESSAGES = ("locked", "busy", "unable to open", "disk i/o")

@@ -77,7 +77,7 @@ class RecordingAdapter(Adapter):
         message_id: str | None = None,
     ) -> Incoming:
         """An update as a platform adapter would build it; every message gets a fresh id unless given one."""
-        chat_id = f"dm-{user}" if private else chat
+        chat_id = user if private else chat  # as on Telegram, a private chat has its user's id
         return Incoming(
             sender=Sender(self.platform, user, display_name=user.title(), language_hint=language),
             address=Address(self.platform, chat_id),

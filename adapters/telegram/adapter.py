@@ -159,7 +159,7 @@ class TelegramAdapter(Adapter):
         incoming = to_incoming(update, self.username, self.sees_only_commands)
         if incoming is None or self._on_incoming is None:
             return
-        log.debug("telegram update=%s chat=%s", update.update_id, incoming.address.chat_id)
+        log.debug("telegram update=%s", update.update_id)  # the core logs its chat and user, hashed
         await self._on_incoming(incoming)
 
     async def send(self, address: Address, message: Outgoing) -> str | None:

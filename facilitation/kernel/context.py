@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from facilitation.kernel.events import Address, Button, ChatKind, Incoming, Outgoing
 from facilitation.kernel.hooks import Hooks
 from facilitation.kernel.i18n import translator
+from facilitation.kernel.log_ids import logged_id
 from facilitation.kernel.router import Command, Refusal, new_button_token
 from facilitation.kernel.scheduling import JobSpec
 from storage.db import insert_if_absent
@@ -43,6 +44,10 @@ class CoreConfig:
     clock: Callable[[], datetime] = utcnow
     """The present, as aware UTC; tests inject their own to walk through days in a moment."""
 
+    def log_id(self, value: str | None) -> str:
+        """A user or chat id as log lines carry it: keyed by the pseudonym secret (see kernel.log_ids)."""
+        return logged_id(self.open_data_secret, value)
+
 
 @dataclass(kw_only=True)
 class Effects:
@@ -69,11 +74,18 @@ class Effects:
         private: bool = False,
         file_path: str | None = None,
         image_path: str | None = None,
+        erase_when_sent: bool = False,
     ) -> None:
         """Queue a message to any address (proactive: digests, check-ins, nudges); `image_path` attaches a
-        picture the core wrote (a theme map), sent with `text` as its caption."""
+        picture the core wrote (a theme map), sent with `text` as its caption; `erase_when_sent` leaves
+        no copy in the outbox once delivered."""
         outgoing = Outgoing(
-            text=text, buttons=buttons, private=private, file_path=file_path, image_path=image_path
+            text=text,
+            buttons=buttons,
+            private=private,
+            file_path=file_path,
+            image_path=image_path,
+            erase_when_sent=erase_when_sent,
         )
         self.messages.append((address, outgoing))
 
@@ -132,6 +144,7 @@ class Context(Effects):
         private: bool = False,
         file_path: str | None = None,
         image_path: str | None = None,
+        erase_when_sent: bool = False,
     ) -> None:
         """Answer in the chat the update came from; `private` shows it to the sender alone where possible."""
         address = self.incoming.address
@@ -143,7 +156,7 @@ class Context(Effects):
                 self.incoming.sender.user_id,
                 address.reply_handle,
             )
-        self.send(address, text, buttons, private, file_path, image_path)
+        self.send(address, text, buttons, private, file_path, image_path, erase_when_sent)
 
     def is_configured_facilitator(self) -> bool:
         sender = self.incoming.sender

@@ -87,7 +87,9 @@ class Core:
         admitted = sender in self.config.facilitator_identities or self.limiter.admit(sender)
         if admitted is None:
             log.info(
-                "update dropped over fair use platform=%s user=%s", incoming.platform, incoming.sender.user_id
+                "update dropped over fair use platform=%s user=%s",
+                incoming.platform,
+                self.config.log_id(incoming.sender.user_id),
             )
             return
         if not admitted:
@@ -216,9 +218,9 @@ class Core:
         log.info(
             "update platform=%s chat=%s message=%s user=%s",
             incoming.platform,
-            incoming.address.chat_id,
+            self.config.log_id(incoming.address.chat_id),
             incoming.message_id,
-            incoming.sender.user_id,
+            self.config.log_id(incoming.sender.user_id),
         )
         try:
             with self.database.session() as session:
@@ -242,7 +244,7 @@ class Core:
                 log.warning(
                     "database unavailable, update held platform=%s chat=%s message=%s: %s",
                     incoming.platform,
-                    incoming.address.chat_id,
+                    self.config.log_id(incoming.address.chat_id),
                     incoming.message_id,
                     error,
                 )
@@ -250,7 +252,7 @@ class Core:
             log.exception(
                 "update failed platform=%s chat=%s message=%s",
                 incoming.platform,
-                incoming.address.chat_id,
+                self.config.log_id(incoming.address.chat_id),
                 incoming.message_id,
             )
             self._answer_alone(
@@ -313,7 +315,11 @@ class Core:
                 ctx.reply(answer(ctx), private=incoming.button_token is not None)
                 self.enqueue(ctx)
         except Exception:
-            log.exception("could not answer platform=%s chat=%s", incoming.platform, incoming.address.chat_id)
+            log.exception(
+                "could not answer platform=%s chat=%s",
+                incoming.platform,
+                self.config.log_id(incoming.address.chat_id),
+            )
 
     def _dispatch(self, ctx: Context) -> None:
         incoming = ctx.incoming

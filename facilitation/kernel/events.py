@@ -133,6 +133,8 @@ class Outgoing:
     private: bool = False
     file_path: str | None = None
     mention: str | None = None
+    erase_when_sent: bool = False
+    """The outbox deletes it once delivered (or failed for good): a goodbye to someone forgotten."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,6 +144,7 @@ class Outgoing:
             "private": self.private,
             "file_path": self.file_path,
             "mention": self.mention,
+            "erase_when_sent": self.erase_when_sent,
         }
 
     @classmethod
@@ -153,6 +156,7 @@ class Outgoing:
             private=data.get("private", False),
             file_path=data.get("file_path"),
             mention=data.get("mention"),
+            erase_when_sent=data.get("erase_when_sent", False),
         )
 
 

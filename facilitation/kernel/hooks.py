@@ -9,7 +9,8 @@ a part (an invitation's paragraph, a list of texts), collected in that order.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -55,6 +56,47 @@ that shared it, so its author can be answered now."""
 
 INVITATION_PARTS: Hook[Callable[[Context, Any], str | None]] = Hook("invitation-parts")
 """Registry: a paragraph for a campaign's open invitation, `(ctx, campaign)`, or None for nothing."""
+
+
+@dataclass
+class Forgetting:
+    """One member being forgotten (/forget), handed to every `PersonalData.erase` in turn.
+
+    Each capability erases what it holds and notes here what it found of the member that may have been
+    copied elsewhere: `names` they were shown by (replaced wherever Townhall quoted them), `words` they
+    wrote that go (removed from messages sent to others), `campaign_ids` whose files made earlier
+    (exports, reports, theme maps) hold their words.
+    """
+
+    member_id: int
+    keep_contributions: bool
+    """The member chose to keep their contributions without their name; else they are deleted too."""
+    accounts: list[tuple[str, str]] = field(default_factory=list)
+    """`(platform, platform user id)` of each of the member's accounts."""
+    names: set[str] = field(default_factory=set)
+    words: set[str] = field(default_factory=set)
+    campaign_ids: set[int] = field(default_factory=set)
+    files_removed: int = 0
+    """How many files made earlier were removed, for the answer."""
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What one capability stores about a member: what /me lists of it, and how /forget erases it."""
+
+    tables: tuple[str, ...]
+    """The tables that hold it; every table pointing at a member must be claimed by one (a test checks)."""
+    describe: Callable[[Context], list[str]]
+    """The lines /me shows the sender about this part, in their language."""
+    erase: Callable[[Context, Forgetting], None]
+    """Erase the sender's part (or, when they keep their contributions, strip their name from it)."""
+    files: Callable[[Context, Forgetting], list[Path]] | None = None
+    """Files this capability wrote earlier under the data folder that hold the member's words (exports of
+    `Forgetting.campaign_ids`, once every part is erased): removed once the forgetting is committed."""
+
+
+PERSONAL_DATA: Hook[Any] = Hook("personal-data")
+"""Registry of `PersonalData`, filled with `CommandSet.holds`: /me lists each part, /forget erases each."""
 
 
 class Hooks:

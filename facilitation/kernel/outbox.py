@@ -12,6 +12,7 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from sqlalchemy import update
@@ -25,8 +26,9 @@ from facilitation.kernel.events import (
     RecipientUnreachableError,
     TransientDeliveryError,
 )
+from facilitation.kernel.log_ids import logged_id
 from facilitation.kernel.text import split_text
-from storage.db import Database
+from storage.db import Database, scrub_deleted
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,10 @@ CLAIM_LEASE_SECONDS = 30.0
 """A message being sent is claimed for this long (well past adapters' request timeouts), so another process
 does not send it too. A message in flight when its process dies is sent again once the claim lapses: the
 one window where a duplicate is possible, one message per chat, and its chat waits until then."""
+
+
+UNKEYED_LOG_ID = partial(logged_id, "")
+"""Hashes ids for log lines when no key is given (tools that deliver without the settings)."""
 
 
 class Transport(Protocol):
@@ -86,6 +92,7 @@ class Outbox:
                 private=message.private,
                 file_path=message.file_path if last else None,
                 mention=message.mention,
+                erase_when_sent=message.erase_when_sent,
             )
             row = OutboxMessage(platform=address.platform, address=address.to_dict(), payload=part.to_dict())
             session.add(row)
@@ -103,8 +110,15 @@ def retry_delay(attempts: int, retry_after: float | None = None) -> float:
 class DeliveryService:
     """Delivers due outbox messages through the running transports, in order per chat."""
 
-    def __init__(self, database: Database, transports: Mapping[str, Transport]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        transports: Mapping[str, Transport],
+        log_id: Callable[[str | None], str] = UNKEYED_LOG_ID,
+    ) -> None:
+        """`log_id` hashes chat ids for log lines (a private chat's id is its user's id)."""
         self.database = database
+        self.log_id = log_id
         self.transports = dict(transports)
         self._wakeup = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -128,7 +142,9 @@ class DeliveryService:
             await transport.send(address, message)
         except Exception:
             log.warning(
-                "unstored message not delivered platform=%s chat=%s", address.platform, address.chat_id
+                "unstored message not delivered platform=%s chat=%s",
+                address.platform,
+                self.log_id(address.chat_id),
             )
 
     async def start(self) -> None:
@@ -218,7 +234,7 @@ class DeliveryService:
             log.warning(
                 "delivery deferred platform=%s chat=%s outbox=%s in=%.1fs: %s",
                 row.platform,
-                address.chat_id,
+                self.log_id(address.chat_id),
                 row.id,
                 delay,
                 error,
@@ -229,7 +245,7 @@ class DeliveryService:
             log.error(
                 "delivery failed platform=%s chat=%s outbox=%s: %s",
                 row.platform,
-                address.chat_id,
+                self.log_id(address.chat_id),
                 row.id,
                 error,
             )
@@ -241,7 +257,10 @@ class DeliveryService:
         except Exception as error:  # an adapter bug or an unclassified network error: retry, do not lose
             delay = retry_delay(row.attempts + 1)
             log.exception(
-                "delivery error platform=%s chat=%s outbox=%s", row.platform, address.chat_id, row.id
+                "delivery error platform=%s chat=%s outbox=%s",
+                row.platform,
+                self.log_id(address.chat_id),
+                row.id,
             )
             await asyncio.to_thread(self._mark_retry, row.id, repr(error), delay)
             return False
@@ -295,6 +314,8 @@ class DeliveryService:
         return min(IDLE_POLL_SECONDS, wait)
 
     def _mark_sent(self, outbox_id: int | None, platform_message_id: str | None) -> None:
+        if self._erased(outbox_id):
+            return
         with self.database.session() as session:
             row = session.get_one(OutboxMessage, outbox_id)
             row.status = "sent"
@@ -311,11 +332,23 @@ class DeliveryService:
             row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
 
     def _mark_failed(self, outbox_id: int | None, reason: str) -> None:
+        if self._erased(outbox_id):
+            return
         with self.database.session() as session:
             row = session.get_one(OutboxMessage, outbox_id)
             row.attempts += 1
             row.status = "failed"
             row.last_error = reason
+
+    def _erased(self, outbox_id: int | None) -> bool:
+        """Delete a message done with that asked to leave no copy (`Outgoing.erase_when_sent`); whether it did."""
+        with self.database.session() as session:
+            row = session.get_one(OutboxMessage, outbox_id)
+            if not row.payload.get("erase_when_sent"):
+                return False
+            session.delete(row)
+        scrub_deleted(self.database.engine)
+        return True
 
     def pending_count(self) -> int:
         """Messages still waiting for a running transport."""

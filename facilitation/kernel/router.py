@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from facilitation.kernel.hooks import Hook, Hooks
+from facilitation.kernel.hooks import PERSONAL_DATA, Hook, Hooks, PersonalData
 from facilitation.kernel.i18n import N_, Translator
 from storage.models import HASHTAG_MAX_LENGTH
 
@@ -181,6 +181,11 @@ class CommandSet:
             return handler
 
         return register
+
+    def holds(self, personal_data: PersonalData) -> PersonalData:
+        """Declare what this feature stores about members, for /me and /forget."""
+        self.subscriptions.setdefault(PERSONAL_DATA, []).append(personal_data)
+        return personal_data
 
 
 class Router:

@@ -118,5 +118,8 @@ def notify_unreachable(effects: Effects, address: Address) -> None:
     )
     effects.messages.append((target, Outgoing(text, mention=address.user_id)))
     log.info(
-        "unreachable notice platform=%s chat=%s user=%s", target.platform, target.chat_id, address.user_id
+        "unreachable notice platform=%s chat=%s user=%s",
+        target.platform,
+        effects.config.log_id(target.chat_id),
+        effects.config.log_id(address.user_id),
     )

@@ -461,7 +461,7 @@ async def test_me_shows_the_accountability_data_and_forget_deletes_it(database_u
         await commit_all(harness, ["alice", "bob"])
         await harness.say("/pods 2", user=FACILITATOR)
         me = await harness.reply_text("/me", user="alice")
-        assert "Your commitments: c1" in me and "Quiet hours: 21:00-08:00" in me
+        assert "c1 · Clear the snow on Rue Alice" in me and "Quiet hours: 21:00-08:00" in me
         await harness.say("/forget", user="alice")
         await press_for_any(harness, "alice")
         assert all(row.member_id != 1 for row in harness.rows(PodMember))

@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel, select
 
 import storage.models
-from storage.db import Database, alembic_config, current_revision, downgrade, upgrade
+from storage.db import Database, alembic_config, current_revision, downgrade, scrub_deleted, upgrade
 from storage.models import Idea, Identity, Member, Membership
 
 
@@ -123,6 +123,23 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     database.dispose()
+
+
+def test_what_is_deleted_on_sqlite_leaves_no_copy_in_the_database_files(tmp_path):
+    """/forget relies on it: deleted rows are zeroed, and the write-ahead log is emptied afterwards."""
+    database = Database(f"sqlite:///{tmp_path / 'townhall.db'}")
+    database.upgrade()
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    with database.session() as session:
+        for number in range(20):
+            session.add(Member(pseudonym=f"Quiet Heron {number:03}", language="en", timezone="UTC"))
+    with database.session() as session:
+        session.delete(session.exec(select(Member).where(Member.pseudonym == "Quiet Heron 007")).one())
+    scrub_deleted(database.engine)
+    files = b"".join(path.read_bytes() for path in tmp_path.iterdir())
+    database.dispose()
+    assert b"Quiet Heron 006" in files and b"Quiet Heron 007" not in files
 
 
 def test_a_failed_transaction_leaves_nothing_behind(database_url):

@@ -7,11 +7,3 @@ before they go to the outbox, so restarts and replays never send one twice.
 `due_dates` reads the day a member writes, `summary` is what every part of accountability reads about a
 commitment, `prompts` times and sends the reminder and the follow-up, `commands` holds the chat commands.
 """
-
-from __future__ import annotations
-
-# Transitional: preferences.reschedule_member imports this name from here inside a function, until its
-# re-timing of other features' jobs becomes a kernel hook (issue 13); then this re-export goes.
-from facilitation.accountability.commitments.prompts import commitment_jobs
-
-__all__ = ["commitment_jobs"]

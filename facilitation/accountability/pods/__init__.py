@@ -1,6 +1,6 @@
 """Pods: small groups of peers who check in on each other's commitments, and the prompts they receive.
 
-`/pods [size]` (facilitators) groups members with open commitments, favouring people who share a theme or
+`/pods form [size]` (facilitators) groups members with open commitments, favouring people who share a theme or
 prototype, avoiding pairs who met in earlier rotations, and keeping time zones close. Each member then gets
 a check-in at the pod's cadence at a reasonable local hour; an answer reaches their peers as a peer-review
 nudge. An unanswered check-in gets one gentle reminder; repeated misses lower the cadence and the pod is
@@ -14,12 +14,3 @@ holds what peers send back and the kind word about a quiet peer; `rotation` form
 schedule; `jobs` names every scheduled job and rebuilds them from stored state; `commands` holds /pods
 and /checkin.
 """
-
-from __future__ import annotations
-
-# Transitional: preferences.reschedule_member imports this name from here inside a function, until its
-# re-timing of other features' jobs becomes a kernel hook (issue 13); then this re-export goes, and
-# importing `grouping` no longer loads the rest of the package.
-from facilitation.accountability.pods.checkins import retime_checkins
-
-__all__ = ["retime_checkins"]

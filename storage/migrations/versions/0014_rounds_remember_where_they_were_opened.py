@@ -3,7 +3,7 @@
 A round opened in a chat no campaign is bound to (the console before /invite, a private chat) sends its
 reminder and closing digest there too. Rounds opened before keep none: they post in bound chats only.
 
-Revision ID: 0018
+Revision ID: 0014
 Revises: 0013
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 
-revision: str = '0018'
+revision: str = '0014'
 down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

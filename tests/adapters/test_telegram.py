@@ -34,7 +34,15 @@ from bot.testing.fake_telegram import (
 )
 from bot.testing.harness import FACILITATOR_COMMANDS, make_settings, state
 from facilitation.kernel.events import Address, Outgoing
-from storage.models import ChatBinding, ChatNotice, Idea, Membership, OutboxMessage
+from storage.models import (
+    CampaignFacilitator,
+    ChatBinding,
+    ChatNotice,
+    Idea,
+    Identity,
+    Membership,
+    OutboxMessage,
+)
 from tests.conftest import ROOT
 
 RECORDED = ROOT / "tests" / "fixtures" / "telegram"
@@ -439,6 +447,35 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_campaign(
         (listing,) = await chat.say("/ideas", chat=new["message"]["chat"])
         assert listing["chat_id"] == new_id and "Plant shade trees" in listing["text"]
         assert [idea.text for idea in rows(townhall, Idea)] == ["Plant shade trees #parks"]
+
+
+async def test_a_role_goes_to_the_username_mentioned_never_to_someone_who_took_it_as_a_name(
+    api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    zoe = user(6200000010, "Zoe", "zoe_z")
+    mallory = user(6200000011, "zoe_z")  # no username; her first name is the real Zoe's handle
+    async with running(api, database_url, tmp_path) as townhall:
+        chat = Chat(api)
+        await chat.start_parks()
+        await api.push(message_update("hello all", mallory, GROUP))
+        (refused,) = await chat.say("/facilitator@townhall_test_bot @zoe_z #parks", sender=FRAN)
+        assert "I don't know @zoe_z yet: they need to write to me once first." in refused["text"]
+
+        await api.push(message_update("hello", zoe, GROUP))
+        (named,) = await chat.say("/facilitator @zoe_z #parks", sender=FRAN)
+        assert "now facilitates #parks" in named["text"]
+        answered = message_update("/facilitator #parks", FRAN, GROUP, reply_to=BASILE)
+        await api.push(message_update("I can help", BASILE, GROUP))
+        assert "now facilitates #parks" in (await chat.push(answered, 1))[0]["text"]
+        (plain,) = await chat.say("/facilitator zoe_z #parks", sender=FRAN)
+        assert "can't tell who zoe_z is from a name" in plain["text"]
+        assert facilitator_accounts(townhall) == {str(FRAN["id"]), str(zoe["id"]), str(BASILE["id"])}
+
+
+def facilitator_accounts(townhall: Townhall) -> set[str]:
+    """The Telegram ids of every campaign facilitator."""
+    accounts = {identity.member_id: identity.platform_user_id for identity in rows(townhall, Identity)}
+    return {accounts[row.member_id] for row in rows(townhall, CampaignFacilitator)}
 
 
 async def test_a_private_answer_asked_for_in_a_group_goes_to_the_persons_own_chat(chat: Chat) -> None:

@@ -41,7 +41,7 @@ async def test_residents_measure_goals_only_when_allowed(harness):
     assert "Only facilitators, and members they allow" in await harness.reply_text(
         "/goal trees 5", user="alice"
     )
-    await harness.say("/goal trees allow Alice", user=FACILITATOR)
+    await harness.say("/goal trees allow @alice", user=FACILITATOR)
     assert "Recorded 5 trees" in await harness.reply_text("/goal trees 5", user="alice")
     assert [goal.name for goal in harness.rows(Goal)] == ["trees"]
     assert [m.value for m in harness.rows(GoalMeasurement)] == [5]

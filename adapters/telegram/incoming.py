@@ -3,7 +3,7 @@
 Commands addressed to another bot (`/help@otherbot`) are left alone; an edited message is marked
 `edited`; the first message of a group upgraded to a supergroup carries the old chat's id. `/start` is Telegram's door into a
 private chat: alone it means /help; with a payload (from a deep link) it is the press of the button whose
-stored token the payload is.
+stored token the payload is, marked as coming from a link (only link buttons act so).
 """
 
 from __future__ import annotations
@@ -128,5 +128,5 @@ def _event(update: Update, bot_username: str, sees_only_commands: bool) -> Incom
         return incoming
     payload = start.group(2)
     if payload and kind is ChatKind.PRIVATE:
-        return replace(incoming, text="", button_token=payload)
+        return replace(incoming, text="", button_token=payload, via_link=True)
     return replace(incoming, command="help", args="")

@@ -85,6 +85,9 @@ class Incoming:
     command: str | None = None
     args: str = ""
     button_token: str | None = None
+    via_link: bool = False
+    """`button_token` came in a shared link (a Telegram deep link), not from a press under a message:
+    only tokens made for links (`Button.link`) act then, so a copied token cannot act for whoever opens it."""
     message_id: str | None = None
     update_key: str | None = None
     """The platform's id for this delivery, the same each time the platform delivers it again (Telegram's

@@ -248,6 +248,17 @@ async def test_the_invitation_carries_a_deep_link_that_joins_in_a_private_chat(c
     assert "Bienvenue" in welcome["text"] and "#parks" in welcome["text"]
 
 
+async def test_a_deep_link_made_of_a_vote_buttons_token_votes_for_no_one(chat: Chat, api: FakeBotAPI) -> None:
+    await chat.start_parks()
+    await chat.say("Benches by the pond #parks")
+    (card,) = await chat.say("/vote i1", chat=private(ALICE))
+    disagree = next(button["callback_data"] for button in buttons(card) if "Disagree" in button["text"])
+    (answer,) = await chat.say(f"/start {disagree}", sender=BASILE, chat=private(BASILE))
+    assert "invitation" in answer["text"]  # in French: Basile's Telegram speaks it
+    (listing,) = await chat.say("/vote i1", chat=private(ALICE))
+    assert "agree 0 · disagree 0 · pass 0" in listing["text"]
+
+
 async def test_start_without_a_payload_shows_help(chat: Chat) -> None:
     (answer,) = await chat.say("/start", chat=private(ALICE))
     assert "/idea" in answer["text"] and "/ideas" in answer["text"]

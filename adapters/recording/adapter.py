@@ -78,6 +78,7 @@ class RecordingAdapter(Adapter):
         reply_to: str | None = None,
         display_name: str | None = None,
         message_id: str | None = None,
+        edited: bool = False,
     ) -> Incoming:
         """An update as a platform adapter would build it; every message gets a fresh id unless given one.
 
@@ -101,4 +102,5 @@ class RecordingAdapter(Adapter):
             message_id=message_id if message_id is not None else str(next(self._message_ids)),
             mentions=mentions,
             reply_to=PlatformUser(reply_to) if reply_to is not None else None,
+            edited=edited,
         )

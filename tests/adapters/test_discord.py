@@ -193,6 +193,26 @@ async def test_a_role_goes_to_the_member_picked_never_to_another_with_the_same_n
         assert [accounts[row.member_id] for row in rows(townhall, GoalRecorder)] == [ZOE]
 
 
+async def test_replying_to_a_members_message_names_them(database_url: str, tmp_path: Path) -> None:
+    async with FakeDiscord() as fake, discord_townhall(database_url, tmp_path, fake) as townhall:
+        await start_parks(fake)
+        hers = message_create("Plant shade trees #parks", ZOE, "zoe")
+        await fake.dispatch("MESSAGE_CREATE", hers)
+        await fake.wait_for(lambda call: "recorded in #parks" in call.content)
+        reply = message_create(
+            "/facilitator #parks",
+            FRAN,
+            "fran",
+            type=19,
+            message_reference={"message_id": hers["id"], "channel_id": CHANNEL_ID},
+            referenced_message=hers,
+        )
+        await fake.dispatch("MESSAGE_CREATE", reply)
+        await fake.wait_for(lambda call: "now facilitates #parks" in call.content)
+        accounts = {identity.member_id: identity.platform_user_id for identity in rows(townhall, Identity)}
+        assert {accounts[row.member_id] for row in rows(townhall, CampaignFacilitator)} == {FRAN, ZOE}
+
+
 async def test_buttons_work_after_a_restart_and_stale_ones_answer_privately(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -483,6 +483,21 @@ async def test_a_role_goes_to_the_username_mentioned_never_to_someone_who_took_i
         assert facilitator_accounts(townhall) == {str(FRAN["id"]), str(zoe["id"]), str(BASILE["id"])}
 
 
+async def test_a_username_names_whoever_holds_it_now(
+    api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    before = user(6200000012, "Zoe", "parks_zoe")
+    after = user(6200000013, "Zed", "parks_zoe")  # took the handle once Zoe gave it up
+    async with running(api, database_url, tmp_path) as townhall:
+        chat = Chat(api)
+        await chat.start_parks()
+        await api.push(message_update("hello", before, GROUP))
+        await api.push(message_update("hello", after, GROUP))
+        (named,) = await chat.say("/facilitator @Parks_Zoe #parks", sender=FRAN)
+        assert "now facilitates #parks" in named["text"]
+        assert facilitator_accounts(townhall) == {str(FRAN["id"]), str(after["id"])}
+
+
 def facilitator_accounts(townhall: Townhall) -> set[str]:
     """The Telegram ids of every campaign facilitator."""
     accounts = {identity.member_id: identity.platform_user_id for identity in rows(townhall, Identity)}

@@ -12,14 +12,12 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlmodel import Session, select
 
-from adapters.telegram import TelegramAdapter
 from bot.app import Townhall, select_adapters
 from bot.testing.fake_telegram import (
     TOKEN,
@@ -34,15 +32,7 @@ from bot.testing.fake_telegram import (
 )
 from bot.testing.harness import FACILITATOR_COMMANDS, make_settings, state
 from facilitation.kernel.events import Address, Outgoing
-from storage.models import (
-    CampaignFacilitator,
-    ChatBinding,
-    ChatNotice,
-    Idea,
-    Identity,
-    Membership,
-    OutboxMessage,
-)
+from storage.models import ChatBinding, ChatNotice, Idea, Membership, OutboxMessage
 from tests.conftest import ROOT
 
 RECORDED = ROOT / "tests" / "fixtures" / "telegram"
@@ -80,21 +70,6 @@ class Chat:
         await self.say(CAMPAIGN, sender=FRAN)
         (invitation,) = await self.say("/invite@townhall_test_bot", sender=FRAN)
         return invitation
-
-
-@pytest.fixture(autouse=True)
-def unpaced(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process tests send without Telegram's one-a-second pace (tests/kernel/test_outbox.py covers
-    pacing); the `townhall run` test keeps it."""
-    fast = replace(TelegramAdapter.capabilities, per_chat_interval=0.0, global_interval=0.0)
-    monkeypatch.setattr(TelegramAdapter, "capabilities", fast)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    server = await FakeBotAPI().start()
-    yield server
-    await server.stop()
 
 
 @asynccontextmanager
@@ -246,17 +221,6 @@ async def test_the_invitation_carries_a_deep_link_that_joins_in_a_private_chat(c
     (welcome,) = await chat.say(f"/start {link.group(1)}", sender=BASILE, chat=private(BASILE))
     assert welcome["chat_id"] == BASILE["id"]
     assert "Bienvenue" in welcome["text"] and "#parks" in welcome["text"]
-
-
-async def test_a_deep_link_made_of_a_vote_buttons_token_votes_for_no_one(chat: Chat, api: FakeBotAPI) -> None:
-    await chat.start_parks()
-    await chat.say("Benches by the pond #parks")
-    (card,) = await chat.say("/vote i1", chat=private(ALICE))
-    disagree = next(button["callback_data"] for button in buttons(card) if "Disagree" in button["text"])
-    (answer,) = await chat.say(f"/start {disagree}", sender=BASILE, chat=private(BASILE))
-    assert "invitation" in answer["text"]  # in French: Basile's Telegram speaks it
-    (listing,) = await chat.say("/vote i1", chat=private(ALICE))
-    assert "agree 0 · disagree 0 · pass 0" in listing["text"]
 
 
 async def test_start_without_a_payload_shows_help(chat: Chat) -> None:
@@ -458,50 +422,6 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_campaign(
         (listing,) = await chat.say("/ideas", chat=new["message"]["chat"])
         assert listing["chat_id"] == new_id and "Plant shade trees" in listing["text"]
         assert [idea.text for idea in rows(townhall, Idea)] == ["Plant shade trees #parks"]
-
-
-async def test_a_role_goes_to_the_username_mentioned_never_to_someone_who_took_it_as_a_name(
-    api: FakeBotAPI, database_url: str, tmp_path: Path
-) -> None:
-    zoe = user(6200000010, "Zoe", "zoe_z")
-    mallory = user(6200000011, "zoe_z")  # no username; her first name is the real Zoe's handle
-    async with running(api, database_url, tmp_path) as townhall:
-        chat = Chat(api)
-        await chat.start_parks()
-        await api.push(message_update("hello all", mallory, GROUP))
-        (refused,) = await chat.say("/facilitator@townhall_test_bot @zoe_z #parks", sender=FRAN)
-        assert "I don't know @zoe_z yet: they need to write to me once first." in refused["text"]
-
-        await api.push(message_update("hello", zoe, GROUP))
-        (named,) = await chat.say("/facilitator @zoe_z #parks", sender=FRAN)
-        assert "now facilitates #parks" in named["text"]
-        answered = message_update("/facilitator #parks", FRAN, GROUP, reply_to=BASILE)
-        await api.push(message_update("I can help", BASILE, GROUP))
-        assert "now facilitates #parks" in (await chat.push(answered, 1))[0]["text"]
-        (plain,) = await chat.say("/facilitator zoe_z #parks", sender=FRAN)
-        assert "can't tell who zoe_z is from a name" in plain["text"]
-        assert facilitator_accounts(townhall) == {str(FRAN["id"]), str(zoe["id"]), str(BASILE["id"])}
-
-
-async def test_a_username_names_whoever_holds_it_now(
-    api: FakeBotAPI, database_url: str, tmp_path: Path
-) -> None:
-    before = user(6200000012, "Zoe", "parks_zoe")
-    after = user(6200000013, "Zed", "parks_zoe")  # took the handle once Zoe gave it up
-    async with running(api, database_url, tmp_path) as townhall:
-        chat = Chat(api)
-        await chat.start_parks()
-        await api.push(message_update("hello", before, GROUP))
-        await api.push(message_update("hello", after, GROUP))
-        (named,) = await chat.say("/facilitator @Parks_Zoe #parks", sender=FRAN)
-        assert "now facilitates #parks" in named["text"]
-        assert facilitator_accounts(townhall) == {str(FRAN["id"]), str(after["id"])}
-
-
-def facilitator_accounts(townhall: Townhall) -> set[str]:
-    """The Telegram ids of every campaign facilitator."""
-    accounts = {identity.member_id: identity.platform_user_id for identity in rows(townhall, Identity)}
-    return {accounts[row.member_id] for row in rows(townhall, CampaignFacilitator)}
 
 
 async def test_a_private_answer_asked_for_in_a_group_goes_to_the_persons_own_chat(chat: Chat) -> None:

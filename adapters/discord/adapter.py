@@ -214,12 +214,15 @@ class DiscordAdapter(Adapter):
     # Updates from Discord
 
     def _sender(self, user: discord.abc.User, locale: discord.Locale | None = None) -> Sender:
+        """The account; its username is its handle when Discord keeps it unique (accounts without a
+        #1234 discriminator), so that `@name` typed as text names them too."""
         return Sender(
             PLATFORM,
             str(user.id),
             display_name=user.display_name,
             language_hint=str(locale) if locale is not None else None,
             is_bot=user.bot,
+            username=user.name if user.discriminator == "0" else None,
         )
 
     @staticmethod

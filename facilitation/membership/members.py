@@ -77,28 +77,26 @@ def named_member(ctx: Context, words: str) -> Member:
     """
     _ = ctx._
     incoming = ctx.incoming
+    written = words.strip()
     named = incoming.mentions[0] if incoming.mentions else None
-    handle = words.strip()
-    if named is None and HANDLE.fullmatch(handle):
+    if named is None and HANDLE.fullmatch(written):
         identity = ctx.session.exec(
             select(Identity).where(
-                Identity.platform == incoming.platform, Identity.username == handle[1:].casefold()
+                Identity.platform == incoming.platform, Identity.username == written[1:].casefold()
             )
         ).first()
-        if identity is None:
-            raise UserError(_("I don't know {name} yet: they need to write to me once first.", name=handle))
-        return ctx.session.get_one(Member, identity.member_id)
-    if named is None and not handle:
+        return _known(ctx, identity, written)
+    if named is None and not written:
         named = incoming.reply_to
-    if named is None:
-        if handle:
-            raise UserError(
-                _(
-                    "I can't tell who {name} is from a name. Mention them (their @username, or pick them "
-                    "from the list), or answer one of their messages with this command.",
-                    name=handle,
-                )
+    if named is None and written:
+        raise UserError(
+            _(
+                "I can't tell who {name} is from a name. Mention them (their @username, or pick them "
+                "from the list), or answer one of their messages with this command.",
+                name=written,
             )
+        )
+    if named is None:
         raise UsageError(
             _("Whom do you mean? Mention them, or answer one of their messages with this command.")
         )
@@ -107,13 +105,13 @@ def named_member(ctx: Context, words: str) -> Member:
             Identity.platform == incoming.platform, Identity.platform_user_id == named.user_id
         )
     ).first()
+    return _known(ctx, identity, named.display_name or written or "?")
+
+
+def _known(ctx: Context, identity: Identity | None, name: str) -> Member:
+    """The member behind an account named by id or handle; one the bot never met cannot be named yet."""
     if identity is None:
-        raise UserError(
-            _(
-                "I don't know {name} yet: they need to write to me once first.",
-                name=named.display_name or handle or "?",
-            )
-        )
+        raise UserError(ctx._("I don't know {name} yet: they need to write to me once first.", name=name))
     return ctx.session.get_one(Member, identity.member_id)
 
 

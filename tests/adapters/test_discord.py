@@ -175,7 +175,9 @@ async def test_a_role_goes_to_the_member_picked_never_to_another_with_the_same_n
 ) -> None:
     async with FakeDiscord() as fake, discord_townhall(database_url, tmp_path, fake) as townhall:
         await start_parks(fake)
-        await fake.dispatch("MESSAGE_CREATE", message_create("/ideas", MALLORY, "zoe"))  # also shown as "Zoe"
+        mallory = message_create("/ideas", MALLORY, "zoe")
+        mallory["author"]["username"] = "mallory"  # her display name is Zoe's, her username her own
+        await fake.dispatch("MESSAGE_CREATE", mallory)
         await fake.wait_for(lambda call: "No ideas" in call.content or "#parks" in call.content)
         pick_zoe = choosing(command("facilitator", FRAN, "fran"), "person", ZOE, "zoe")
         refused = await ask(fake, pick_zoe)
@@ -188,6 +190,8 @@ async def test_a_role_goes_to_the_member_picked_never_to_another_with_the_same_n
         await ask(fake, command("goal", FRAN, "fran", arguments="shade 40 trees"))
         allowed = await ask(fake, command("goal", FRAN, "fran", arguments=f"shade allow <@{ZOE}>"))
         assert "may now record values of shade" in allowed.content  # a mention in a text field is an id too
+        typed = await ask(fake, command("goal", FRAN, "fran", arguments="shade allow @zoe"))
+        assert "may now record values of shade" in typed.content  # as is her unique username
         accounts = {identity.member_id: identity.platform_user_id for identity in rows(townhall, Identity)}
         assert {accounts[row.member_id] for row in rows(townhall, CampaignFacilitator)} == {FRAN, ZOE}
         assert [accounts[row.member_id] for row in rows(townhall, GoalRecorder)] == [ZOE]

@@ -261,14 +261,13 @@ def _import(settings: Settings, hashtag: str, file: Path, text_column: str, auth
 
 
 def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
-    import csv
-
     from bot.app import core_config
     from facilitation.intelligence.embeddings import Embedder
     from facilitation.intelligence.themes import compute_themes, digest_text, draw_map
     from facilitation.kernel.context import Effects
     from facilitation.kernel.i18n import translator
     from facilitation.kernel.refs import IDEA, ref, theme_ref
+    from facilitation.kernel.spreadsheets import write_csv
 
     if not settings.embedding_model:
         print("townhall themes: themes need EMBEDDING_MODEL, which is empty.", file=sys.stderr)
@@ -297,20 +296,20 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
                 print(f"\nTheme map: {path}")
             return 0
         labels = {theme.id: theme.label for theme, _c in result.themes}
+        rows = [["idea_id", "theme_id", "theme_label", "subtheme_id", "text"]]
+        for idea_id, idea in result.ideas.items():
+            theme_id, subtheme_id = result.placement.get(idea_id, (None, None))
+            rows.append(
+                [
+                    ref(IDEA, idea_id),
+                    theme_ref(theme_id) if theme_id is not None else "other",
+                    labels[theme_id] if theme_id is not None else _("other"),
+                    theme_ref(subtheme_id) if subtheme_id is not None else "",
+                    idea.text,
+                ]
+            )
         with csv_path.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(["idea_id", "theme_id", "theme_label", "subtheme_id", "text"])
-            for idea_id, idea in result.ideas.items():
-                theme_id, subtheme_id = result.placement.get(idea_id, (None, None))
-                writer.writerow(
-                    [
-                        ref(IDEA, idea_id),
-                        theme_ref(theme_id) if theme_id is not None else "other",
-                        labels[theme_id] if theme_id is not None else _("other"),
-                        theme_ref(subtheme_id) if subtheme_id is not None else "",
-                        idea.text,
-                    ]
-                )
+            write_csv(out, rows)
         print(f"Wrote {len(result.ideas)} ideas in {len(result.themes)} themes to {csv_path}.")
         return 0
     finally:

@@ -49,6 +49,8 @@ class ButtonAction(SQLModel, table=True):
     token: str = Field(primary_key=True, max_length=32)
     action: str = Field(max_length=64)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    link: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """Made to be shared as a link too (an invitation's Join): only such a token is honoured from a link."""
     created_at: datetime = timestamp_field()
 
 

@@ -41,6 +41,9 @@ class Identity(SQLModel, table=True):
     platform: str = Field(max_length=32)
     platform_user_id: str = Field(max_length=64)
     display_name: str = Field(default="", max_length=128)
+    username: str | None = Field(default=None, max_length=64, index=True)
+    """The account's handle, case-folded, where the platform keeps it unique (Telegram's @username): only
+    the latest account seen with a handle holds it, so `@handle` names one person."""
     created_at: datetime = timestamp_field()
 
 

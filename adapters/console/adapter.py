@@ -1,7 +1,7 @@
 """Chat with Townhall in the terminal.
 
 The local user is a facilitator; `/as <name>` speaks as a resident of that name (and `/as` alone returns),
-so one person can try both roles. Buttons are numbered and pressed with `/press <number>`. When standard
+so one person can try both roles; a resident's name is also their @handle (`/facilitator @bob`). Buttons are numbered and pressed with `/press <number>`. When standard
 input is not a terminal, each line is one message and the adapter finishes at end of input, so a pipe or
 a file can drive it.
 """
@@ -30,6 +30,8 @@ LOCAL_USER_ID = "local"
 CONSOLE_CHAT_ID = "console"
 PROMPT = "you › "
 BOT_PREFIX = "townhall › "
+SPEAKER_NAME_MAX_LENGTH = 32
+"""Characters in a name given to `/as`: it becomes the resident's platform id (and @handle)."""
 
 
 class ConsoleAdapter(Adapter):
@@ -117,7 +119,15 @@ class ConsoleAdapter(Adapter):
         """Console-only commands; returns the update to hand to the core, if any."""
         word, _, rest = text.strip().partition(" ")
         if word == "/as":
-            self._speaker = rest.strip() or LOCAL_USER_ID
+            name = rest.strip()
+            if len(name) > SPEAKER_NAME_MAX_LENGTH:
+                self._print(
+                    self._(
+                        "Please choose a name of at most {limit} characters.", limit=SPEAKER_NAME_MAX_LENGTH
+                    )
+                )
+                return None
+            self._speaker = name or LOCAL_USER_ID
             if self._speaker == LOCAL_USER_ID:
                 self._print(self._("You speak as yourself, the local facilitator, again."))
             else:
@@ -134,7 +144,7 @@ class ConsoleAdapter(Adapter):
 
     def _incoming(self, text: str, button_token: str | None = None) -> Incoming:
         return Incoming(
-            sender=Sender(self.platform, self._speaker, display_name=self._speaker),
+            sender=Sender(self.platform, self._speaker, display_name=self._speaker, username=self._speaker),
             address=Address(self.platform, CONSOLE_CHAT_ID),
             chat_kind=ChatKind.PRIVATE,
             text=text,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -50,6 +51,9 @@ PLATFORM = "discord"
 
 INTERACTION_TOKEN_LIFETIME_SECONDS = 14 * 60
 """Discord keeps an interaction's webhook for 15 minutes; after this, answers go to the channel."""
+
+USER_MENTION = re.compile(r"<@!?(\d+)>")
+"""How Discord writes a mention of a user inside text (a text field of a slash command keeps it so)."""
 
 READY_TIMEOUT_SECONDS = 60.0
 CATCH_UP_MESSAGES = 1000
@@ -242,12 +246,15 @@ class DiscordAdapter(Adapter):
     # Updates from Discord
 
     def _sender(self, user: discord.abc.User, locale: discord.Locale | None = None) -> Sender:
+        """The account; its username is its handle when Discord keeps it unique (accounts without a
+        #1234 discriminator), so that `@name` typed as text names them too."""
         return Sender(
             PLATFORM,
             str(user.id),
             display_name=user.display_name,
             language_hint=str(locale) if locale is not None else None,
             is_bot=user.bot,
+            username=user.name if user.discriminator == "0" else None,
         )
 
     @staticmethod
@@ -272,23 +279,41 @@ class DiscordAdapter(Adapter):
             mentions=tuple(
                 PlatformUser(str(user.id), user.display_name) for user in message.mentions if not user.bot
             ),
+            reply_to=self._replied_to(message),
             sees_only_commands=in_guild and not self.reads_messages,
             raw=message,
         )
         await self._handle(incoming)
 
+    @staticmethod
+    def _replied_to(message: discord.Message) -> PlatformUser | None:
+        """The author of the message this one replies to, when Discord sent it along (and not a bot)."""
+        answered = message.reference.resolved if message.reference is not None else None
+        if not isinstance(answered, discord.Message) or answered.author.bot:
+            return None
+        return PlatformUser(str(answered.author.id), answered.author.display_name)
+
     async def on_command(
         self, interaction: discord.Interaction, command: Command, values: dict[str, Any]
     ) -> None:
-        """A slash command: acknowledge at once, then let the core answer through the interaction."""
+        """A slash command: acknowledge at once, then let the core answer through the interaction.
+
+        A person chosen in a user field, or mentioned as `<@id>` in a text field, is passed by id."""
         acknowledged = await self._acknowledge(interaction, thinking=True)
         users = {name: value for name, value in values.items() if isinstance(value, discord.abc.User)}
         texts = {name: users[name].display_name if name in users else value for name, value in values.items()}
+        written = [
+            PlatformUser(found.group(1))
+            for value in values.values()
+            if isinstance(value, str)
+            for found in USER_MENTION.finditer(value)
+        ]
         incoming = self._interaction_incoming(
             interaction,
             command=command.name,
             args=command.arguments(texts),
-            mentions=tuple(PlatformUser(str(user.id), user.display_name) for user in users.values()),
+            mentions=tuple(PlatformUser(str(user.id), user.display_name) for user in users.values())
+            + tuple(written),
         )
         await self._answer(interaction, incoming, acknowledged)
 

@@ -73,17 +73,34 @@ class RecordingAdapter(Adapter):
         private: bool = False,
         language: str | None = None,
         button_token: str | None = None,
+        via_link: bool = False,
         mentions: tuple[PlatformUser, ...] = (),
+        reply_to: str | None = None,
+        display_name: str | None = None,
         message_id: str | None = None,
+        edited: bool = False,
     ) -> Incoming:
-        """An update as a platform adapter would build it; every message gets a fresh id unless given one."""
+        """An update as a platform adapter would build it; every message gets a fresh id unless given one.
+
+        The user id is also the user's @handle; `reply_to` is the user whose message this one answers;
+        `display_name` (the user id in title case unless given) is the name anyone may choose.
+        """
         chat_id = user if private else chat  # as on Telegram, a private chat has its user's id
         return Incoming(
-            sender=Sender(self.platform, user, display_name=user.title(), language_hint=language),
+            sender=Sender(
+                self.platform,
+                user,
+                display_name=display_name or user.title(),
+                language_hint=language,
+                username=user,
+            ),
             address=Address(self.platform, chat_id),
             chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
             text=text,
             button_token=button_token,
+            via_link=via_link,
             message_id=message_id if message_id is not None else str(next(self._message_ids)),
             mentions=mentions,
+            reply_to=PlatformUser(reply_to) if reply_to is not None else None,
+            edited=edited,
         )

@@ -3,7 +3,7 @@
 Commands addressed to another bot (`/help@otherbot`) are left alone; an edited message is marked
 `edited`; the first message of a group upgraded to a supergroup carries the old chat's id. `/start` is Telegram's door into a
 private chat: alone it means /help; with a payload (from a deep link) it is the press of the button whose
-stored token the payload is.
+stored token the payload is, marked as coming from a link (only link buttons act so).
 """
 
 from __future__ import annotations
@@ -22,18 +22,32 @@ ADDRESSED_COMMAND = re.compile(r"^/\w+@(\w+)")
 
 
 def display_name(user: User) -> str:
-    """The @username when there is one, so that `/facilitator @name` finds the person; else the full name."""
+    """The @username when there is one, else the full name (which anyone may choose)."""
     return user.username or user.full_name
 
 
 def sender(user: User) -> Sender:
+    """The account; its @username is its handle, unique on Telegram at any moment (a `mention` entity
+    carries only that text, so the core matches it against the usernames it has seen)."""
     return Sender(
         PLATFORM,
         str(user.id),
         display_name=display_name(user),
         language_hint=user.language_code,
         is_bot=user.is_bot,
+        username=user.username,
     )
+
+
+def replied_to(message: Message) -> PlatformUser | None:
+    """The author of the message this one answers. In a forum topic every message "answers" the topic's
+    first message without the person choosing to; that, and a bot's message, name no one."""
+    answered = message.reply_to_message
+    if answered is None or answered.from_user is None or answered.from_user.is_bot:
+        return None
+    if message.is_topic_message and answered.message_id == message.message_thread_id:
+        return None
+    return PlatformUser(str(answered.from_user.id), display_name(answered.from_user))
 
 
 def chat_kind(chat: Chat) -> ChatKind:
@@ -104,6 +118,7 @@ def _event(update: Update, bot_username: str, sees_only_commands: bool) -> Incom
             for entity in (message.entities or ())
             if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None
         ),
+        reply_to=replied_to(message),
         sees_only_commands=sees_only_commands and kind is ChatKind.GROUP,
         edited=update.edited_message is not None,
         raw=update,
@@ -113,5 +128,5 @@ def _event(update: Update, bot_username: str, sees_only_commands: bool) -> Incom
         return incoming
     payload = start.group(2)
     if payload and kind is ChatKind.PRIVATE:
-        return replace(incoming, text="", button_token=payload)
+        return replace(incoming, text="", button_token=payload, via_link=True)
     return replace(incoming, command="help", args="")

@@ -13,6 +13,7 @@ import contextlib
 import copy
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,8 @@ JSON_FIELDS = {
     "limit",
 }
 """Parameters python-telegram-bot sends JSON-encoded; every other one is a plain string."""
+MENTION = re.compile(r"(?<![\w/])@\w+")
+"""An @username in a message's text, not a command's @bot suffix."""
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -225,11 +228,17 @@ class FakeBotAPI:
 
 
 def message_update(
-    text: str, sender: dict, chat: dict, message_id: int | None = None, kind: str = "message"
+    text: str,
+    sender: dict,
+    chat: dict,
+    message_id: int | None = None,
+    kind: str = "message",
+    reply_to: dict | None = None,
 ) -> dict:
     """A message update (or, with kind="edited_message", an edit) shaped like the recorded one.
 
-    Commands carry their bot_command entity.
+    Commands carry their bot_command entity and each `@username` a mention entity, as Telegram's clients
+    send them; `reply_to` is the author of an earlier message in `chat` this one answers.
     """
     update = fixture(kind)
     message = update[kind]
@@ -239,6 +248,14 @@ def message_update(
     message["entities"] = []
     if text.startswith("/"):
         message["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
+    message["entities"] += [
+        {"offset": found.start(), "length": len(found.group()), "type": "mention"}
+        for found in MENTION.finditer(text)
+    ]
+    if reply_to is not None:
+        answered = fixture("message")["message"]
+        answered.update({"from": reply_to, "chat": chat, "message_id": message["message_id"] - 1})
+        message["reply_to_message"] = answered
     return update
 
 

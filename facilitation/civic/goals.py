@@ -13,7 +13,7 @@ from facilitation.kernel.hooks import INVITATION_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import CommandSet, Refusal, UsageError, UserError
 from facilitation.membership.campaigns import resolve_campaign
-from facilitation.membership.members import find_member_by_name
+from facilitation.membership.members import named_member
 from storage.models import (
     GOAL_NAME_MAX_LENGTH,
     UNIT_MAX_LENGTH,
@@ -156,11 +156,7 @@ def allow_recorder(ctx: Context, campaign: Campaign, goal: Goal | None, name: st
                 hashtag=campaign.hashtag,
             )
         )
-    member = find_member_by_name(ctx, person)
-    if member is None:
-        raise UserError(
-            _("I don't know anyone called {name}. They need to write to me once first.", name=person or "?")
-        )
+    member = named_member(ctx, person)
     if ctx.session.get(GoalRecorder, (goal.id, member.id)) is None:
         ctx.session.add(GoalRecorder(goal_id=goal.id, member_id=member.id))
     ctx.reply(_("{person} may now record values of {name}.", person=member.pseudonym, name=goal.name))

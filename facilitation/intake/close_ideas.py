@@ -142,6 +142,9 @@ def merge_pressed(ctx: Context, payload: dict) -> None:
         ctx.reply(_("{ref} is already merged into {target}.", ref=idea_ref(idea), target=idea_ref(target)))
         return
     target = joined_idea(ctx, _idea_or_expired(ctx, payload["into_id"]))
+    out_of_sight = next((candidate for candidate in (idea, target) if not candidate.in_sight), None)
+    if out_of_sight is not None:
+        raise UserError(_("Idea {ref} is no longer shown: nothing was merged.", ref=idea_ref(out_of_sight)))
     if target.id == idea.id:
         raise UserError(_("An idea cannot be merged into itself."))
     idea.status = "merged"

@@ -53,7 +53,15 @@ def apply_edit(ctx: Context) -> None:
         if parsed is None:
             record_hashtag_message(ctx)
         return
-    rewrite_ideas(ctx, edited, validated_idea_text(ctx, parsed[1] if parsed else incoming.text))
+    in_sight = [idea for idea in edited if idea.in_sight]
+    if not in_sight:
+        raise out_of_sight(ctx, edited[0])
+    rewrite_ideas(ctx, in_sight, validated_idea_text(ctx, parsed[1] if parsed else incoming.text))
+
+
+def out_of_sight(ctx: Context, idea: Idea) -> UserError:
+    """Why a hidden or withdrawn idea keeps its words, however the author tries to change them."""
+    return UserError(ctx._("Idea {ref} is out of sight: it can no longer be edited.", ref=idea_ref(idea)))
 
 
 def rewrite_ideas(ctx: Context, edited: list[Idea], text: str) -> None:
@@ -95,5 +103,5 @@ def edit_command(ctx: Context, args: str) -> None:
     idea = idea_by_ref(ctx, ref)
     require_author(ctx, idea)
     if not idea.in_sight:
-        raise UserError(ctx._("Idea {ref} is out of sight: it can no longer be edited.", ref=idea_ref(idea)))
+        raise out_of_sight(ctx, idea)
     rewrite_ideas(ctx, [idea], validated_idea_text(ctx, text))

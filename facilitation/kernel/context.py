@@ -95,7 +95,7 @@ class Effects:
         `link`: the platform may also offer the press as a shareable link (see `Button.link`).
         """
         token = new_button_token()
-        self.session.add(ButtonAction(token=token, action=action, payload=payload))
+        self.session.add(ButtonAction(token=token, action=action, payload=payload, link=link))
         return Button(label=label, token=token, link=link)
 
     def record_prompt(self, key: str, member_id: int | None = None) -> bool:

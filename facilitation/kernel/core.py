@@ -355,6 +355,13 @@ class Core:
         handler = self.router.actions.get(action.action) if action is not None else None
         if action is None or handler is None:
             raise UserError(ctx._("This button has expired. Please use the command again."))
+        if ctx.incoming.via_link and not action.link:
+            raise UserError(
+                ctx._(
+                    "This link does nothing on its own: only invitation links work this way. "
+                    "Use the buttons under my messages instead."
+                )
+            )
         handler(ctx, action.payload)
 
     @staticmethod

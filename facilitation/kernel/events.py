@@ -42,18 +42,24 @@ class Address:
 
 @dataclass(frozen=True)
 class Sender:
-    """The person behind an incoming event, as the platform knows them."""
+    """The person behind an incoming event, as the platform knows them.
+
+    `username` is their handle where the platform makes it unique at any moment (Telegram's @username),
+    so that `@handle` names them; a display name never does, since anyone may choose anyone's.
+    """
 
     platform: str
     user_id: str
     display_name: str = ""
     language_hint: str | None = None
     is_bot: bool = False
+    username: str | None = None
 
 
 @dataclass(frozen=True)
 class PlatformUser:
-    """A user the message mentions, resolved by the adapter (used by commands that name a person)."""
+    """A person named by platform id: a mention the platform resolved, a picker's choice, or the author of
+    the message replied to (commands that name a person trust nothing else)."""
 
     user_id: str
     display_name: str = ""
@@ -88,12 +94,17 @@ class Incoming:
     command: str | None = None
     args: str = ""
     button_token: str | None = None
+    via_link: bool = False
+    """`button_token` came in a shared link (a Telegram deep link), not from a press under a message:
+    only tokens made for links (`Button.link`) act then, so a copied token cannot act for whoever opens it."""
     message_id: str | None = None
     update_key: str | None = None
     """The platform's id for this delivery, the same each time the platform delivers it again (Telegram's
     update_id, a Discord message or interaction id): the core handles each key once. None where updates
     are never delivered twice (the console)."""
     mentions: tuple[PlatformUser, ...] = ()
+    reply_to: PlatformUser | None = None
+    """The author of the message this one replies to, when the platform says who it is."""
     sees_only_commands: bool = False
     edited: bool = False
     moved_from_chat_id: str | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select, update
 
 from facilitation.kernel.context import CoreConfig
 from facilitation.kernel.events import Sender
@@ -81,6 +81,7 @@ def member_for(session: Session, sender: Sender, config: CoreConfig) -> Member:
     if identity is not None:
         if sender.display_name and identity.display_name != sender.display_name:
             identity.display_name = sender.display_name
+        keep_handle(session, identity, sender)
         return session.get_one(Member, identity.member_id)
     hint = (sender.language_hint or "").split("-")[0].lower()
     member = Member(
@@ -90,13 +91,33 @@ def member_for(session: Session, sender: Sender, config: CoreConfig) -> Member:
     )
     session.add(member)
     session.flush()
-    session.add(
-        Identity(
-            member_id=member.id,
-            platform=sender.platform,
-            platform_user_id=sender.user_id,
-            display_name=sender.display_name,
-        )
+    identity = Identity(
+        member_id=member.id,
+        platform=sender.platform,
+        platform_user_id=sender.user_id,
+        display_name=sender.display_name,
     )
+    session.add(identity)
     session.flush()
+    keep_handle(session, identity, sender)
     return member
+
+
+def keep_handle(session: Session, identity: Identity, sender: Sender) -> None:
+    """Record the handle the account goes by now; an account seen earlier with it lost it since (the
+    platform lets a released handle be taken), so it no longer answers to it."""
+    handle = sender.username.casefold() if sender.username else None
+    if identity.username == handle:
+        return
+    if handle is not None:
+        session.exec(
+            update(Identity)
+            .where(
+                col(Identity.platform) == identity.platform,
+                col(Identity.username) == handle,
+                col(Identity.id) != identity.id,
+            )
+            .values(username=None)
+        )
+    identity.username = handle
+    session.flush()

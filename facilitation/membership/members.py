@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sqlmodel import Session, col, select
@@ -22,6 +23,9 @@ from facilitation.membership.campaigns import resolve_campaign
 from storage.models import CampaignFacilitator, Identity, Member
 
 commands = CommandSet()
+
+HANDLE = re.compile(r"@\w{1,64}")
+"""An `@handle` as written in a message (Telegram's @username)."""
 
 
 def direct_address(identity: Identity) -> Address:
@@ -64,31 +68,51 @@ def member_address(session: Session, member: Member) -> Address | None:
     return direct_address(identity) if identity is not None else None
 
 
-def find_member_by_name(ctx: Context, name: str) -> Member | None:
-    """A member named by mention (resolved by the adapter), pseudonym or display name on this platform."""
-    platform = ctx.incoming.platform
-    for mention in ctx.incoming.mentions:
+def named_member(ctx: Context, words: str) -> Member:
+    """The member a command names, by platform account only: a mention the platform resolved (or a
+    picker's choice), an `@handle` the platform keeps unique, or, when `words` name no one, the author of
+    the message replied to. A display name or pseudonym names no one: anyone may choose anyone's.
+
+    Raises a polite UserError when `words` are not such a name, or the account never wrote to the bot.
+    """
+    _ = ctx._
+    incoming = ctx.incoming
+    written = words.strip()
+    named = incoming.mentions[0] if incoming.mentions else None
+    if named is None and HANDLE.fullmatch(written):
         identity = ctx.session.exec(
             select(Identity).where(
-                Identity.platform == platform, Identity.platform_user_id == mention.user_id
+                Identity.platform == incoming.platform, Identity.username == written[1:].casefold()
             )
         ).first()
-        if identity is not None:
-            return ctx.session.get(Member, identity.member_id)
-    wanted = name.strip().lstrip("@").casefold()
-    if not wanted:
-        return None
-    for member in ctx.session.exec(select(Member)):
-        if member.pseudonym.casefold() == wanted:
-            return member
-    identities = ctx.session.exec(select(Identity).where(Identity.platform == platform)).all()
-    matches = {identity.member_id for identity in identities if identity.display_name.casefold() == wanted}
-    matches |= {
-        identity.member_id for identity in identities if identity.platform_user_id.casefold() == wanted
-    }
-    if len(matches) == 1:
-        return ctx.session.get(Member, matches.pop())
-    return None
+        return _known(ctx, identity, written)
+    if named is None and not written:
+        named = incoming.reply_to
+    if named is None and written:
+        raise UserError(
+            _(
+                "I can't tell who {name} is from a name. Mention them (their @username, or pick them "
+                "from the list), or answer one of their messages with this command.",
+                name=written,
+            )
+        )
+    if named is None:
+        raise UsageError(
+            _("Whom do you mean? Mention them, or answer one of their messages with this command.")
+        )
+    identity = ctx.session.exec(
+        select(Identity).where(
+            Identity.platform == incoming.platform, Identity.platform_user_id == named.user_id
+        )
+    ).first()
+    return _known(ctx, identity, named.display_name or written or "?")
+
+
+def _known(ctx: Context, identity: Identity | None, name: str) -> Member:
+    """The member behind an account named by id or handle; one the bot never met cannot be named yet."""
+    if identity is None:
+        raise UserError(ctx._("I don't know {name} yet: they need to write to me once first.", name=name))
+    return ctx.session.get_one(Member, identity.member_id)
 
 
 @commands.command(
@@ -116,7 +140,7 @@ def set_language(ctx: Context, args: str) -> None:
 @commands.command(
     "facilitator",
     N_("Make someone a facilitator of a campaign"),
-    N_("/facilitator <name or @mention> [#hashtag]"),
+    N_("/facilitator <@mention> [#hashtag], or in answer to one of their messages"),
     role=Role.FACILITATOR,
     options=(
         Option("person", N_("The person to make a facilitator"), OptionKind.USER, required=True),
@@ -127,13 +151,7 @@ def name_facilitator(ctx: Context, args: str) -> None:
     _ = ctx._
     campaign, rest = resolve_campaign(ctx, args)
     ctx.require_facilitator(campaign)
-    if not rest and not ctx.incoming.mentions:
-        raise UsageError(_("Whom should I make a facilitator?"))
-    member = find_member_by_name(ctx, rest)
-    if member is None:
-        raise UserError(
-            _("I don't know anyone called {name}. They need to write to me once first.", name=rest or "?")
-        )
+    member = named_member(ctx, rest)
     exists = ctx.session.get(CampaignFacilitator, (campaign.id, member.id))
     if exists is None:
         ctx.session.add(

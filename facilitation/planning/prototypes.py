@@ -60,7 +60,7 @@ def source_ideas(ctx: Context, prototype: Prototype) -> list[Idea]:
     if prototype.idea_id is None:
         return []
     idea = ctx.session.get(Idea, prototype.idea_id)
-    return [idea] if idea is not None else []
+    return [idea] if idea is not None and idea.in_sight else []
 
 
 @commands.command(
@@ -99,6 +99,8 @@ def create_prototype(ctx: Context, ref: str, parsed: tuple[str, int], title: str
             raise UserError(_("There is no idea {ref}. /ideas lists them.", ref=ref))
         campaign = ctx.session.get_one(Campaign, idea.campaign_id)
     ctx.require_facilitator(campaign)
+    if idea is not None and not idea.in_sight:
+        raise UserError(_("Idea {ref} is no longer shown: no prototype can grow from it.", ref=ref))
     if not title:
         raise UsageError(_("A prototype needs a title after the theme or idea id."))
     if len(title) > TITLE_MAX_LENGTH:
@@ -138,6 +140,8 @@ def origin_line(ctx: Context, prototype: Prototype) -> str:
     idea = ctx.session.get(Idea, prototype.idea_id) if prototype.idea_id is not None else None
     if idea is None:
         return _("an idea that was deleted")
+    if not idea.in_sight:
+        return _("the idea {idea}, no longer shown", idea=idea_ref(idea))
     return _("the idea {idea}: {text}", idea=idea_ref(idea), text=shorten(idea.text, QUOTE_WIDTH))
 
 

@@ -109,6 +109,10 @@ def vote_buttons(effects: Effects, ideas: list[Idea]) -> tuple[Button, ...]:
 def show_card(ctx: Context, idea: Idea) -> None:
     """The idea, its votes and the sender's own, with a button per choice, for the sender alone."""
     _ = ctx._
+    if (
+        not idea.in_sight
+    ):  # hidden or withdrawn since: its words stay out of sight, cards and buttons included
+        raise UserError(_("Idea {ref} is no longer shown: it takes no votes.", ref=idea_ref(idea)))
     counts = vote_counts(ctx.session, [idea.id])[idea.id]
     mine = own_vote(ctx.session, idea, ctx.member)
     lines = [f"{idea_ref(idea)}: {idea.text}", tally(ctx, counts)]

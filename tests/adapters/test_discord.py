@@ -27,7 +27,7 @@ from bot.testing.harness import FACILITATOR_COMMANDS, make_settings, state
 from facilitation.features import FEATURES
 from facilitation.kernel.events import Address, Outgoing
 from facilitation.kernel.router import OptionKind, Router
-from storage.models import Idea
+from storage.models import CampaignFacilitator, GoalRecorder, Idea, Identity
 
 COMMANDS = Router(FEATURES).commands
 
@@ -162,6 +162,64 @@ def filled_in(name: str, every_field: bool) -> dict:
             if option.kind is OptionKind.USER:
                 payload["data"]["resolved"] = {"users": {ALICE: fake_discord.user(ALICE, "alice")}}
     return payload
+
+
+ZOE = "1500000000000000010"
+MALLORY = "1500000000000000011"
+
+
+def choosing(payload: dict, option: str, user_id: str, name: str) -> dict:
+    """`payload` with `user_id` picked in its user field `option`, resolved as Discord sends it."""
+    payload["data"]["options"].append({"name": option, "type": 6, "value": user_id})
+    payload["data"]["resolved"] = {"users": {user_id: fake_discord.user(user_id, name)}}
+    return payload
+
+
+async def test_a_role_goes_to_the_member_picked_never_to_another_with_the_same_name(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with FakeDiscord() as fake, discord_townhall(database_url, tmp_path, fake) as townhall:
+        await start_parks(fake)
+        mallory = message_create("/ideas", MALLORY, "zoe")
+        mallory["author"]["username"] = "mallory"  # her display name is Zoe's, her username her own
+        await fake.dispatch("MESSAGE_CREATE", mallory)
+        await fake.wait_for(lambda call: "No ideas" in call.content or "#parks" in call.content)
+        pick_zoe = choosing(command("facilitator", FRAN, "fran"), "person", ZOE, "zoe")
+        refused = await ask(fake, pick_zoe)
+        assert "I don't know Zoe yet: they need to write to me once first." in refused.content
+
+        await fake.dispatch("MESSAGE_CREATE", message_create("Plant shade trees #parks", ZOE, "zoe"))
+        await fake.wait_for(lambda call: "recorded in #parks" in call.content)
+        named = await ask(fake, choosing(command("facilitator", FRAN, "fran"), "person", ZOE, "zoe"))
+        assert "now facilitates #parks" in named.content
+        await ask(fake, command("goal", FRAN, "fran", arguments="shade 40 trees"))
+        allowed = await ask(fake, command("goal", FRAN, "fran", arguments=f"shade allow <@{ZOE}>"))
+        assert "may now record values of shade" in allowed.content  # a mention in a text field is an id too
+        typed = await ask(fake, command("goal", FRAN, "fran", arguments="shade allow @zoe"))
+        assert "may now record values of shade" in typed.content  # as is her unique username
+        accounts = {identity.member_id: identity.platform_user_id for identity in rows(townhall, Identity)}
+        assert {accounts[row.member_id] for row in rows(townhall, CampaignFacilitator)} == {FRAN, ZOE}
+        assert [accounts[row.member_id] for row in rows(townhall, GoalRecorder)] == [ZOE]
+
+
+async def test_replying_to_a_members_message_names_them(database_url: str, tmp_path: Path) -> None:
+    async with FakeDiscord() as fake, discord_townhall(database_url, tmp_path, fake) as townhall:
+        await start_parks(fake)
+        hers = message_create("Plant shade trees #parks", ZOE, "zoe")
+        await fake.dispatch("MESSAGE_CREATE", hers)
+        await fake.wait_for(lambda call: "recorded in #parks" in call.content)
+        reply = message_create(
+            "/facilitator #parks",
+            FRAN,
+            "fran",
+            type=19,
+            message_reference={"message_id": hers["id"], "channel_id": CHANNEL_ID},
+            referenced_message=hers,
+        )
+        await fake.dispatch("MESSAGE_CREATE", reply)
+        await fake.wait_for(lambda call: "now facilitates #parks" in call.content)
+        accounts = {identity.member_id: identity.platform_user_id for identity in rows(townhall, Identity)}
+        assert {accounts[row.member_id] for row in rows(townhall, CampaignFacilitator)} == {FRAN, ZOE}
 
 
 async def test_buttons_work_after_a_restart_and_stale_ones_answer_privately(

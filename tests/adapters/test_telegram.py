@@ -12,14 +12,12 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlmodel import Session, select
 
-from adapters.telegram import TelegramAdapter
 from bot.app import Townhall, select_adapters
 from bot.testing.fake_telegram import (
     TOKEN,
@@ -72,21 +70,6 @@ class Chat:
         await self.say(CAMPAIGN, sender=FRAN)
         (invitation,) = await self.say("/invite@townhall_test_bot", sender=FRAN)
         return invitation
-
-
-@pytest.fixture(autouse=True)
-def unpaced(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process tests send without Telegram's one-a-second pace (tests/kernel/test_outbox.py covers
-    pacing); the `townhall run` test keeps it."""
-    fast = replace(TelegramAdapter.capabilities, per_chat_interval=0.0, global_interval=0.0)
-    monkeypatch.setattr(TelegramAdapter, "capabilities", fast)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    server = await FakeBotAPI().start()
-    yield server
-    await server.stop()
 
 
 @asynccontextmanager

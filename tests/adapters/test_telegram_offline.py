@@ -102,6 +102,19 @@ def test_a_text_mention_names_the_person() -> None:
     assert [mention.user_id for mention in parse(update).mentions] == ["6200000004"]
 
 
+def test_a_reply_names_the_author_answered_but_a_forum_topics_first_message_does_not() -> None:
+    bob = user(6200000004, "Bob")
+    assert (
+        parse(message_update("/facilitator", ALICE, group(), reply_to=bob)).reply_to.user_id == "6200000004"
+    )
+    in_topic = message_update("/facilitator", ALICE, group(), reply_to=bob)
+    topic_root = in_topic["message"]["reply_to_message"]["message_id"]
+    in_topic["message"].update(is_topic_message=True, message_thread_id=topic_root)
+    assert parse(in_topic).reply_to is None
+    robot = user(7300000001, "Echo", "echo_bot") | {"is_bot": True}
+    assert parse(message_update("/facilitator", ALICE, group(), reply_to=robot)).reply_to is None
+
+
 def test_a_group_takes_20_messages_a_minute_and_private_chats_are_not_counted() -> None:
     now = [1000.0]
     pace = GroupPace(clock=lambda: now[0])

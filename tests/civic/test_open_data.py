@@ -41,7 +41,7 @@ async def test_residents_measure_goals_only_when_allowed(harness):
     assert "Only facilitators, and members they allow" in await harness.reply_text(
         "/goal trees 5", user="alice"
     )
-    await harness.say("/goal trees allow Alice", user=FACILITATOR)
+    await harness.say("/goal trees allow @alice", user=FACILITATOR)
     assert "Recorded 5 trees" in await harness.reply_text("/goal trees 5", user="alice")
     assert [goal.name for goal in harness.rows(Goal)] == ["trees"]
     assert [m.value for m in harness.rows(GoalMeasurement)] == [5]
@@ -245,3 +245,34 @@ async def test_export_in_chat_sends_the_archive_to_facilitators_only(harness):
     assert "Only facilitators" in await harness.reply_text("/export", user="alice")
     [sent] = await harness.say("/export", user=FACILITATOR)
     assert sent.message.file_path.endswith(".zip") and Path(sent.message.file_path).exists()
+
+
+FORMULAS = ("=1+cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","Click")', "@SUM(1+1)", "+1+1", "-2+3")
+
+
+async def test_formulas_written_by_residents_reach_spreadsheets_as_text(harness, tmp_path):
+    await harness.start_parks()
+    for number, formula in enumerate(FORMULAS):
+        await harness.say(f"/idea {formula}", user=f"resident{number}")
+    await harness.say("/prototype i1 Bench plan", user=FACILITATOR)
+    await harness.say("/team p1", user="resident0")
+    await harness.say(f"/version p1 {FORMULAS[1]}", user="resident0")
+    await harness.say(f"/feedback p1 4 {FORMULAS[2]}", user="resident1")
+    await harness.say(f"/commit {FORMULAS[3]} by tomorrow", user="resident2")
+    [campaign] = harness.rows(Campaign)
+    package = export(harness, campaign, tmp_path / "open")
+    report = frictionless.validate(str(package))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+    cells: dict[str, list[str]] = {}
+    for path in (tmp_path / "open").glob("*.csv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            cells[path.name] = [cell for row in csv.reader(handle) for cell in row]
+    for name in ("ideas.csv", "comments.csv", "prototype_versions.csv", "feedback.csv", "commitments.csv"):
+        assert [cell for cell in cells[name] if cell.startswith(("=", "+", "-", "@", "\t", "\r"))] == [], name
+    assert {f"'{formula}" for formula in FORMULAS} <= set(cells["ideas.csv"])
+    assert f"'{FORMULAS[1]}" in cells["prototype_versions.csv"]
+    assert f"'{FORMULAS[2]}" in cells["feedback.csv"]
+    assert f"'{FORMULAS[3]}" in cells["commitments.csv"]
+    dictionary = (tmp_path / "open" / "README.md").read_text(encoding="utf-8")
+    assert "apostrophe (`'`) in front" in dictionary and "no JSON form" in dictionary

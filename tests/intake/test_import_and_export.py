@@ -112,8 +112,8 @@ def test_import_into_an_unknown_campaign_is_refused(cli, tmp_path, capsys):
 
 
 @pytest.mark.embeddings
-def test_themes_csv_has_one_row_per_idea_with_its_theme(cli, tmp_path, capsys):
-    statements = demo_statements()[:30]
+def test_themes_csv_has_one_row_per_idea_with_its_theme_and_formulas_as_text(cli, tmp_path, capsys):
+    statements = [*demo_statements()[:29], '=HYPERLINK("http://evil.example","More benches")']
     file = tmp_path / "bowling.csv"
     with file.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
@@ -125,7 +125,7 @@ def test_themes_csv_has_one_row_per_idea_with_its_theme(cli, tmp_path, capsys):
     with export.open(encoding="utf-8", newline="") as read:
         rows = list(csv.DictReader(read))
     assert list(rows[0]) == ["idea_id", "theme_id", "theme_label", "subtheme_id", "text"]
-    assert [row["text"] for row in rows] == statements
+    assert [row["text"] for row in rows] == [*statements[:29], "'" + statements[29]]  # a formula, as text
     assert all(row["idea_id"].startswith("i") for row in rows)
     assert all(row["theme_id"] == "other" or row["theme_id"].startswith("t") for row in rows)
     assert all(row["theme_label"] for row in rows)

@@ -106,7 +106,7 @@ async def test_named_facilitator_can_invite_and_residents_cannot(harness):
     assert "Only facilitators" in refused
     assert len(harness.rows(ChatBinding)) == 1
 
-    named = await harness.reply_text("/facilitator Carol #parks", user=FACILITATOR)
+    named = await harness.reply_text("/facilitator @carol #parks", user=FACILITATOR)
     assert "now facilitates #parks" in named
     invitation = await harness.say("/invite #parks", user="carol", chat="other")
     assert invitation[0].message.buttons
@@ -115,5 +115,5 @@ async def test_named_facilitator_can_invite_and_residents_cannot(harness):
 
 async def test_created_campaign_is_facilitated_by_its_creator_only(harness):
     await harness.start_parks()
-    assert "Only facilitators" in await harness.reply_text("/facilitator Bob #parks", user="alice")
+    assert "Only facilitators" in await harness.reply_text("/facilitator @bob #parks", user="alice")
     assert len(harness.rows(Campaign)) == 1

@@ -34,7 +34,7 @@ async def try_every_facilitator_command(harness: Harness, clock: Clock) -> None:
     await harness.start_parks()
     await harness.say("/campaign #schools School success | How can every child thrive?", user=FACILITATOR)
     await harness.say("/idea Night lights on the path #parks", user="mallory")
-    await harness.say("/facilitator Mallory #schools", user=FACILITATOR)  # facilitates another campaign only
+    await harness.say("/facilitator @mallory #schools", user=FACILITATOR)  # facilitates another campaign only
     await harness.say("hello", user="eve")
     before = snapshot(harness)
     assert FACILITATOR_COMMANDS, "no facilitator command to try"
@@ -133,3 +133,13 @@ async def test_every_facilitator_command_tried_by_a_resident_on_the_console_is_r
     printed, after = await console_run(database_url, tmp_path, ["/as Eve", *tries])
     assert printed.count("Only facilitators") == len(FACILITATOR_COMMANDS), printed
     assert after == before
+
+
+async def test_on_the_console_a_resident_is_named_by_their_name_as_a_handle_and_names_stay_short(
+    database_url, tmp_path
+):
+    lines = ["/campaign #parks Better parks | How?", f"/as {'x' * 1_000_000}", "/as bob", "hello", "/as"]
+    printed, after = await console_run(database_url, tmp_path, [*lines, "/facilitator @bob #parks"])
+    assert "Please choose a name of at most 32 characters." in printed
+    assert "now facilitates #parks" in printed
+    assert max(len(repr(row)) for rows in after.values() for row in rows) < 1000

@@ -153,3 +153,27 @@ async def test_votes_cast_in_chat_reach_the_polis_votes_of_the_open_data_export(
     with (tmp_path / "open" / "votes.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert sorted((row["comment-id"], row["vote"]) for row in rows) == [("1", "1"), ("1", "1")]
+
+
+def token_of(harness, label: str) -> str:
+    """The token behind the most recent button whose label contains `label`."""
+    return next(
+        button.token
+        for sent in reversed(harness.adapter.sent)
+        for button in sent.message.buttons
+        if label in button.label
+    )
+
+
+async def test_a_vote_button_copied_into_a_link_votes_for_no_one_who_opens_it(harness):
+    await harness.start_parks()
+    await harness.say("/idea More lights near the gate")
+    await harness.say("/vote i1", user="alice")
+    disagree = token_of(harness, "Disagree")
+    opened = await harness.reply_text("", user="bob", private=True, button_token=disagree, via_link=True)
+    assert "only invitation links work this way" in opened
+    assert harness.rows(IdeaVote) == []
+
+    join = token_of(harness, "Join #parks")
+    welcome = await harness.reply_text("", user="carol", private=True, button_token=join, via_link=True)
+    assert "Welcome to #parks" in welcome

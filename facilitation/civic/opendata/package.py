@@ -6,7 +6,6 @@ The package is a Frictionless tabular Data Package under an open licence; the ta
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from facilitation.civic.opendata.polis import (
     stored_votes,
 )
 from facilitation.civic.opendata.tables import TABLES, OpenDataTable, Pseudonyms, iso_utc
+from facilitation.kernel.spreadsheets import FORMULA_STARTS, TEXT_MARK, write_csv
 from storage.models import Campaign
 
 LICENSES = {
@@ -113,10 +113,7 @@ def _resource(name: str, path: str, description: str, schema: dict[str, Any]) ->
 
 def _write_csv(path: Path, header: list[str] | None, rows: Iterable[Iterable[Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        if header is not None:
-            writer.writerow(header)
-        writer.writerows(["" if value is None else value for value in row] for row in rows)
+        write_csv(handle, [header, *rows] if header is not None else rows)
 
 
 def data_dictionary(campaign: Campaign, license_id: str) -> str:
@@ -136,6 +133,15 @@ def data_dictionary(campaign: Campaign, license_id: str) -> str:
         "`datapackage.json` describes every table (Frictionless Data Package); `comments.csv`, `votes.csv`,",
         "`participants-votes.csv` and `summary.csv` follow the layout of Polis exports.",
         "",
+        "## Text that looks like a formula",
+        "",
+        f"A cell that begins with {', '.join(_shown(start) for start in FORMULA_STARTS)} is written with an "
+        f"apostrophe (`{TEXT_MARK}`) in front,",
+        "so that spreadsheets show it as text instead of running it as a formula (CSV injection). Remove",
+        "that one leading apostrophe to read the words exactly as written. This is the only change made to",
+        "what residents wrote. The package has no JSON form of its rows: these CSVs are its only copy of the",
+        "words; Townhall itself keeps them verbatim and shows them so in chat.",
+        "",
     ]
     for table in TABLES:
         lines += [
@@ -149,6 +155,11 @@ def data_dictionary(campaign: Campaign, license_id: str) -> str:
         lines += [f"| {c.name} | {c.type} | {c.description} |" for c in table.columns]
         lines.append("")
     return "\n".join(lines)
+
+
+def _shown(start: str) -> str:
+    """A character that starts a formula, as the data dictionary names it."""
+    return {"\t": "a tab", "\r": "a carriage return"}.get(start, f"`{start}`")
 
 
 def archive(out_dir: Path) -> Path:

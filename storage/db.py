@@ -62,13 +62,18 @@ def scrub_deleted(engine: Engine) -> None:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-SQLITE_UNAVAILABLE_MESSAGES = ("locked", "busy", "unable to open", "disk i/o")
-"""SQLite errors that pass (another process holds the lock, the disk hiccups); "no such table" does not."""
+SQLITE_UNAVAILABLE_MESSAGES = ("locked", "busy", "unable to open", "disk i/o", "database or disk is full")
+"""SQLite errors that pass (another process holds the lock, the disk hiccups or fills up until someone
+frees space); "no such table" does not."""
 
 
 def unavailable(error: BaseException) -> bool:
     """Whether `error` means the database cannot be reached or is busy for now, so that the same work
-    should be tried again later, rather than a mistake that would fail again."""
+    should be tried again later, rather than a mistake that would fail again.
+
+    A full disk counts (SQLITE_FULL; PostgreSQL's SQLSTATE 53100, an OperationalError like every
+    connection failure): the work waits, held, until space is freed, instead of being answered as a bug.
+    """
     if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
         return True
     if not isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError)):

@@ -55,3 +55,13 @@ class IdeaTheme(SQLModel, table=True):
     idea_id: int = Field(foreign_key="idea.id", primary_key=True, ondelete="CASCADE")
     theme_id: int | None = Field(default=None, foreign_key="theme.id", index=True, ondelete="CASCADE")
     subtheme_id: int | None = Field(default=None, foreign_key="theme.id", ondelete="SET NULL")
+
+
+class ThemesFingerprint(SQLModel, table=True):
+    """What a campaign's stored themes were computed from: a digest of its visible ideas (ids, words,
+    merges) and the model. While the ideas give the same digest, the stored themes still hold and /themes
+    answers from them instead of grouping thousands of ideas again."""
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+    fingerprint: str = Field(max_length=64)
+    computed_at: datetime = timestamp_field()

@@ -25,7 +25,7 @@ from storage.intake import (
     Round,
     visible_ideas,
 )
-from storage.intelligence import THEME_LABEL_MAX_LENGTH, IdeaEmbedding, IdeaTheme, Theme
+from storage.intelligence import THEME_LABEL_MAX_LENGTH, IdeaEmbedding, IdeaTheme, Theme, ThemesFingerprint
 from storage.kernel import (
     SCHEDULER_JOBS_TABLE,
     TITLE_MAX_LENGTH,
@@ -92,6 +92,7 @@ __all__ = [
     "THEME_LABEL_MAX_LENGTH",
     "TITLE_MAX_LENGTH",
     "Theme",
+    "ThemesFingerprint",
     "UNIT_MAX_LENGTH",
     "UTCDateTime",
     "scheduler_jobs",

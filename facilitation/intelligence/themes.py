@@ -5,14 +5,17 @@ one), groups them (`facilitation.intelligence.clustering`), and stores the resul
 label while its top keywords hold, from one computation to the next. Merged ideas count with the idea
 they joined. An idea placed in a theme for the first time, or moved to another, is news for its author
 (`facilitation.membership.news`); the same placement computed again is not. `/themes` posts the digest: labels,
-counts, representative ideas quoted verbatim with their ids, and the theme map as a picture.
+counts, representative ideas quoted verbatim with their ids, and the theme map as a picture. Until the
+campaign's ideas change, a repeated /themes is answered from the stored themes and the map already drawn
+(`current_themes`), so that one member asking again and again does not hold up everyone else's replies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import hashlib
+import json
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +40,8 @@ from storage.models import (
     IdeaEmbedding,
     IdeaTheme,
     Theme,
+    ThemesFingerprint,
+    utcnow,
     visible_ideas,
 )
 
@@ -97,6 +102,8 @@ def compute_themes(
             weights[row_of[target]] += 1
     found = clustering.find_themes(matrix, [ideas[int(i)].text for i in ids], weights)
     stored = store_themes(effects, campaign, ids, found)
+    grouped = [(idea.id, idea.text, idea.status, idea.merged_into_id) for idea in ideas.values()]
+    _remember_fingerprint(session, campaign, ideas_fingerprint(grouped, embedder.name))
     placement = {idea_id: stored.placement.get(target, (None, None)) for idea_id, target in joined.items()}
     return CampaignThemes(
         campaign=campaign,
@@ -109,6 +116,46 @@ def compute_themes(
         other_count=found.other_count,
         total=len(ideas),
     )
+
+
+def current_themes(
+    effects: Effects,
+    campaign: Campaign,
+    embedder: Embedder | None,
+    embedded: Callable[[Idea, np.ndarray], None] = lambda idea, vector: None,
+) -> CampaignThemes:
+    """The campaign's themes: those stored, when they were computed from the ideas as they are now (same
+    ideas, words, merges and model), else computed again (`compute_themes`)."""
+    if embedder is None or not embedder.ready:
+        raise ThemesUnavailable
+    session = effects.session
+    remembered = session.get(ThemesFingerprint, campaign.id)
+    grouped = session.exec(
+        select(Idea.id, Idea.text, Idea.status, Idea.merged_into_id)
+        .where(Idea.campaign_id == campaign.id, Idea.shown())
+        .order_by(col(Idea.id))
+    ).all()  # plain rows: thousands of ideas read as objects would take most of the time saved
+    if remembered is not None and remembered.fingerprint == ideas_fingerprint(grouped, embedder.name):
+        return stored_themes(session, campaign)
+    return compute_themes(effects, campaign, embedder, embedded)
+
+
+def ideas_fingerprint(ideas: Iterable[Sequence[object]], model: str) -> str:
+    """A digest of everything themes are computed from: each visible idea's (id, words, status, the idea
+    it was merged into), in id order, and the model that embeds them."""
+    digest = hashlib.sha256(model.encode())
+    for idea in ideas:
+        digest.update(json.dumps(list(idea)).encode())
+    return digest.hexdigest()
+
+
+def _remember_fingerprint(session: Session, campaign: Campaign, fingerprint: str) -> None:
+    remembered = session.get(ThemesFingerprint, campaign.id)
+    if remembered is None:
+        session.add(ThemesFingerprint(campaign_id=campaign.id, fingerprint=fingerprint))
+        return
+    remembered.fingerprint = fingerprint
+    remembered.computed_at = utcnow()
 
 
 def _joined(ideas: dict[int, Idea], idea_id: int) -> int:
@@ -391,12 +438,20 @@ def map_picture(result: CampaignThemes, _: Callable[..., str]) -> bytes | None:
 
 
 def draw_map(result: CampaignThemes, folder: Path, _: Callable[..., str]) -> Path | None:
-    """The theme map as a PNG file in `folder`, or None when there is nothing to draw."""
+    """The theme map as a PNG file in `folder`, or None when there is nothing to draw.
+
+    The file is named after what it shows (the placement, the labels and the language of its texts), so
+    the same themes asked for again reuse the picture already drawn rather than write another."""
+    legend = [(theme.id, theme.label) for theme, _c in result.themes]
+    points = [(int(i), result.placement.get(int(i), (None, None))[0]) for i in result.idea_ids]
+    texts = [_("other"), _("Themes of #{hashtag}", hashtag=result.campaign.hashtag)]
+    name = hashlib.sha256(json.dumps([legend, points, texts]).encode()).hexdigest()[:16]
+    path = folder / THEME_MAPS_FOLDER / f"{result.campaign.hashtag}-{name}.png"
+    if path.exists():
+        return path
     picture = map_picture(result, _)
     if picture is None:
         return None
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    path = folder / THEME_MAPS_FOLDER / f"{result.campaign.hashtag}-{stamp}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(picture)
     return path
@@ -414,7 +469,7 @@ def themes_command(ctx: Context, args: str) -> None:
             ctx.on_commit.append(lambda: index.added(idea.campaign_id, idea.id, idea.member_id, vector))
 
     try:
-        result = compute_themes(ctx, campaign, index.embedder if index else None, embedded)
+        result = current_themes(ctx, campaign, index.embedder if index else None, embedded)
     except ThemesUnavailable:
         raise UserError(
             _("Themes need the language model, which is still loading. Please try again in a minute.")

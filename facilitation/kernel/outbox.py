@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from facilitation.kernel.events import (
@@ -38,7 +38,10 @@ FALLBACK_CAPABILITIES = Capabilities(max_text_length=2000, max_button_payload_by
 
 RETRY_BASE_SECONDS = 1.0
 RETRY_CAP_SECONDS = 300.0
-DELIVERY_BATCH_SIZE = 100
+DELIVERY_BATCH_SIZE = 500
+"""Messages one delivery round loads, the first of every waiting chat before the second of any."""
+DELIVERY_ROWS_PER_CHAT = 20
+"""A chat's messages in one round: a busy chat's backlog never fills the batch in place of other chats."""
 IDLE_POLL_SECONDS = 5.0
 CLAIM_LEASE_SECONDS = 30.0
 """A message being sent is claimed for this long (well past adapters' request timeouts), so another process
@@ -175,33 +178,43 @@ class DeliveryService:
     async def deliver_due(self, now: datetime | None = None, from_loop: bool = False) -> int:
         """One pass over messages due by `now` (default: the present); returns how many were sent.
 
+        Chats take turns: each round sends the next message of every chat whose turn it is (its earlier
+        messages sent, its pace allowing), then the round after sends each chat's following one, so a
+        private answer never waits behind a busy group's backlog. Rounds go on while one sends anything.
+
         Passes never overlap, so no message is handed to an adapter twice by one process. A pass made
         outside the delivery loop that leaves a chat waiting for its pace wakes the loop, so that it
         sleeps until that chat's turn rather than its idle interval.
         """
         async with self._lock:
             moment = now or datetime.now(UTC)
-            rows = await asyncio.to_thread(self._load_pending)
-            sent = 0
-            held_chats: set[tuple[str, str]] = set()
             self._paced_wait = None
-            for row in rows:
-                chat = (row.platform, str(row.address.get("chat_id")))
-                if chat in held_chats:
-                    continue
-                held_chats.add(chat)  # until this message is out, later ones to the chat wait: keep the order
-                if row.next_attempt_at > moment or self._paced(chat):
-                    continue
-                if not await asyncio.to_thread(self._claim, row, moment):
-                    continue  # another process is sending it
-                await self._pace_platform(row.platform)
-                if await self._deliver(row):
-                    sent += 1
-                    self._last_send[chat] = asyncio.get_running_loop().time()
-                    held_chats.discard(chat)
+            sent = 0
+            while sent_this_round := await self._deliver_round(moment):
+                sent += sent_this_round
             if self._paced_wait is not None and not from_loop:
                 self._wakeup.set()
             return sent
+
+    async def _deliver_round(self, moment: datetime) -> int:
+        rows = await asyncio.to_thread(self._load_pending)
+        sent = 0
+        held_chats: set[tuple[str, str]] = set()
+        for row in rows:
+            chat = (row.platform, str(row.address.get("chat_id")))
+            if chat in held_chats:
+                continue
+            held_chats.add(chat)  # until this message is out, later ones to the chat wait: keep the order
+            if row.next_attempt_at > moment or self._paced(chat):
+                continue
+            if not await asyncio.to_thread(self._claim, row, moment):
+                continue  # another process is sending it
+            await self._pace_platform(row.platform)
+            if await self._deliver(row):
+                sent += 1
+                self._last_send[chat] = asyncio.get_running_loop().time()
+                held_chats.discard(chat)
+        return sent
 
     def _paced(self, chat: tuple[str, str]) -> bool:
         """Whether `chat` got a message too recently for its platform's pace; notes when to look again."""
@@ -281,14 +294,30 @@ class DeliveryService:
             return claimed.rowcount == 1
 
     def _load_pending(self) -> list[OutboxMessage]:
+        """Pending messages in turns: every chat's first, then every chat's second, and so on; a chat's
+        messages in the order they were written."""
         if not self.transports:
             return []
+        turn = (
+            func.row_number()
+            .over(
+                partition_by=(col(OutboxMessage.platform), col(OutboxMessage.address)["chat_id"].as_string()),
+                order_by=col(OutboxMessage.id),
+            )
+            .label("turn")
+        )
+        waiting = (
+            select(col(OutboxMessage.id), turn)
+            .where(OutboxMessage.status == "pending")
+            .where(col(OutboxMessage.platform).in_(self.transports))
+            .subquery()
+        )
         with self.database.session() as session:
             statement = (
                 select(OutboxMessage)
-                .where(OutboxMessage.status == "pending")
-                .where(col(OutboxMessage.platform).in_(self.transports))
-                .order_by(col(OutboxMessage.id))
+                .join(waiting, waiting.c.id == col(OutboxMessage.id))
+                .where(waiting.c.turn <= DELIVERY_ROWS_PER_CHAT)
+                .order_by(waiting.c.turn, col(OutboxMessage.id))
                 .limit(DELIVERY_BATCH_SIZE)
             )
             return list(session.exec(statement))

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from statistics import fmean
 
 from sqlalchemy import func
@@ -44,6 +45,9 @@ commands = CommandSet()
 CHANGES_MAX_LENGTH = 1000
 """What changed in a version: a paragraph; the prototype's own documents live elsewhere."""
 PROTOTYPES_LISTED = 10
+VERSIONS_PER_DAY_MAX = 5
+"""Versions of one prototype in any 24 hours: each is announced in every chat of the campaign."""
+VERSIONS_WINDOW = timedelta(hours=24)
 
 
 def source_ideas(ctx: Context, prototype: Prototype) -> list[Idea]:
@@ -267,6 +271,27 @@ def team_pressed(ctx: Context, payload: dict) -> None:
     join_team(ctx, prototype)
 
 
+def _refuse_past_the_daily_limit(ctx: Context, prototype: Prototype) -> None:
+    recent = ctx.session.exec(
+        select(func.count())
+        .select_from(PrototypeVersion)
+        .where(
+            PrototypeVersion.prototype_id == prototype.id,
+            col(PrototypeVersion.created_at) > ctx.now() - VERSIONS_WINDOW,
+        )
+    ).one()
+    if recent >= VERSIONS_PER_DAY_MAX:
+        raise UserError(
+            ctx._(
+                "{prototype} has had {limit} versions in the last 24 hours, the most in a day: each one is "
+                "announced in every chat of the campaign. Please gather your changes and publish them "
+                "tomorrow. Nothing was published.",
+                prototype=prototype_ref(prototype),
+                limit=VERSIONS_PER_DAY_MAX,
+            )
+        )
+
+
 @commands.command(
     "version",
     N_("Publish a new version of a prototype (its team and facilitators)"),
@@ -294,6 +319,7 @@ def version_command(ctx: Context, args: str) -> None:
         raise UsageError(_("Say what changed in this version."))
     if len(changes) > CHANGES_MAX_LENGTH:
         raise UserError(_("Please say what changed in {limit} characters at most.", limit=CHANGES_MAX_LENGTH))
+    _refuse_past_the_daily_limit(ctx, prototype)
     latest = ctx.session.exec(
         select(func.max(PrototypeVersion.number)).where(PrototypeVersion.prototype_id == prototype.id)
     ).one()

@@ -15,6 +15,7 @@ import pytest
 
 from adapters.recording.adapter import Sent
 from bot.testing.harness import FACILITATOR, Clock, Harness
+from facilitation.accountability.commitments.commands import OPEN_COMMITMENTS_MAX
 from facilitation.accountability.commitments.due_dates import parse_due
 from facilitation.accountability.pods.grouping import Person, group_members
 from storage.models import CheckIn, Commitment, Idea, IdeaTheme, Identity, Pod, PodMember, SentPrompt, Theme
@@ -489,3 +490,23 @@ async def test_a_muted_member_gets_no_check_in_and_it_counts_as_no_miss(database
         assert not any("Check-in time" in sent.text for sent in to(harness, "alice"))
         assert any("Check-in time" in sent.text for sent in to(harness, "bob"))
         assert [link.missed for link in harness.rows(PodMember) if link.member_id == 1] == [0]
+
+
+async def test_one_member_holds_at_most_twenty_open_commitments_and_is_told_how_to_go_on(harness):
+    """Each commitment brings reminders and check-ins: past the cap the member is told the limit and
+    nothing is stored or scheduled; closing one makes room for the next."""
+    for number in range(1, OPEN_COMMITMENTS_MAX + 1):
+        assert f"Commitment c{number} recorded" in await harness.reply_text(
+            f"/commit Task {number} by in 3 weeks"
+        )
+    jobs = len(harness.townhall.scheduler.jobs())
+    refused = await harness.say("/commit One task too many by in 3 weeks")
+    assert [sent.text for sent in refused] == [
+        "You already have 20 open commitments, the most one person can hold at once. Close one with"
+        " /done <id> when it is done (/mine lists them), then commit to the next. Nothing was saved."
+    ]
+    assert len(harness.rows(Commitment)) == OPEN_COMMITMENTS_MAX
+    assert len(harness.townhall.scheduler.jobs()) == jobs
+    await harness.say("/done c1")
+    assert "recorded" in await harness.reply_text("/commit The next task by in 3 weeks")
+    assert "recorded" in await harness.reply_text("/commit My own task by in 3 weeks", user="bob")

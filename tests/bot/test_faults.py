@@ -157,6 +157,83 @@ async def test_while_the_database_is_away_the_bot_says_it_will_retry_and_then_lo
         assert "Benches by the pond" in await harness.reply_text("/ideas", user="erin")
 
 
+class FullDisk:
+    """Fills the database's disk, then frees it. SQLite may grow no further than the pages it has (its
+    max_page_count, on every connection) and ballast fills what room is left in them; PostgreSQL answers
+    an idea's insert with SQLSTATE 53100 (disk_full), as a server whose disk is full does."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def fill(self) -> None:
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(
+                    "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION"
+                    " 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$"
+                )
+                connection.exec_driver_sql(
+                    "CREATE TRIGGER disk_full BEFORE INSERT ON idea FOR EACH ROW EXECUTE FUNCTION disk_full()"
+                )
+            return
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE ballast (filler TEXT)")
+        sa.event.listen(self.engine, "connect", self._no_more_pages)
+        self.engine.dispose()  # every connection from now on has no page to add
+        for size in (1000, 100, 10):
+            try:
+                while True:
+                    with self.engine.begin() as connection:
+                        connection.exec_driver_sql("INSERT INTO ballast VALUES (?)", ("x" * size,))
+            except sa.exc.OperationalError as error:
+                assert "full" in str(error)
+
+    def free(self) -> None:
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql("DROP TRIGGER disk_full ON idea")
+                connection.exec_driver_sql("DROP FUNCTION disk_full()")
+            return
+        sa.event.remove(self.engine, "connect", self._no_more_pages)
+        self.engine.dispose()
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE ballast")
+
+    @staticmethod
+    def _no_more_pages(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API types)
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+
+async def test_a_full_disk_is_waited_for_like_an_outage_and_the_ideas_are_stored_once_there_is_room(
+    harness,  # noqa: ANN001
+) -> None:
+    """Residents keep sharing ideas as the disk fills up: once it is full, they are told once that their
+    messages will be retried, nothing is answered as a bug, and every idea is stored, in order, once space
+    is freed."""
+    await harness.start_parks()
+    disk = FullDisk(harness.townhall.database.engine)
+    disk.fill()
+    ideas: list[str] = []
+    answers: list[str] = []
+    try:
+        while not any("retry your message" in answer for answer in answers) and len(ideas) < 20:
+            ideas.append(f"Idea number {len(ideas) + 1}: " + "shade trees and benches along the path " * 45)
+            answers += [sent.text for sent in await harness.say(f"/idea {ideas[-1]}", user="bob")]
+        ideas.append("One more while the disk is full: a water fountain by the gate")
+        answers += [sent.text for sent in await harness.say(f"/idea {ideas[-1]}", user="carol")]
+    finally:
+        disk.free()
+    notices = [answer for answer in answers if "retry your message" in answer]
+    assert len(notices) == 1 and len(ideas) < 20
+    assert not any("went wrong" in answer for answer in answers)
+    for _ in range(200):  # PostgreSQL spent an id on each refused insert: count the confirmations
+        if sum("recorded in #parks" in sent.text for sent in harness.adapter.sent) == len(ideas):
+            break
+        await asyncio.sleep(0.05)
+    assert [idea.text for idea in harness.rows(Idea)] == [text.strip() for text in ideas]
+
+
 async def test_a_database_mistake_is_answered_at_once_not_held_for_retry(harness) -> None:  # noqa: ANN001
     """Only a database that is away is waited for; an error that would happen again is answered."""
     await harness.start_parks()

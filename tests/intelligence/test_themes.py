@@ -12,7 +12,8 @@ import pytest
 from bot.demo import demo_statements
 from bot.testing.harness import FACILITATOR, Harness
 from facilitation.intelligence import clustering as themes
-from storage.models import Idea
+from facilitation.intelligence.themes import THEME_MAPS_FOLDER
+from storage.models import Idea, Theme
 
 SAMPLE_SIZE = 60
 
@@ -108,6 +109,44 @@ async def test_themes_command_sends_the_digest_and_a_theme_map_then_keeps_ids(si
     before = {ref for ref, _label, _count in themes_found}
     after = {ref for ref, _label, _count in THEME_LINE.findall(again.text)}
     assert len(before & after) >= len(before) - 1, (before, after)
+
+
+async def themes_answer(harness: Harness, user: str) -> tuple[str, str | None]:
+    """The digest /themes answers `user` with, and the map picture's path."""
+    sent = await harness.say("/themes", user=user)
+    [digest] = [one.text for one in sent if one.text.startswith("Themes in")]
+    [picture] = [one.message.image_path for one in sent if one.message.image_path]
+    return digest, picture
+
+
+@pytest.mark.embeddings
+async def test_themes_asked_again_are_answered_from_the_stored_ones_until_the_ideas_change(
+    similar_harness, tmp_path
+):
+    """A repeated /themes is the same answer and the same picture, without grouping every idea again or
+    writing another map; a new idea, or an edited one, makes the next /themes compute them afresh."""
+    await similar_harness.start_parks()
+    statements = demo_statements()
+    await post_ideas(similar_harness, statements[:30])
+    first = await themes_answer(similar_harness, "zoe")
+    computed = {theme.id: theme.computed_at for theme in similar_harness.rows(Theme)}
+    for user in ("zoe", "yann", "zoe"):
+        assert await themes_answer(similar_harness, user) == first
+    assert {theme.id: theme.computed_at for theme in similar_harness.rows(Theme)} == computed
+    assert len(list((tmp_path / THEME_MAPS_FOLDER).iterdir())) == 1
+
+    await similar_harness.say(f"/idea #parks {statements[30]}", user="resident30")
+    digest, _map = await themes_answer(similar_harness, "zoe")
+    assert digest.startswith("Themes in #parks — 31 ideas")
+    recomputed = max(theme.computed_at for theme in similar_harness.rows(Theme))
+    assert recomputed > max(computed.values())
+    [first_idea] = [idea for idea in similar_harness.rows(Idea) if idea.id == 1]
+    author = f"resident{statements.index(first_idea.text.removeprefix('#parks '))}"
+    assert "updated" in await similar_harness.reply_text(
+        "/edit i1 Shade over the benches, please", user=author
+    )
+    await similar_harness.say("/themes", user="zoe")
+    assert max(theme.computed_at for theme in similar_harness.rows(Theme)) > recomputed
 
 
 async def test_themes_without_the_model_get_a_polite_answer(harness):

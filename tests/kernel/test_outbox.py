@@ -117,3 +117,39 @@ async def test_two_delivery_services_on_one_database_send_each_message_once(data
         second = DeliveryService(harness.townhall.database, {"recording": adapter})
         await asyncio.gather(first.deliver_due(), second.deliver_due())
         assert sorted(sent.text for sent in adapter.sent) == sorted(f"m{number}" for number in range(20))
+
+
+async def test_a_private_reply_is_not_held_behind_a_busy_group(database_url, tmp_path):
+    """A group with a long backlog is paced one message a second; a private answer queued behind it goes
+    out in the same pass, and the group's own messages keep their order."""
+    adapter = RecordingAdapter()
+    adapter.capabilities = replace(adapter.capabilities, per_chat_interval=1.0)
+    async with Harness.running(database_url, tmp_path, adapter=adapter) as harness:
+        await harness.townhall.delivery.stop()  # the passes below are the only ones
+        with harness.townhall.database.session() as session:
+            for number in range(140):
+                harness.townhall.core.outbox.enqueue(
+                    session, Address("recording", "group"), Outgoing(f"reply {number} to the group")
+                )
+            harness.townhall.core.outbox.enqueue(
+                session, Address("recording", "alice"), Outgoing("your /help")
+            )
+        await harness.townhall.delivery.deliver_due()
+        assert [sent.text for sent in adapter.sent] == ["reply 0 to the group", "your /help"]
+        adapter.capabilities = replace(adapter.capabilities, per_chat_interval=0.0)
+        while await harness.townhall.delivery.deliver_due():
+            pass
+        group = [sent.text for sent in adapter.sent if sent.address.chat_id == "group"]
+        assert group == [f"reply {number} to the group" for number in range(140)]
+
+
+async def test_chats_take_turns_one_message_each(database_url, tmp_path):
+    """Round-robin by chat: each chat with messages waiting sends one, then each sends its next one."""
+    adapter = RecordingAdapter()
+    async with Harness.running(database_url, tmp_path, adapter=adapter) as harness:
+        await harness.townhall.delivery.stop()
+        with harness.townhall.database.session() as session:
+            for chat, text in (("a", "a1"), ("a", "a2"), ("a", "a3"), ("b", "b1"), ("b", "b2"), ("c", "c1")):
+                harness.townhall.core.outbox.enqueue(session, Address("recording", chat), Outgoing(text))
+        await harness.townhall.delivery.deliver_due()
+        assert [sent.text for sent in adapter.sent] == ["a1", "b1", "c1", "a2", "b2", "a3"]

@@ -7,8 +7,9 @@ import csv
 import numpy as np
 from sqlmodel import Session
 
-from bot.testing.harness import FACILITATOR
+from bot.testing.harness import FACILITATOR, Clock, Harness
 from facilitation.civic.opendata.package import write_package
+from facilitation.planning.prototypes import VERSIONS_PER_DAY_MAX
 from facilitation.planning.votes import vote_matrix
 from storage.models import Campaign, Feedback, IdeaVote, Prototype, PrototypeVersion
 
@@ -177,3 +178,27 @@ async def test_a_vote_button_copied_into_a_link_votes_for_no_one_who_opens_it(ha
     join = token_of(harness, "Join #parks")
     welcome = await harness.reply_text("", user="carol", private=True, button_token=join, via_link=True)
     assert "Welcome to #parks" in welcome
+
+
+async def test_a_prototype_publishes_at_most_five_versions_a_day_and_is_told_so(database_url, tmp_path):
+    """Each version is announced in every chat of the campaign: past the daily cap a team member is told
+    the limit, nothing is published or announced, and the next day versions go out again."""
+    clock = Clock()
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.start_parks()
+        await harness.say("/idea Solar lamps along the path")
+        await harness.say("/prototype i1 Night lights pilot", user=FACILITATOR)
+        await harness.say("/team p1", user="bob")
+        for number in range(1, VERSIONS_PER_DAY_MAX + 1):
+            clock.advance(minutes=10)
+            assert f"new version, v{number}" in await harness.reply_text(
+                f"/version p1 Change {number}", user="bob"
+            )
+        refused = await harness.say("/version p1 One change too many", user="bob")
+        assert [sent.text for sent in refused] == [
+            "p1 has had 5 versions in the last 24 hours, the most in a day: each one is announced in every chat"
+            " of the campaign. Please gather your changes and publish them tomorrow. Nothing was published."
+        ]
+        assert len(harness.rows(PrototypeVersion)) == VERSIONS_PER_DAY_MAX
+        clock.advance(hours=24)
+        assert "new version, v6" in await harness.reply_text("/version p1 The gathered changes", user="bob")

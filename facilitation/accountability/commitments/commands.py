@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from facilitation.accountability.commitments.due_dates import DUE_SEPARATOR, split_action_and_due
 from facilitation.accountability.commitments.prompts import time_prompts
@@ -31,6 +31,8 @@ commands = CommandSet()
 MAX_DUE_DAYS = 730
 """Two years: further than that is a plan, not a commitment."""
 MINE_DONE_SHOWN = 5
+OPEN_COMMITMENTS_MAX = 20
+"""Open commitments one member may hold at once: more than anyone keeps, and each brings its reminders."""
 LINK_PATTERN = re.compile(r"\s*\b(theme|thème|prototype)\s+#?[tp]?(\d+)\b", re.IGNORECASE)
 LINK_KINDS = {"theme": N_("theme"), "prototype": N_("prototype")}
 LINKED_MODELS: dict[str, type[Theme] | type[Prototype]] = {"theme": Theme, "prototype": Prototype}
@@ -117,6 +119,7 @@ def commit(ctx: Context, args: str) -> None:
         )
     if due > today + timedelta(days=MAX_DUE_DAYS):
         raise UserError(_("Choose a day within two years; a smaller first step is easier to keep."))
+    _refuse_past_the_open_limit(ctx)
     commitment = Commitment(
         member_id=ctx.member.id,
         campaign_id=campaign.id if campaign else None,
@@ -154,6 +157,23 @@ def commit(ctx: Context, args: str) -> None:
         )
     )
     ctx.reply("\n".join(lines))
+
+
+def _refuse_past_the_open_limit(ctx: Context) -> None:
+    held = ctx.session.exec(
+        select(func.count())
+        .select_from(Commitment)
+        .where(Commitment.member_id == ctx.member.id, Commitment.status == OPEN)
+    ).one()
+    if held >= OPEN_COMMITMENTS_MAX:
+        raise UserError(
+            ctx._(
+                "You already have {limit} open commitments, the most one person can hold at once. "
+                "Close one with /done <id> when it is done (/mine lists them), then commit to the next. "
+                "Nothing was saved.",
+                limit=OPEN_COMMITMENTS_MAX,
+            )
+        )
 
 
 def own_commitment(ctx: Context, ref: str) -> Commitment:

@@ -32,7 +32,7 @@ from facilitation.civic.progress import (
 )
 from facilitation.intelligence.themes import map_picture, stored_themes
 from facilitation.kernel.context import Context
-from facilitation.kernel.i18n import N_, translator
+from facilitation.kernel.i18n import N_, decimal, translator
 from facilitation.kernel.refs import prototype_ref, theme_ref
 from facilitation.kernel.router import CommandSet
 from facilitation.kernel.text import find_hashtags
@@ -179,7 +179,7 @@ def render_report(
         parts.append(_element("h2", _("Latest ideas, in residents’ own words")))
         parts += [_quote(idea, _) for idea in ideas[-QUOTES_SHOWN:]]
     parts += _themes(session, campaign, _, ngettext)
-    parts += _prototypes(session, campaign, _, ngettext)
+    parts += _prototypes(session, campaign, _, ngettext, language)
     parts += _commitments_and_checkins(session, campaign, now, _, ngettext)
     title, url = LICENSES[license_id]
     parts.append(
@@ -290,7 +290,9 @@ def _themes(session: Session, campaign: Campaign, _: Translate, ngettext: Transl
     return parts
 
 
-def _prototypes(session: Session, campaign: Campaign, _: Translate, ngettext: Translate) -> list[str]:
+def _prototypes(
+    session: Session, campaign: Campaign, _: Translate, ngettext: Translate, language: str
+) -> list[str]:
     """Each prototype with its versions, each version with its feedback count and mean rating."""
     parts = [_element("h2", _("Prototypes"))]
     prototypes = session.exec(
@@ -320,7 +322,7 @@ def _prototypes(session: Session, campaign: Campaign, _: Translate, ngettext: Tr
                     f"{version.created_at:%Y-%m-%d}",
                     version.changes,
                     len(ratings),
-                    _("{mean:.1f} / 5", mean=fmean(ratings.values())) if ratings else "—",
+                    _("{mean} / 5", mean=decimal(fmean(ratings.values()), language)) if ratings else "—",
                 ]
             )
         header = [_("version"), _("published"), _("what changed"), _("feedback"), _("mean rating")]
@@ -393,12 +395,13 @@ def report_command(ctx: Context, args: str) -> None:
     )
     lines = [title, ngettext("{count} commitment:", "{count} commitments:", counts.total)]
     lines.append(
-        _(
-            "{done} done · {moving} under way · {starting} not started yet · {overdue} past their date",
-            done=counts.done,
-            moving=counts.moving,
-            starting=counts.starting,
-            overdue=counts.overdue,
+        " · ".join(
+            (
+                ngettext("{count} done", "{count} done", counts.done),
+                ngettext("{count} under way", "{count} under way", counts.moving),
+                ngettext("{count} not started yet", "{count} not started yet", counts.starting),
+                ngettext("{count} past its date", "{count} past their date", counts.overdue),
+            )
         )
     )
     active = active_pod_count(ctx.session, campaign)

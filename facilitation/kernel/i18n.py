@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 LOCALES_DIR = Path(__file__).parent.parent / "locales"
 DOMAIN = "townhall"
@@ -70,6 +71,16 @@ def translator(language: str) -> tuple[Callable[..., str], Callable[..., str]]:
 def N_(message: str) -> str:  # noqa: N802 (the gettext name the extractor knows)
     """Marks a text for the catalogue where it is translated later, such as a command's description."""
     return message
+
+
+def quote(gettext: Callable[..., str], text: str) -> str:
+    """`text` between the reader's quotation marks: “…” in English, « … » in French."""
+    return gettext("“{text}”", text=text)
+
+
+def decimal(value: float, language: str) -> str:
+    """A number with one decimal as the reader writes it: 3.5 in English, 3,5 in French."""
+    return format_decimal(value, "0.0", locale=language)
 
 
 MOMENT_FORMAT = "EEEE d MMMM, HH:mm zzzz"

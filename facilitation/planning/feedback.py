@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from facilitation.intelligence import clustering as themes
 from facilitation.intelligence.embeddings import Embedder
 from facilitation.kernel.context import Context
-from facilitation.kernel.i18n import N_
+from facilitation.kernel.i18n import N_, quote
 from facilitation.kernel.refs import prototype_ref
 from facilitation.kernel.router import CommandSet, UsageError, UserError
 from facilitation.kernel.text import IDEA_MAX_LENGTH, clean_user_text, shorten
@@ -80,8 +80,13 @@ def feedback_theme_lines(ctx: Context, texts: list[str], found: themes.ThemeMap)
     ngettext = ctx.ngettext
     lines = ["   " + ctx._("Themes of the feedback:")]
     for theme in found.themes[:FEEDBACK_THEMES_SHOWN]:
-        quote = shorten(texts[theme.representatives[0]], QUOTE_WIDTH)
-        lines.append(f"   • {theme.label} ({theme.count}): “{quote}”")
+        text = shorten(texts[theme.representatives[0]], QUOTE_WIDTH)
+        lines.append(
+            "   • "
+            + ctx._(
+                "{label} ({count}): {quote}", label=theme.label, count=theme.count, quote=quote(ctx._, text)
+            )
+        )
     rest = len(found.themes) - FEEDBACK_THEMES_SHOWN
     if rest > 0:
         lines.append("   " + ngettext("and {count} smaller theme.", "and {count} smaller themes.", rest))
@@ -112,7 +117,7 @@ def no_themes_reason(ctx: Context, embedder: Embedder | None, count: int) -> str
 
 def feedback_quotes(ctx: Context, texts: list[str], reason: str | None) -> list[str]:
     """The latest feedback texts quoted, how many more there are, and why they are not grouped."""
-    lines = [f"   “{shorten(text, QUOTE_WIDTH)}”" for text in texts[-FEEDBACK_QUOTES:]]
+    lines = ["   " + quote(ctx._, shorten(text, QUOTE_WIDTH)) for text in texts[-FEEDBACK_QUOTES:]]
     if len(texts) > FEEDBACK_QUOTES:
         lines.append("   " + ctx._("and {count} more.", count=len(texts) - FEEDBACK_QUOTES))
     if reason is not None:

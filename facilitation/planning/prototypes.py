@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import col, or_, select
 
 from facilitation.kernel.context import Context
-from facilitation.kernel.i18n import N_, format_moment
+from facilitation.kernel.i18n import N_, decimal, format_moment
 from facilitation.kernel.refs import idea_ref, parse_ref, prototype_ref, theme_ref
 from facilitation.kernel.router import CommandSet, Refusal, UsageError, UserError
 from facilitation.kernel.text import clean_user_text, shorten
@@ -217,9 +217,9 @@ def show_prototype(ctx: Context, prototype: Prototype) -> None:
             continue
         lines.append(
             "   "
-            + ngettext("{count} feedback", "{count} feedbacks", len(ratings))
+            + ngettext("{count} rating", "{count} ratings", len(ratings))
             + " · "
-            + _("mean rating {mean:.1f} / 5", mean=fmean(ratings.values()))
+            + _("mean rating {mean} / 5", mean=decimal(fmean(ratings.values()), ctx.member.language))
         )
         lines += summary
     ctx.reply("\n".join(lines))

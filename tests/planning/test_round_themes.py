@@ -154,11 +154,11 @@ async def test_a_versions_feedback_is_grouped_into_themes_as_ideas_are(database_
         texts = [row.text for row in sorted(harness.rows(Feedback), key=lambda row: row.id)][:ROUND_SIZE]
         found = themes.find_themes(embedder.encode(texts), texts)
         assert found.themes, "the same texts make themes when grouped directly"
-        assert f"{ROUND_SIZE} feedbacks · mean rating 3.0 / 5\n   Themes of the feedback:" in v1
+        assert f"{ROUND_SIZE} ratings · mean rating 3.0 / 5\n   Themes of the feedback:" in v1
         for theme in found.themes[:FEEDBACK_THEMES_SHOWN]:
             quote = shorten(texts[theme.representatives[0]], QUOTE_WIDTH)
             assert f"   • {theme.label} ({theme.count}): “{quote}”" in v1
-        assert "3 feedbacks · mean rating 5.0 / 5" in v2 and "“Now I feel safe”" in v2
+        assert "3 ratings · mean rating 5.0 / 5" in v2 and "“Now I feel safe”" in v2
         assert "No themes: these 3 texts are too few or too different to group." in v2
         assert "No themes: 1 text is too few to group." in v3
     gated.close()

@@ -108,7 +108,7 @@ async def test_a_prototype_with_two_versions_and_feedback_on_each(harness):
     shown = await harness.reply_text("/prototype p1")
     v1, v2 = shown.split("\nv2 · ")
     assert "v1 · " in v1 and "Added two solar lamps" in v1
-    assert "2 feedbacks · mean rating 3.0 / 5" in v1
+    assert "2 ratings · mean rating 3.0 / 5" in v1
     assert "“Much better near the gate”" in v1 and "“Too dim”" in v1
     assert "changed since v1: Brighter bulbs and a timer" in v2
     assert "1 feedback · mean rating 5.0 / 5" in v2 and "“Now I feel safe”" in v2

@@ -22,7 +22,7 @@ from facilitation.accountability.pods.jobs import (
 )
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.hooks import MEMBER_TIMING_CHANGED
-from facilitation.kernel.i18n import N_, translator
+from facilitation.kernel.i18n import N_, quote, translator
 from facilitation.kernel.router import CommandSet, UserError
 from facilitation.membership.members import member_address
 from facilitation.membership.preferences import (
@@ -221,7 +221,7 @@ def send_nudge(effects: Effects, payload: dict) -> None:
             )
         ]
         if checkin.note:
-            lines.append(f"“{checkin.note}”")
+            lines.append(quote(_, checkin.note))
         lines += [
             f"• {describe(peer.language, commitment)}" for commitment in open_commitments(session, author.id)
         ]

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.kernel import timestamp_field
+from storage.kernel import UTCDateTime, timestamp_field
 
 GOAL_NAME_MAX_LENGTH = 40
 UNIT_MAX_LENGTH = 32
@@ -34,6 +34,8 @@ class GoalMeasurement(SQLModel, table=True):
     value: float
     member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     recorded_at: datetime = timestamp_field()
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Set when a facilitator removed a mistaken value: it stays in the history, out of every count."""
 
 
 class GoalRecorder(SQLModel, table=True):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,8 @@ from facilitation.kernel.context import Context
 from facilitation.kernel.hooks import INVITATION_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import CommandSet, Refusal, UsageError, UserError
-from facilitation.membership.campaigns import resolve_campaign
+from facilitation.kernel.text import find_hashtags
+from facilitation.membership.campaigns import campaign_candidates, resolve_campaign
 from facilitation.membership.members import named_member
 from storage.models import (
     GOAL_NAME_MAX_LENGTH,
@@ -29,19 +29,23 @@ GOAL_NAME_PATTERN = re.compile(rf"[\w-]{{1,{GOAL_NAME_MAX_LENGTH}}}")
 HISTORY_SHOWN = 5
 MAX_GOAL_VALUE = 1e12
 """Targets and measurements beyond a trillion are typing mistakes, not goals."""
+OUT_OF_SCALE = 100
+"""A measurement more than this many times its goal's target asks for a confirmation before it counts."""
+NUMBER_PATTERN = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+"""Numbers as people type them (12, 2.5, 2,5), never 1e9, inf or nan."""
 
 
 def parse_number(text: str) -> float | None:
-    """A finite number written with a dot or a comma as decimal separator, or None."""
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
+    """A number written with a dot or a comma as decimal separator, within `MAX_GOAL_VALUE`, or None."""
+    if NUMBER_PATTERN.fullmatch(text.strip()) is None:
         return None
-    return value if math.isfinite(value) and abs(value) <= MAX_GOAL_VALUE else None
+    value = float(text.strip().replace(",", "."))
+    return value if abs(value) <= MAX_GOAL_VALUE else None
 
 
 def format_number(value: float) -> str:
-    return f"{value:g}"
+    """12, 2.5 or 1000000000: never an exponent."""
+    return f"{value:f}".rstrip("0").rstrip(".")
 
 
 def campaign_goals(ctx: Context, campaign: Campaign) -> list[Goal]:
@@ -53,7 +57,7 @@ def goal_history(ctx: Context, goal: Goal) -> list[GoalMeasurement]:
     return list(
         ctx.session.exec(
             select(GoalMeasurement)
-            .where(GoalMeasurement.goal_id == goal.id)
+            .where(GoalMeasurement.goal_id == goal.id, col(GoalMeasurement.removed_at).is_(None))
             .order_by(col(GoalMeasurement.recorded_at), col(GoalMeasurement.id))
         )
     )
@@ -72,11 +76,13 @@ def goals_summary(ctx: Context, campaign: Campaign) -> str:
 @commands.command(
     "goal",
     N_("Set a shared goal, record a measurement, or allow a member to record them"),
-    N_("/goal [#hashtag] <name> <target> <unit> | /goal <name> <value> | /goal <name> allow <person>"),
+    N_(
+        "/goal [#hashtag] <name> <target> <unit> | /goal <name> <value> | /goal <name> allow <person> | /goal <name> remove"
+    ),
 )
 def goal_command(ctx: Context, args: str) -> None:
     _ = ctx._
-    campaign, rest = resolve_campaign(ctx, args)
+    campaign, rest = _goal_campaign(ctx, args)
     words = rest.split()
     if len(words) < 2 or not GOAL_NAME_PATTERN.fullmatch(words[0]):
         raise UsageError(_("Name the goal in one word (letters, digits, - or _), then a value."))
@@ -84,6 +90,8 @@ def goal_command(ctx: Context, args: str) -> None:
     goal = ctx.session.exec(select(Goal).where(Goal.campaign_id == campaign.id, Goal.name == name)).first()
     if words[1] == "allow":
         allow_recorder(ctx, campaign, goal, name, " ".join(words[2:]))
+    elif words[1] == "remove" and goal is not None:
+        remove_latest(ctx, campaign, goal)
     elif goal is None:
         create_goal(ctx, campaign, name, words[1:])
     elif len(words) == 2:
@@ -117,6 +125,25 @@ def create_goal(ctx: Context, campaign: Campaign, name: str, words: list[str]) -
     )
 
 
+def _goal_campaign(ctx: Context, args: str) -> tuple[Campaign, str]:
+    """The campaign a /goal means: its #hashtag; without one, among the campaigns it could mean, the only
+    one with a goal of that name; else as every command resolves it."""
+    words = args.split()
+    if words and not find_hashtags(args):
+        name = words[0].casefold()
+        candidates = campaign_candidates(ctx)
+        with_goal = [
+            campaign
+            for campaign in candidates
+            if ctx.session.exec(
+                select(Goal).where(Goal.campaign_id == campaign.id, Goal.name == name)
+            ).first()
+        ]
+        if len(candidates) > 1 and len(with_goal) == 1:
+            return with_goal[0], args.strip()
+    return resolve_campaign(ctx, args)
+
+
 def record_measurement(ctx: Context, campaign: Campaign, goal: Goal, text: str) -> None:
     _ = ctx._
     allowed = ctx.session.get(GoalRecorder, (goal.id, ctx.member.id)) is not None
@@ -129,7 +156,76 @@ def record_measurement(ctx: Context, campaign: Campaign, goal: Goal, text: str) 
         )
     value = parse_number(text)
     if value is None:
-        raise UsageError(_("{value} is not a number.", value=text))
+        raise UsageError(
+            _(
+                "{value} is not a number I can record: write it like 12 or 2.5. Nothing was changed.",
+                value=text,
+            )
+        )
+    if value < 0 <= goal.target:
+        raise UserError(_("{name} cannot go below zero. Nothing was changed.", name=goal.name))
+    if goal.target > 0 and value > OUT_OF_SCALE * goal.target:
+        button = ctx.button(
+            _("Record {value} anyway", value=format_number(value)),
+            "goal_confirm",
+            goal_id=goal.id,
+            value=value,
+        )
+        ctx.reply(
+            _(
+                "{value} is more than {times} times the target of {name} ({target} {unit}): a typing mistake? "
+                "Nothing is recorded unless you confirm.",
+                value=format_number(value),
+                times=OUT_OF_SCALE,
+                name=goal.name,
+                target=format_number(goal.target),
+                unit=goal.unit,
+            ),
+            buttons=(button,),
+            private=True,
+        )
+        return
+    store_measurement(ctx, goal, value)
+
+
+@commands.action("goal_confirm")
+def out_of_scale_confirmed(ctx: Context, payload: dict) -> None:
+    goal = ctx.session.get(Goal, payload["goal_id"])
+    if goal is None:
+        raise UserError(ctx._("This button has expired. Please use the command again."))
+    campaign = ctx.session.get_one(Campaign, goal.campaign_id)
+    allowed = ctx.session.get(GoalRecorder, (goal.id, ctx.member.id)) is not None
+    if not (allowed or ctx.is_facilitator(campaign)):
+        raise Refusal(
+            ctx._(
+                "Only facilitators, and members they allow, record values of {name}. Nothing was changed.",
+                name=goal.name,
+            )
+        )
+    store_measurement(ctx, goal, float(payload["value"]))
+
+
+def remove_latest(ctx: Context, campaign: Campaign, goal: Goal) -> None:
+    """`/goal <name> remove`: the latest value leaves every count and chart; the history keeps it, marked."""
+    _ = ctx._
+    ctx.require_facilitator(campaign)
+    history = goal_history(ctx, goal)
+    if not history:
+        raise UserError(_("{name} has no value to remove.", name=goal.name))
+    latest = history[-1]
+    latest.removed_at = ctx.now()
+    ctx.reply(
+        _(
+            "Removed the latest value of {name}: {value} {unit}. It stays in the history, marked as removed.",
+            name=goal.name,
+            value=format_number(latest.value),
+            unit=goal.unit,
+        )
+    )
+
+
+def store_measurement(ctx: Context, goal: Goal, value: float) -> None:
+    _ = ctx._
     ctx.session.add(
         GoalMeasurement(goal_id=goal.id, value=value, member_id=ctx.member.id, recorded_at=ctx.now())
     )

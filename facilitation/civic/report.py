@@ -217,7 +217,7 @@ def _goals(session: Session, campaign: Campaign, _: Translate) -> list[str]:
     for goal in goals:
         history = session.exec(
             select(GoalMeasurement)
-            .where(GoalMeasurement.goal_id == goal.id)
+            .where(GoalMeasurement.goal_id == goal.id, col(GoalMeasurement.removed_at).is_(None))
             .order_by(col(GoalMeasurement.recorded_at), col(GoalMeasurement.id))
         ).all()
         latest = format_number(history[-1].value) if history else _("no value yet")

@@ -155,7 +155,7 @@ def _measurement_rows(session: Session, campaign: Campaign, author: Pseudonyms) 
     statement = (
         select(GoalMeasurement)
         .join(Goal, col(Goal.id) == col(GoalMeasurement.goal_id))
-        .where(Goal.campaign_id == campaign.id)
+        .where(Goal.campaign_id == campaign.id, col(GoalMeasurement.removed_at).is_(None))
         .order_by(col(GoalMeasurement.recorded_at), col(GoalMeasurement.id))
     )
     for measurement in session.exec(statement):

@@ -67,14 +67,30 @@ def vote_counts(session: Session, idea_ids: list[int]) -> dict[int, Counter[str]
         )
         for idea_id, choice, count in rows:
             counts[idea_id][choice] = count
-        supports = session.exec(
-            select(IdeaSupport.idea_id, func.count())
-            .where(col(IdeaSupport.idea_id).in_(idea_ids))
-            .group_by(col(IdeaSupport.idea_id))
-        )
-        for idea_id, count in supports:
-            counts[idea_id][SUPPORT] = count
+        for idea_id, backers in supporters(session, idea_ids).items():
+            counts[idea_id][SUPPORT] = len(backers)
     return counts
+
+
+def supporters(session: Session, idea_ids: list[int]) -> dict[int, set[int]]:
+    """Per idea, the members behind it: who supports it, who supports an idea merged into it, and the
+    authors of ideas merged into it (a merge says "now counts with"), each member once."""
+    backers: dict[int, set[int]] = {idea_id: set() for idea_id in idea_ids}
+    merged = session.exec(
+        select(Idea.id, Idea.merged_into_id, Idea.member_id).where(col(Idea.merged_into_id).in_(idea_ids))
+    ).all()
+    joined = {merged_id: into for merged_id, into, _author in merged}
+    for _merged_id, into, author in merged:
+        if author is not None and into is not None:
+            backers[into].add(author)
+    rows = session.exec(
+        select(IdeaSupport.idea_id, IdeaSupport.member_id).where(
+            col(IdeaSupport.idea_id).in_([*idea_ids, *joined])
+        )
+    )
+    for idea_id, member_id in rows:
+        backers[joined.get(idea_id, idea_id)].add(member_id)
+    return backers
 
 
 def tally(effects: Effects, counts: Counter[str]) -> str:
@@ -229,17 +245,22 @@ def top_command(ctx: Context, args: str) -> None:
     _ = ctx._
     campaign, _rest = resolve_campaign(ctx, args)
     supports = func.count(col(IdeaSupport.id))
-    ideas = [
-        idea
-        for idea, _count in ctx.session.exec(
-            select(Idea, supports)
-            .join(IdeaSupport, col(IdeaSupport.idea_id) == col(Idea.id))
-            .where(Idea.campaign_id == campaign.id, col(Idea.merged_into_id).is_(None), Idea.shown())
-            .group_by(col(Idea.id))
-            .order_by(supports.desc(), col(Idea.id))
-            .limit(TOP_LIMIT)
+    candidates = list(
+        ctx.session.exec(
+            select(Idea).where(
+                Idea.campaign_id == campaign.id, col(Idea.merged_into_id).is_(None), Idea.shown()
+            )
         )
-    ]
+    )
+    counts = vote_counts(ctx.session, [idea.id for idea in candidates])
+
+    def backing(idea: Idea) -> int:
+        return counts[idea.id][SUPPORT] + counts[idea.id][AGREE]
+
+    ideas = sorted(
+        (idea for idea in candidates if backing(idea) > 0), key=lambda idea: (-backing(idea), idea.id)
+    )
+    ideas = ideas[:TOP_LIMIT]
     if not ideas:
         ctx.reply(_("No idea in #{hashtag} has support yet. /ideas lists them.", hashtag=campaign.hashtag))
         return

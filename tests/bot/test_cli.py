@@ -135,7 +135,7 @@ def test_console_planning_tour_round_close_prototype_version_feedback(environmen
     assert "Prototype p1 (Night lights pilot) has a new version, v1: Added two solar lamps" in out
     shown = out[out.rindex("p1 · Night lights pilot (#parks)") :]
     assert "Added two solar lamps" in shown
-    assert "1 feedback · mean rating 4.0 / 5" in shown and "Much better near the gate" in shown
+    assert "1 rating · mean rating 4.0 / 5" in shown and "Much better near the gate" in shown
 
 
 @pytest.mark.embeddings

@@ -45,7 +45,8 @@ async def test_votes_change_and_count_once_per_member(harness):
     assert sorted(first_idea[~np.isnan(first_idea)].tolist()) == [-1.0, 1.0]
     assert int(np.isnan(matrix).sum()) == 3  # three member x idea pairs without a vote
 
-    assert "No idea in #parks has support yet" in await harness.reply_text("/top")
+    top = await harness.reply_text("/top")  # ranked by supports and agrees: i1's agree counts
+    assert "i1 · More lights near the gate (support 0 · agree 1 · disagree 1" in top and "i2 ·" not in top
     await harness.say("/vote i2", user="alice")
     assert "You support i2" in (await harness.press("Support i2", user="alice"))[0].text
     top = await harness.reply_text("/top")
@@ -111,7 +112,7 @@ async def test_a_prototype_with_two_versions_and_feedback_on_each(harness):
     assert "2 ratings · mean rating 3.0 / 5" in v1
     assert "“Much better near the gate”" in v1 and "“Too dim”" in v1
     assert "changed since v1: Brighter bulbs and a timer" in v2
-    assert "1 feedback · mean rating 5.0 / 5" in v2 and "“Now I feel safe”" in v2
+    assert "1 rating · mean rating 5.0 / 5" in v2 and "“Now I feel safe”" in v2
     assert "Team: " in shown
     # No language model configured: the texts alone, and no word of themes.
     assert "themes" not in shown.casefold()
@@ -131,7 +132,8 @@ async def test_me_lists_votes_feedback_and_teams_and_forget_takes_feedback_with_
     await harness.say("/team p1")
     await harness.say("/feedback p1 4 Brighter please")
     [me] = await harness.say("/me")
-    assert "Your votes: 1; your feedback on prototypes: 1; prototype teams: p1" in me.text
+    for held in ("1 vote on ideas", "1 rating of prototypes (1 with your words)", "Prototype teams: p1"):
+        assert held in me.text, held
 
     await harness.say("/feedback p1 2 Too dim", user="carol")
     await harness.say("/forget", user="carol")

@@ -76,9 +76,7 @@ def goals_summary(ctx: Context, campaign: Campaign) -> str:
 @commands.command(
     "goal",
     N_("Set a shared goal, record a measurement, or allow a member to record them"),
-    N_(
-        "/goal [#hashtag] <name> <target> <unit> | /goal <name> <value> | /goal <name> allow <person> | /goal <name> remove"
-    ),
+    N_("/goal [#hashtag] <name> <target> <unit> | <name> <value> | <name> allow <person> | <name> remove"),
 )
 def goal_command(ctx: Context, args: str) -> None:
     _ = ctx._

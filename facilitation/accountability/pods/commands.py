@@ -29,7 +29,7 @@ STATUS_WORDS = {
 
 @commands.command(
     "pods",
-    N_("Show the accountability pods, form them among members with open commitments, or set their rotation"),
+    N_("Show the accountability pods, form them among members with commitments, or rotate them"),
     N_("/pods [#hashtag], /pods form [size 2-4] [#hashtag] or /pods rotate weekly|off"),
     role=Role.FACILITATOR,
 )

@@ -130,7 +130,8 @@ async def test_me_lists_votes_feedback_and_teams_and_forget_takes_feedback_with_
     await harness.say("/team p1")
     await harness.say("/feedback p1 4 Brighter please")
     [me] = await harness.say("/me")
-    assert "Your votes: 1; your feedback on prototypes: 1; prototype teams: p1" in me.text
+    assert "1 vote on ideas" in me.text and "Prototype teams: p1" in me.text
+    assert "1 rating of prototypes (1 with your words)" in me.text
 
     await harness.say("/feedback p1 2 Too dim", user="carol")
     await harness.say("/forget", user="carol")

@@ -1,12 +1,12 @@
 """Opinion groups measured against Polis's own published groups, with red-dwarf beside them.
 
 For each Polis conversation in ../shared/data/polis_conversations/ (CC BY 4.0, The Computational
-Democracy Project): the latest vote of each voter on each statement counts, statements moderated out
-(-1) are left out, and Townhall's groups and red-dwarf's (0.4, run in this process on the same votes)
+Democracy Project): the latest vote of each voter on each statement counts, and Townhall's groups and
+red-dwarf's (0.4, run in this process on the same votes, statements moderated out (-1) given as such)
 are compared with the `group-id` Polis published in participants-votes.csv by the adjusted Rand index,
-(Townhall's first figure zeroes moderated statements as Polis did when it made those groups; the one in
-brackets drops them, as `townhall import-polis` then `townhall groups` does with the hidden ideas)
 over the participants Polis grouped (someone a method did not group counts as a group of their own).
+Townhall's first figure treats moderated statements as Polis did when it made those groups (zeroed);
+the one in brackets leaves them out, as `townhall import-polis` then `townhall groups` does.
 Then the time and peak memory of Townhall's groups at 2,000 participants × 1,000 ideas (synthetic,
 seeded). Run: python benchmarks/opinion_groups.py [--data DIR]
 """

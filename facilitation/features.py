@@ -14,7 +14,7 @@ from facilitation.intelligence import themes
 from facilitation.kernel import help, status
 from facilitation.kernel.router import CommandSet
 from facilitation.membership import campaigns, members, news, notices, preferences, privacy
-from facilitation.planning import feedback, prototypes, rounds, votes
+from facilitation.planning import feedback, opinions, prototypes, rounds, votes
 
 FEATURES: tuple[CommandSet, ...] = (
     help.commands,
@@ -29,6 +29,7 @@ FEATURES: tuple[CommandSet, ...] = (
     export.commands,
     rounds.commands,
     votes.commands,
+    opinions.commands,
     prototypes.commands,
     feedback.commands,
     news.commands,

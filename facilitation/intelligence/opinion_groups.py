@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -57,6 +58,25 @@ class GroupingState:
     last_k_count: int = 0
     grouped: frozenset[Hashable] = frozenset()
     members: dict[int, frozenset[Hashable]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "smoothed_k": self.smoothed_k,
+            "last_k": self.last_k,
+            "last_k_count": self.last_k_count,
+            "grouped": sorted(self.grouped, key=str),
+            "members": {str(group): sorted(keys, key=str) for group, keys in self.members.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GroupingState:
+        return cls(
+            smoothed_k=data.get("smoothed_k"),
+            last_k=data.get("last_k"),
+            last_k_count=data.get("last_k_count", 0),
+            grouped=frozenset(data.get("grouped", ())),
+            members={int(group): frozenset(keys) for group, keys in data.get("members", {}).items()},
+        )
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,18 @@ def polis_folder(root: Path, name: str = "town-conversation") -> Path:
     folder.mkdir()
     with (folder / "comments.csv").open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["timestamp", "datetime", "comment-id", "author-id", "agrees", "disagrees", "moderated", "comment-body"])
+        writer.writerow(
+            [
+                "timestamp",
+                "datetime",
+                "comment-id",
+                "author-id",
+                "agrees",
+                "disagrees",
+                "moderated",
+                "comment-body",
+            ]
+        )
         for number, text in enumerate(STATEMENTS):
             writer.writerow([1700000000000 + number, "", number, number % 3, 0, 0, 1, text])
         writer.writerow([1700000000100, "", 6, 2, 0, 0, -1, "Spam spam spam"])
@@ -45,7 +56,9 @@ def polis_folder(root: Path, name: str = "town-conversation") -> Path:
                 stamp += 1
                 writer.writerow([stamp, "", statement, voter, vote])
             writer.writerow([stamp + 1, "", 6, voter, 1])
-        writer.writerow([1700000000999, "", 0, 0, -1])  # an older vote of voter 0 on statement 0: not the latest
+        writer.writerow(
+            [1700000000999, "", 0, 0, -1]
+        )  # an older vote of voter 0 on statement 0: not the latest
         writer.writerow([stamp + 5, "", 0, 3, 2])  # not a vote
         writer.writerow([stamp + 6, "", 42, 3, 1])  # a statement the folder does not have
     return folder
@@ -143,6 +156,7 @@ def test_a_failure_midway_leaves_nothing_half_imported(cli, tmp_path, monkeypatc
 
 def test_groups_with_too_few_votes_says_how_many_more_are_needed(cli, capsys):
     assert main(["groups", "#parks"]) == 0
-    assert "Not enough votes yet in #parks to find opinion groups: 4 more voters and 2 more ideas with votes" in (
-        capsys.readouterr().out
+    assert (
+        "Not enough votes yet in #parks to find opinion groups: 4 more voters and 2 more ideas with votes"
+        in (capsys.readouterr().out)
     )

@@ -10,8 +10,9 @@ conversations without a database:
   projected on the ideas they voted on and scaled by sqrt(ideas / their votes), so that someone who
   voted little is not pulled to the centre;
 - groups: up to 100 base clusters of the grouped participants (their distinct positions when fewer),
-  grouped by k-means weighted by the base clusters' sizes, k from 2 to min(5, 2 + bases / 12) chosen by
-  silhouette over the base clusters; a fixed seed makes the same votes give the same groups;
+  grouped by k-means weighted by the base clusters' sizes and started from the first k of them, k from
+  2 to min(5, 2 + bases / 12) chosen by silhouette over the base clusters; a fixed seed makes the same
+  votes give the same groups, in whatever order the participants come;
 - stability: k changes only when a new k has won `K_BUFFER` recomputations in a row, and group ids are
   matched to the previous groups by shared members. The previous `GroupingState` is a plain argument and
   the new one is returned, for the caller to store.
@@ -39,6 +40,8 @@ MIN_VOTES = 7
 GREEDY_GROUPED = 15
 """When fewer qualify, the most active voters are grouped up to this many (as Polis does)."""
 BASE_CLUSTERS = 100
+GROUP_ITERATIONS = 20
+"""Polis's k-means of the base clusters stops after this many steps."""
 MAX_GROUPS = 5
 K_BUFFER = 4
 """A new number of groups is taken only once it has won this many recomputations in a row (Polis's)."""
@@ -151,34 +154,32 @@ def project(votes: np.ndarray) -> np.ndarray:
 def base_clusters(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Up to `BASE_CLUSTERS` base clusters: (centres, member counts, each point's base cluster).
 
-    With fewer distinct positions than that, each distinct position is its own base cluster."""
-    distinct, assignment, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
-    assignment = assignment.reshape(-1)
-    if len(distinct) <= BASE_CLUSTERS:
-        return distinct, counts, assignment
+    With fewer distinct positions than that, each distinct position is its own base cluster. The
+    clusters come in the order k-means++ seeded them, each far from those before, so that the first k
+    of them start the groups well (as Polis starts its groups from its first k base clusters)."""
+    distinct = len(np.unique(points, axis=0))
     # Fitted on the points in a canonical order, so that the participants' order changes nothing.
     order = np.lexsort((points[:, 1], points[:, 0]))
-    kmeans = KMeans(n_clusters=BASE_CLUSTERS, n_init=1, random_state=SEED).fit(points[order])
-    centres = kmeans.cluster_centers_
+    kmeans = KMeans(n_clusters=min(BASE_CLUSTERS, distinct), n_init=1, random_state=SEED).fit(points[order])
     assignment = np.empty(len(points), dtype=int)
     assignment[order] = kmeans.labels_
-    counts = np.bincount(assignment, minlength=BASE_CLUSTERS)
+    counts = np.bincount(assignment, minlength=len(kmeans.cluster_centers_))
     kept = counts > 0
     renumber = np.cumsum(kept) - 1
-    return centres[kept], counts[kept], renumber[assignment]
+    return kmeans.cluster_centers_[kept], counts[kept], renumber[assignment]
 
 
 def best_k_clusterings(centres: np.ndarray, weights: np.ndarray) -> tuple[int, dict[int, np.ndarray]]:
-    """Weighted k-means of the base clusters for each k tried, and the k with the best silhouette."""
+    """k-means of the base clusters weighted by their sizes for each k tried, started from the first k
+    base clusters as Polis does, and the k whose clustering has the best silhouette over the bases."""
     max_k = min(MAX_GROUPS, 2 + len(centres) // 12, len(centres))
     if max_k < 2:
         return 1, {1: np.zeros(len(centres), dtype=int)}
     clusterings: dict[int, np.ndarray] = {}
     scores: dict[int, float] = {}
     for k in range(2, max_k + 1):
-        labels = KMeans(n_clusters=k, n_init=10, random_state=SEED).fit_predict(
-            centres, sample_weight=weights
-        )
+        kmeans = KMeans(n_clusters=k, init=centres[:k], n_init=1, max_iter=GROUP_ITERATIONS)
+        labels = kmeans.fit_predict(centres, sample_weight=weights)
         found = len(np.unique(labels))
         if found < 2:
             continue

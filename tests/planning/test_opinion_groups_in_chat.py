@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.testing.harness import FACILITATOR
 from storage.models import OpinionGroupState
 
 IDEAS = [
@@ -88,3 +89,13 @@ async def test_groups_and_mygroup_speak_french(harness):
     assert "Dans #parks, vous êtes le plus proche du groupe" in mine
     assert "(vous : Pas d'accord ; groupe" in mine and "80 % d'accord)" in mine
     assert "Un pont : i" in mine
+
+
+async def test_hidden_and_withdrawn_ideas_leave_the_groups(harness):
+    await ten_residents_vote(harness)
+    await harness.say("/hide i1 Off topic", user=FACILITATOR)
+    await harness.say("/withdraw i5", user="alice")
+    answer = await harness.reply_text("/groups")
+    assert "Group A · 5 people" in answer
+    assert "i1 ·" not in answer and "i5 ·" not in answer
+    assert "i2 · More bike lanes downtown" in answer or "i3 · A car-free zone" in answer

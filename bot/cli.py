@@ -7,17 +7,14 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.base import AdapterStartError
+from bot.cli_support import EXIT_CONFIGURATION_ERROR, EXIT_REFUSED, campaign_named, database_for, progress_bar
+from bot.opinion_cli import import_polis_folder, print_groups
 from bot.settings import Settings, SettingsError, load_settings
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
-
-EXIT_CONFIGURATION_ERROR = 2
-EXIT_REFUSED = 1
-"""The command could not do what was asked (bad file, unknown campaign); nothing was changed."""
-PROGRESS_WIDTH = 30
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="write idea_id,theme_id,theme_label,subtheme_id,text here instead",
     )
+    polis = commands.add_parser(
+        "import-polis", help="import a Polis export folder (comments.csv, votes.csv) into a campaign"
+    )
+    polis.add_argument("folder", type=Path, help="the folder, as in compdemocracy/openData")
+    polis.add_argument("hashtag", help="the open campaign, e.g. #parks")
+    groups = commands.add_parser("groups", help="print a campaign's opinion groups")
+    groups.add_argument("hashtag", help="the campaign, e.g. #parks")
+    groups.add_argument("--csv", type=Path, default=None, help="write participant,group rows here instead")
     commands.add_parser(
         "demo",
         help="replay a real public consultation (Polis, Bowling Green) through Townhall: "
@@ -107,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(settings, args.hashtag, args.file, args.text_column, args.author_column)
         if args.command == "themes":
             return _themes(settings, args.hashtag, args.csv)
+        if args.command == "import-polis":
+            return import_polis_folder(settings, args.folder, args.hashtag)
+        if args.command == "groups":
+            return print_groups(settings, args.hashtag, args.csv)
         if args.command == "demo":
             from bot.demo import run_demo
 
@@ -199,38 +208,6 @@ def _database(settings: Settings, action: str) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _database_for(settings: Settings) -> Iterator:
-    from storage.db import Database
-
-    database = Database(settings.effective_database_url)
-    try:
-        database.upgrade()
-        yield database
-    finally:
-        database.dispose()
-
-
-def _campaign(session, hashtag: str):  # noqa: ANN001, ANN202 (imports stay lazy for a quick --help)
-    """The open campaign with this hashtag, else the latest one that had it."""
-    from sqlmodel import col, select
-
-    from facilitation.kernel.text import normalise_hashtag
-    from storage.models import Campaign
-
-    return session.exec(
-        select(Campaign)
-        .where(Campaign.hashtag == normalise_hashtag(hashtag))
-        .order_by(col(Campaign.status) != "open", col(Campaign.id).desc())
-    ).first()
-
-
-def _progress(done: int, total: int) -> None:
-    filled = PROGRESS_WIDTH * done // max(total, 1)
-    end = "\n" if done == total else ""
-    print(f"\r[{'#' * filled}{'.' * (PROGRESS_WIDTH - filled)}] {done}/{total}", end=end, file=sys.stderr)
-
-
 def _import(settings: Settings, hashtag: str, file: Path, text_column: str, author_column: str | None) -> int:
     from bot.app import core_config
     from facilitation.intake.importing import ImportFileError, import_ideas, read_ideas_csv
@@ -240,8 +217,8 @@ def _import(settings: Settings, hashtag: str, file: Path, text_column: str, auth
     except (ImportFileError, OSError) as error:
         print(f"townhall import: {error} Nothing was imported.", file=sys.stderr)
         return EXIT_REFUSED
-    with _database_for(settings) as database, database.session() as session:
-        campaign = _campaign(session, hashtag)
+    with database_for(settings) as database, database.session() as session:
+        campaign = campaign_named(session, hashtag)
         if campaign is None or campaign.status != "open":
             print(
                 f"townhall import: there is no open campaign {hashtag}. Nothing was imported.",
@@ -250,7 +227,7 @@ def _import(settings: Settings, hashtag: str, file: Path, text_column: str, auth
             return EXIT_REFUSED
         total = len(plan.rows)
         stored = import_ideas(
-            session, campaign, plan, core_config(settings, []), lambda done: _progress(done, total)
+            session, campaign, plan, core_config(settings, []), lambda done: progress_bar(done, total)
         )
     print(f"Imported {stored} ideas into #{campaign.hashtag} from {file.name}.")
     if plan.skipped:
@@ -275,8 +252,8 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
     embedder = Embedder(settings.embedding_model)
     embedder.start()
     try:
-        with _database_for(settings) as database, database.session() as session:
-            campaign = _campaign(session, hashtag)
+        with database_for(settings) as database, database.session() as session:
+            campaign = campaign_named(session, hashtag)
             if campaign is None:
                 print(f"townhall themes: there is no campaign {hashtag}.", file=sys.stderr)
                 return EXIT_REFUSED

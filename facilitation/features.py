@@ -18,7 +18,7 @@ from facilitation.intelligence import themes
 from facilitation.kernel import help, status
 from facilitation.kernel.router import CommandSet
 from facilitation.membership import campaigns, members, news, notices, preferences, privacy
-from facilitation.planning import feedback, prototypes, rounds, votes
+from facilitation.planning import feedback, opinions, prototypes, rounds, votes
 from facilitation.planning import personal_data as planning_data
 
 FEATURES: tuple[CommandSet, ...] = (
@@ -34,6 +34,7 @@ FEATURES: tuple[CommandSet, ...] = (
     export.commands,
     rounds.commands,
     votes.commands,
+    opinions.commands,
     prototypes.commands,
     feedback.commands,
     news.commands,

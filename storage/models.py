@@ -48,7 +48,14 @@ from storage.membership import (
     Membership,
     SentPrompt,
 )
-from storage.planning import Feedback, IdeaVote, Prototype, PrototypeMember, PrototypeVersion
+from storage.planning import (
+    Feedback,
+    IdeaVote,
+    OpinionGroupState,
+    Prototype,
+    PrototypeMember,
+    PrototypeVersion,
+)
 
 __all__ = [
     "ButtonAction",
@@ -79,6 +86,7 @@ __all__ = [
     "Identity",
     "Member",
     "Membership",
+    "OpinionGroupState",
     "OutboxMessage",
     "Pod",
     "PodMember",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -67,3 +68,19 @@ class Feedback(SQLModel, table=True):
     rating: int
     text: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = timestamp_field()
+
+
+class OpinionGroupState(SQLModel, table=True):
+    """The last opinion groups computed for a campaign, kept so the next computation is stable: the number
+    of groups changes only after several wins and group ids follow their members.
+
+    `state` is what the computation returned and `previous_state` what it was given; `votes_key` names
+    the votes it read, so that asking again before any vote changed gives the same groups."""
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+    algorithm: str = Field(max_length=32)
+    seed: int
+    votes_key: str = Field(max_length=64)
+    previous_state: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    state: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    computed_at: datetime = timestamp_field()

@@ -12,23 +12,7 @@ from bot.cli import EXIT_REFUSED, main
 from bot.demo import demo_statements
 from facilitation.intake import importing
 from storage.db import Database
-from storage.models import Campaign, Idea, Identity
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Database:
-    """Settings for in-process `townhall` runs, and a database with an open #parks campaign."""
-    monkeypatch.chdir(tmp_path)  # no .env from the developer's folder
-    for name in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    database = Database(database_url)
-    database.upgrade()
-    with database.session() as session:
-        session.add(Campaign(hashtag="parks", title="Better parks", challenge="Welcoming parks?"))
-    yield database
-    database.dispose()
+from storage.models import Idea, Identity
 
 
 def ideas(database: Database) -> list[Idea]:

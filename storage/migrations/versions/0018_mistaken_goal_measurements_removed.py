@@ -4,7 +4,7 @@ A facilitator's /goal <name> remove marks the latest value removed: it leaves co
 and stays in the history.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import storage.kernel
 
 
 revision: str = '0018'
-down_revision: str | None = '0016'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

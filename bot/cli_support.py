@@ -1,0 +1,46 @@
+"""What the `townhall` subcommands share: exit codes, the database, finding a campaign, a progress bar."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+
+from bot.settings import Settings
+
+EXIT_CONFIGURATION_ERROR = 2
+EXIT_REFUSED = 1
+"""The command could not do what was asked (bad file, unknown campaign); nothing was changed."""
+PROGRESS_WIDTH = 30
+
+
+@contextlib.contextmanager
+def database_for(settings: Settings) -> Iterator:
+    from storage.db import Database
+
+    database = Database(settings.effective_database_url)
+    try:
+        database.upgrade()
+        yield database
+    finally:
+        database.dispose()
+
+
+def campaign_named(session, hashtag: str):  # noqa: ANN001, ANN202 (imports stay lazy for a quick --help)
+    """The open campaign with this hashtag, else the latest one that had it."""
+    from sqlmodel import col, select
+
+    from facilitation.kernel.text import normalise_hashtag
+    from storage.models import Campaign
+
+    return session.exec(
+        select(Campaign)
+        .where(Campaign.hashtag == normalise_hashtag(hashtag))
+        .order_by(col(Campaign.status) != "open", col(Campaign.id).desc())
+    ).first()
+
+
+def progress_bar(done: int, total: int) -> None:
+    filled = PROGRESS_WIDTH * done // max(total, 1)
+    end = "\n" if done == total else ""
+    print(f"\r[{'#' * filled}{'.' * (PROGRESS_WIDTH - filled)}] {done}/{total}", end=end, file=sys.stderr)

@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.base import AdapterStartError
-from bot.cli_support import EXIT_CONFIGURATION_ERROR, EXIT_REFUSED, campaign_named, database_for, progress_bar
+from bot.cli_support import (
+    EXIT_CONFIGURATION_ERROR,
+    EXIT_REFUSED,
+    campaign_named,
+    database_for,
+    import_into_open_campaign,
+    progress_bar,
+)
 from bot.opinion_cli import import_polis_folder, print_groups
 from bot.settings import Settings, SettingsError, load_settings
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
@@ -212,23 +219,23 @@ def _import(settings: Settings, hashtag: str, file: Path, text_column: str, auth
     from bot.app import core_config
     from facilitation.intake.importing import ImportFileError, import_ideas, read_ideas_csv
 
-    try:
-        plan = read_ideas_csv(file, text_column, author_column)
-    except (ImportFileError, OSError) as error:
-        print(f"townhall import: {error} Nothing was imported.", file=sys.stderr)
+    imported = import_into_open_campaign(
+        settings,
+        "import",
+        hashtag,
+        lambda: read_ideas_csv(file, text_column, author_column),
+        (ImportFileError,),
+        lambda session, campaign, plan: import_ideas(
+            session,
+            campaign,
+            plan,
+            core_config(settings, []),
+            lambda done: progress_bar(done, len(plan.rows)),
+        ),
+    )
+    if imported is None:
         return EXIT_REFUSED
-    with database_for(settings) as database, database.session() as session:
-        campaign = campaign_named(session, hashtag)
-        if campaign is None or campaign.status != "open":
-            print(
-                f"townhall import: there is no open campaign {hashtag}. Nothing was imported.",
-                file=sys.stderr,
-            )
-            return EXIT_REFUSED
-        total = len(plan.rows)
-        stored = import_ideas(
-            session, campaign, plan, core_config(settings, []), lambda done: progress_bar(done, total)
-        )
+    campaign, plan, stored = imported
     print(f"Imported {stored} ideas into #{campaign.hashtag} from {file.name}.")
     if plan.skipped:
         print(f"Skipped {len(plan.skipped)} rows:")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from bot.settings import Settings
 
@@ -12,6 +13,8 @@ EXIT_CONFIGURATION_ERROR = 2
 EXIT_REFUSED = 1
 """The command could not do what was asked (bad file, unknown campaign); nothing was changed."""
 PROGRESS_WIDTH = 30
+
+Plan = TypeVar("Plan")
 
 
 @contextlib.contextmanager
@@ -38,6 +41,33 @@ def campaign_named(session, hashtag: str):  # noqa: ANN001, ANN202 (imports stay
         .where(Campaign.hashtag == normalise_hashtag(hashtag))
         .order_by(col(Campaign.status) != "open", col(Campaign.id).desc())
     ).first()
+
+
+def import_into_open_campaign(
+    settings: Settings,
+    command: str,
+    hashtag: str,
+    read: Callable[[], Plan],
+    refused: tuple[type[Exception], ...],
+    store: Callable[[Any, Any, Plan], Any],
+) -> tuple[Any, Plan, Any] | None:
+    """Read what a `townhall <command>` imports, then `store` it in the open campaign `hashtag` in one
+    transaction: `(campaign, plan, what store returned)`, or None after a one-line refusal (a file that
+    `read` refuses with one of `refused`, or no such open campaign), nothing imported."""
+    try:
+        plan = read()
+    except (*refused, OSError) as error:
+        print(f"townhall {command}: {error} Nothing was imported.", file=sys.stderr)
+        return None
+    with database_for(settings) as database, database.session() as session:
+        campaign = campaign_named(session, hashtag)
+        if campaign is None or campaign.status != "open":
+            print(
+                f"townhall {command}: there is no open campaign {hashtag}. Nothing was imported.",
+                file=sys.stderr,
+            )
+            return None
+        return campaign, plan, store(session, campaign, plan)
 
 
 def progress_bar(done: int, total: int) -> None:

@@ -6,7 +6,13 @@ import csv
 import sys
 from pathlib import Path
 
-from bot.cli_support import EXIT_REFUSED, campaign_named, database_for, progress_bar
+from bot.cli_support import (
+    EXIT_REFUSED,
+    campaign_named,
+    database_for,
+    import_into_open_campaign,
+    progress_bar,
+)
 from bot.settings import Settings
 
 
@@ -15,20 +21,19 @@ def import_polis_folder(settings: Settings, folder: Path, hashtag: str) -> int:
     from bot.app import core_config
     from facilitation.intake.polis_import import PolisFolderError, import_polis, read_polis_folder
 
-    try:
-        plan = read_polis_folder(folder)
-    except (PolisFolderError, OSError) as error:
-        print(f"townhall import-polis: {error} Nothing was imported.", file=sys.stderr)
+    imported = import_into_open_campaign(
+        settings,
+        "import-polis",
+        hashtag,
+        lambda: read_polis_folder(folder),
+        (PolisFolderError,),
+        lambda session, campaign, plan: import_polis(
+            session, campaign, plan, core_config(settings, []), progress_bar
+        ),
+    )
+    if imported is None:
         return EXIT_REFUSED
-    with database_for(settings) as database, database.session() as session:
-        campaign = campaign_named(session, hashtag)
-        if campaign is None or campaign.status != "open":
-            print(
-                f"townhall import-polis: there is no open campaign {hashtag}. Nothing was imported.",
-                file=sys.stderr,
-            )
-            return EXIT_REFUSED
-        done = import_polis(session, campaign, plan, core_config(settings, []), progress_bar)
+    campaign, plan, done = imported
     print(
         f"Imported {done.ideas} statements as ideas and {done.votes} votes from {done.members} Polis "
         f"participants into #{campaign.hashtag} from {plan.source}."

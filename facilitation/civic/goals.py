@@ -188,9 +188,7 @@ def record_measurement(ctx: Context, campaign: Campaign, goal: Goal, text: str) 
 
 @commands.action("goal_confirm")
 def out_of_scale_confirmed(ctx: Context, payload: dict) -> None:
-    goal = ctx.session.get(Goal, payload["goal_id"])
-    if goal is None:
-        raise UserError(ctx._("This button has expired. Please use the command again."))
+    goal = ctx.pressed_row(Goal, payload["goal_id"])
     campaign = ctx.session.get_one(Campaign, goal.campaign_id)
     allowed = ctx.session.get(GoalRecorder, (goal.id, ctx.member.id)) is not None
     if not (allowed or ctx.is_facilitator(campaign)):

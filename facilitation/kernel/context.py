@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session, select
 
@@ -17,7 +17,7 @@ from facilitation.kernel.events import Address, Button, ChatKind, Incoming, Outg
 from facilitation.kernel.hooks import Hooks
 from facilitation.kernel.i18n import translator
 from facilitation.kernel.log_ids import logged_id
-from facilitation.kernel.router import Command, Refusal, new_button_token
+from facilitation.kernel.router import Command, Refusal, UserError, new_button_token
 from facilitation.kernel.scheduling import JobSpec
 from storage.db import insert_if_absent
 from storage.models import ButtonAction, Campaign, CampaignFacilitator, Member, SentPrompt, utcnow
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     import numpy as np
 
     from facilitation.intelligence.similarity import IdeaIndex
+
+
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,13 @@ class Context(Effects):
                 address.reply_handle,
             )
         self.send(address, text, buttons, private, file_path, image_path, erase_when_sent)
+
+    def pressed_row(self, model: type[Row], key: Any) -> Row:
+        """The row a button press names, or the polite answer that the button expired (the row is gone)."""
+        row = self.session.get(model, key)
+        if row is None:
+            raise UserError(self._("This button has expired. Please use the command again."))
+        return row
 
     def is_configured_facilitator(self) -> bool:
         sender = self.incoming.sender

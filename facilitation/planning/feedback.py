@@ -203,7 +203,5 @@ def feedback_command(ctx: Context, args: str) -> None:
 
 @commands.action("rate")
 def rating_pressed(ctx: Context, payload: dict) -> None:
-    version = ctx.session.get(PrototypeVersion, payload["version_id"])
-    if version is None:
-        raise UserError(ctx._("This button has expired. Please use the command again."))
+    version = ctx.pressed_row(PrototypeVersion, payload["version_id"])
     record_feedback(ctx, version, validated_rating(ctx, str(payload["rating"])), None)

@@ -265,9 +265,7 @@ def team_command(ctx: Context, args: str) -> None:
 
 @commands.action("team")
 def team_pressed(ctx: Context, payload: dict) -> None:
-    prototype = ctx.session.get(Prototype, payload["prototype_id"])
-    if prototype is None:
-        raise UserError(ctx._("This button has expired. Please use the command again."))
+    prototype = ctx.pressed_row(Prototype, payload["prototype_id"])
     join_team(ctx, prototype)
 
 

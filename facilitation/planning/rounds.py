@@ -163,9 +163,7 @@ def start_round(ctx: Context, args: str) -> None:
 @commands.action("round_time")
 def show_closing_time(ctx: Context, payload: dict) -> None:
     """The closing time in the reader's own time zone, for them alone."""
-    round_ = ctx.session.get(Round, payload["round_id"])
-    if round_ is None:
-        raise UserError(ctx._("This button has expired. Please use the command again."))
+    round_ = ctx.pressed_row(Round, payload["round_id"])
     if round_.status != OPEN:
         ctx.reply(ctx._("Round {round} is closed.", round=round_ref(round_)), private=True)
         return

@@ -226,9 +226,7 @@ def vote_command(ctx: Context, args: str) -> None:
 
 @commands.action("idea_card")
 def card_pressed(ctx: Context, payload: dict) -> None:
-    idea = ctx.session.get(Idea, payload["idea_id"])
-    if idea is None:
-        raise UserError(ctx._("This button has expired. Please use the command again."))
+    idea = ctx.pressed_row(Idea, payload["idea_id"])
     show_card(ctx, idea)
 
 

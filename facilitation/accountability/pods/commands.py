@@ -70,9 +70,7 @@ def pods_command(ctx: Context, args: str) -> None:
 
 @commands.action("pods_reform")
 def reform_confirmed(ctx: Context, payload: dict) -> None:
-    schedule = ctx.session.get(PodSchedule, payload["schedule_id"])
-    if schedule is None:
-        raise UserError(ctx._("This button has expired. Please use the command again."))
+    schedule = ctx.pressed_row(PodSchedule, payload["schedule_id"])
     campaign = ctx.session.get(Campaign, schedule.campaign_id) if schedule.campaign_id is not None else None
     ctx.require_facilitator(campaign)
     form_and_tell(ctx, schedule, payload["size"])

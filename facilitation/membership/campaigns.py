@@ -16,6 +16,7 @@ from facilitation.kernel.router import (
     CommandSet,
     Option,
     OptionKind,
+    Refusal,
     Role,
     UsageError,
     UserError,
@@ -354,6 +355,17 @@ def invitation_text(ctx: Context, campaign: Campaign) -> str:
 def invite(ctx: Context, args: str) -> None:
     campaign, _rest = resolve_campaign(ctx, args)
     ctx.require_facilitator(campaign)
+    others = [
+        other for other in chat_campaigns(ctx) if other.id != campaign.id and not ctx.is_facilitator(other)
+    ]
+    if others:  # a chat is its campaigns' place: another campaign comes in only with their facilitators
+        raise Refusal(
+            ctx._(
+                "This chat belongs to {hashtags}: only its facilitators can invite another campaign here. "
+                "Nothing was changed.",
+                hashtags=" ".join(f"#{other.hashtag}" for other in others),
+            )
+        )
     address = ctx.incoming.address
     bound = ctx.session.exec(
         select(ChatBinding).where(

@@ -1,4 +1,5 @@
-"""A facilitator closes a campaign: it takes no more ideas or votes, is listed as closed, and keeps its data."""
+"""A campaign's place and end: its chat is not taken over by another campaign's facilitator, and a
+facilitator closes it: it takes no more ideas or votes, is listed as closed, and keeps its data."""
 
 from __future__ import annotations
 
@@ -28,3 +29,17 @@ async def test_closing_needs_a_hashtag_and_waits_for_an_open_round(harness):
         "/campaign close #parks", user=FACILITATOR
     )
     assert [campaign.status for campaign in harness.rows(Campaign)] == ["open"]
+
+
+async def test_a_facilitator_of_one_campaign_cannot_invite_it_into_another_campaigns_chat(harness):
+    await harness.start_parks()
+    await harness.say("/help", user="zoe", chat="snowroom")  # zoe writes once, then facilitates #snow
+    await harness.say("/campaign #snow Snow help | Who clears the snow?", user=FACILITATOR, chat="snowroom")
+    assert "facilitates #snow" in await harness.reply_text(
+        "/facilitator @zoe #snow", user=FACILITATOR, chat="snowroom"
+    )
+    refused = await harness.reply_text("/invite #snow", user="zoe")
+    assert refused.startswith(
+        "This chat belongs to #parks: only its facilitators can invite another campaign"
+    )
+    assert "recorded in #parks" in await harness.reply_text("/idea More salt on the path", user="alice")

@@ -19,6 +19,7 @@ from bot.cli_support import (
     import_into_open_campaign,
     progress_bar,
 )
+from bot.log_redaction import RedactSecrets
 from bot.opinion_cli import import_polis_folder, print_groups
 from bot.settings import Settings, SettingsError, load_settings
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
@@ -100,6 +101,16 @@ def configure_logging(settings: Settings, console_only: bool) -> None:
     else:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(
+        RedactSecrets(
+            (
+                settings.telegram_bot_token,
+                settings.discord_bot_token,
+                settings.telegram_webhook_secret,
+                settings.open_data_secret,
+            )
+        )
+    )
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
     # httpx logs every request's URL, and Telegram's URLs carry the bot token.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))

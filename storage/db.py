@@ -106,8 +106,10 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def insert_if_absent(session: Session, table: sa.Table, **values: object) -> bool:
-    """Insert a row unless its primary key exists; True if this call inserted it.
+def insert_if_absent(
+    session: Session, table: sa.Table, unique: tuple[str, ...] | None = None, **values: object
+) -> bool:
+    """Insert a row unless its primary key (or the `unique` columns) exists; True if this call inserted it.
 
     `INSERT ... ON CONFLICT DO NOTHING` on both backends: on PostgreSQL a concurrent insert of the same
     key waits for the other transaction and then does nothing, so exactly one caller gets True. No
@@ -116,7 +118,8 @@ def insert_if_absent(session: Session, table: sa.Table, **values: object) -> boo
     """
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     key = list(table.primary_key.columns)
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=key).returning(*key)
+    conflict = list(unique) if unique is not None else key
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict).returning(*key)
     return session.execute(statement).first() is not None
 
 

@@ -19,6 +19,7 @@ from facilitation.kernel.refs import idea_ref, parse_ref, theme_ref
 from facilitation.kernel.router import CommandSet, UsageError, UserError
 from facilitation.kernel.text import shorten
 from facilitation.membership.campaigns import OPEN, resolve_campaign
+from storage.db import insert_if_absent
 from storage.models import Campaign, Idea, IdeaSupport, IdeaTheme, IdeaVote, Member, Round, Theme
 
 commands = CommandSet()
@@ -177,17 +178,23 @@ def cast_vote(ctx: Context, idea: Idea, choice: str) -> None:
     _ = ctx._
     check_open_for_votes(ctx, idea)
     vote = own_vote(ctx.session, idea, ctx.member)
-    if vote is None:
-        ctx.session.add(
-            IdeaVote(
-                idea_id=idea.id,
-                member_id=ctx.member.id,
-                choice=choice,
-                created_at=ctx.now(),
-                updated_at=ctx.now(),
-            )
-        )
+    table = IdeaVote.__table__  # type: ignore[attr-defined]
+    first = vote is None and insert_if_absent(
+        ctx.session,
+        table,
+        unique=("idea_id", "member_id"),
+        idea_id=idea.id,
+        member_id=ctx.member.id,
+        choice=choice,
+        created_at=ctx.now(),
+        updated_at=ctx.now(),
+    )
+    if vote is None and not first:  # the same member's vote, handled at once elsewhere, came first
+        vote = own_vote(ctx.session, idea, ctx.member)
+    if first:
         answer = _("Your vote on {ref}: {choice}.", ref=idea_ref(idea), choice=_(CHOICES[choice]))
+    elif vote is None:
+        raise UserError(_("Your vote crossed another change to it. Please vote again."))
     elif vote.choice == choice:
         answer = _("Your vote on {ref} was already: {choice}.", ref=idea_ref(idea), choice=_(CHOICES[choice]))
     else:

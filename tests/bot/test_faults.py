@@ -237,11 +237,12 @@ async def test_a_full_disk_is_waited_for_like_an_outage_and_the_ideas_are_stored
 async def test_a_database_mistake_is_answered_at_once_not_held_for_retry(harness) -> None:  # noqa: ANN001
     """Only a database that is away is waited for; an error that would happen again is answered."""
     await harness.start_parks()
+    await harness.say("/idea Lights by the gate")  # so that /top reads the supports
     with harness.townhall.database.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE ideasupport")
     answer = await harness.reply_text("/top")
     assert "something went wrong on my side" in answer and "retry your message" not in answer
-    assert "Idea i1 recorded" in await harness.reply_text("/idea Benches by the pond")
+    assert "Idea i2 recorded" in await harness.reply_text("/idea Benches by the pond")
 
 
 def test_a_leader_whose_database_connection_is_cut_knows_it_no_longer_leads(database_url: str) -> None:

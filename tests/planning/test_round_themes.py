@@ -79,7 +79,7 @@ async def test_a_short_round_of_three_ideas_still_gives_a_theme_to_grow_a_protot
         await harness.say("/version p1 Added two solar lamps", user=FACILITATOR)
         await harness.say("/feedback p1 4 Much better near the gate", user="alice")
         shown = await harness.reply_text("/prototype p1")
-        assert "Added two solar lamps" in shown and "1 feedback" in shown and "4.0" in shown, shown
+        assert "Added two solar lamps" in shown and "1 rating" in shown and "4.0" in shown, shown
 
 
 @pytest.mark.embeddings

@@ -169,6 +169,26 @@ def state(running: Townhall) -> dict[str, list[tuple]]:
         }
 
 
+def running_townhall(
+    *args: str,
+    env: dict[str, str],
+    cwd: Path,
+    stdin: int = subprocess.DEVNULL,
+    stdout: int = subprocess.DEVNULL,
+) -> subprocess.Popen[str]:
+    """Start the real command line in a child process and leave it running (to be stopped or killed);
+    its log is read from `stderr`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        stdin=stdin,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=cwd,
+    )
+
+
 def townhall(
     *args: str, stdin: str = "", env: dict[str, str], cwd: Path, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:

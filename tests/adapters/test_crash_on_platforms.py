@@ -10,7 +10,6 @@ import contextlib
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,7 +20,7 @@ import sqlalchemy as sa
 from bot.testing import fake_discord
 from bot.testing.fake_discord import FakeDiscord
 from bot.testing.fake_telegram import TOKEN, FakeBotAPI, message_update, private, user
-from bot.testing.harness import townhall
+from bot.testing.harness import running_townhall, townhall
 from storage.db import create_db_engine
 
 BURST = 200
@@ -65,18 +64,6 @@ def telegram_environment(environment: dict[str, str], fake: FakeBotAPI, **extra:
     }
 
 
-def start_townhall(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=cwd,
-    )
-
-
 async def wait_for_ideas(database_url: str, count: int, process: subprocess.Popen[str]) -> list[str]:
     """The ideas stored, once there are at least `count` (the table may not exist yet at first)."""
     deadline = time.monotonic() + SETTLE_SECONDS
@@ -115,13 +102,13 @@ async def test_sigkill_while_polling_loses_and_doubles_nothing(environment, tmp_
         for update in burst():
             await fake.push(update)
         env = telegram_environment(environment, fake)
-        process = start_townhall(env, tmp_path)
+        process = running_townhall("run", env=env, cwd=tmp_path)
         at_kill = await wait_for_ideas(database_url, KILL_AFTER_STORED, process)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
         assert len(at_kill) < BURST, "the kill came after the burst: make it longer"
 
-        again = start_townhall(env, tmp_path)
+        again = running_townhall("run", env=env, cwd=tmp_path)
         try:
             await wait_for_ideas(database_url, BURST, again)
             await asyncio.sleep(1)  # anything handled twice would show by now
@@ -186,7 +173,7 @@ async def test_sigkill_on_the_webhook_loses_and_doubles_nothing(environment, tmp
             TELEGRAM_WEBHOOK_PORT=str(port),
             TELEGRAM_WEBHOOK_SECRET=SECRET,
         )
-        process = start_townhall(env, tmp_path)
+        process = running_townhall("run", env=env, cwd=tmp_path)
         await wait_for_webhook(url, process)
         acknowledged: set[int] = set()
         sender = asyncio.create_task(post_updates(url, updates, acknowledged, stop_after=None))
@@ -196,7 +183,7 @@ async def test_sigkill_on_the_webhook_loses_and_doubles_nothing(environment, tmp
         await sender
         assert len(at_kill) < BURST, "the kill came after the burst: make it longer"
 
-        again = start_townhall(env, tmp_path)
+        again = running_townhall("run", env=env, cwd=tmp_path)
         try:
             await wait_for_webhook(url, again)
             unanswered = [update for update in updates if update["update_id"] not in acknowledged]
@@ -232,7 +219,7 @@ async def test_sigkill_on_discord_loses_and_doubles_nothing(environment, tmp_pat
             )
             for number in range(BURST)
         ]
-        process = start_townhall(env, tmp_path)
+        process = running_townhall("run", env=env, cwd=tmp_path)
 
         async def send_all() -> None:
             for message in messages:
@@ -244,7 +231,7 @@ async def test_sigkill_on_discord_loses_and_doubles_nothing(environment, tmp_pat
         process.wait(timeout=60)
         assert len(at_kill) < BURST, "the kill came after the burst: make it longer"
 
-        again = start_townhall(env, tmp_path)
+        again = running_townhall("run", env=env, cwd=tmp_path)
         try:
             await asyncio.wait_for(sender, SETTLE_SECONDS)
             await wait_for_ideas(database_url, BURST, again)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from bot.testing.harness import townhall
+from bot.testing.harness import running_townhall, townhall
 from storage.db import create_db_engine
 from storage.models import OutboxMessage
 
@@ -22,14 +21,8 @@ KILL_AFTER_CONFIRMATIONS = 20
 def test_sigkill_in_a_burst_of_ideas_loses_and_doubles_nothing(environment, tmp_path, database_url):
     lines = ["/campaign #parks Better parks | Welcoming parks?"]
     lines += [f"Idea number {number} for the park #parks" for number in range(BURST)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
+    process = running_townhall(
+        "run", env=environment, cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write("\n".join(lines) + "\n")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import subprocess
-import sys
 from urllib.parse import quote
 
 from bot.log_redaction import MASK, RedactSecrets
 from bot.testing.fake_telegram import TOKEN, FakeBotAPI
+from bot.testing.harness import running_townhall
 
 
 async def test_a_debug_log_of_a_telegram_bot_never_shows_its_token(environment, tmp_path):
@@ -22,15 +21,7 @@ async def test_a_debug_log_of_a_telegram_bot_never_shows_its_token(environment, 
             "TELEGRAM_API_BASE_URL": fake.url,
             "LOG_LEVEL": "DEBUG",
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-        )
+        process = running_townhall("run", env=env, cwd=tmp_path)
         await fake.wait_until(lambda: len(fake.calls_to("getUpdates")) >= 2, timeout=60)
         process.send_signal(signal.SIGTERM)
         _out, log = await asyncio.to_thread(process.communicate, timeout=60)

@@ -83,6 +83,13 @@ def show_ideas_page(ctx: Context, campaign: Campaign, page: int) -> None:
         author = pseudonym or _("a former member")
         lines.append(f"{idea_ref(idea)} · {author}: {shorten(idea.text, IDEA_PREVIEW_WIDTH)}")
     buttons = vote_buttons(ctx, [idea for idea, _pseudonym in rows])
+    if len(buttons) < len(rows):  # a message carries only so many buttons: say how to vote on the rest
+        lines.append(
+            _(
+                "Buttons for the newest {count}; vote on the others with /vote <idea id>.",
+                count=len(buttons),
+            )
+        )
     if page < pages:
         buttons += (ctx.button(_("Older ideas"), "ideas_page", campaign_id=campaign.id, page=page + 1),)
     ctx.reply("\n".join(lines), buttons=buttons)

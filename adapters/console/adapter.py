@@ -52,6 +52,7 @@ class ConsoleAdapter(Adapter):
         self._stdout = stdout or sys.stdout
         self.interactive = self._stdin.isatty() if interactive is None else interactive
         self._ = Translator(language).gettext
+        self._language = language
         self._speaker = LOCAL_USER_ID
         self._buttons: dict[int, str] = {}
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
@@ -159,7 +160,8 @@ class ConsoleAdapter(Adapter):
             self._buttons[number] = button.token
             lines.append(f"  [{number}] {button.label}")
         if message.buttons:
-            lines.append("  " + self._("(press a button with /press <number>)"))
+            hint = Translator(message.language or self._language).gettext
+            lines.append("  " + hint("(press a button with /press <number>)"))
         for attachment in (message.image_path, message.file_path):
             if attachment:
                 lines.append("  " + self._("File: {path}", path=attachment))

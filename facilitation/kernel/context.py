@@ -78,10 +78,11 @@ class Effects:
         file_path: str | None = None,
         image_path: str | None = None,
         erase_when_sent: bool = False,
+        language: str | None = None,
     ) -> None:
         """Queue a message to any address (proactive: digests, check-ins, nudges); `image_path` attaches a
         picture the core wrote (a theme map), sent with `text` as its caption; `erase_when_sent` leaves
-        no copy in the outbox once delivered."""
+        no copy in the outbox once delivered; `language` is the one `text` is written in, when known."""
         outgoing = Outgoing(
             text=text,
             buttons=buttons,
@@ -89,6 +90,7 @@ class Effects:
             file_path=file_path,
             image_path=image_path,
             erase_when_sent=erase_when_sent,
+            language=language,
         )
         self.messages.append((address, outgoing))
 
@@ -159,7 +161,9 @@ class Context(Effects):
                 self.incoming.sender.user_id,
                 address.reply_handle,
             )
-        self.send(address, text, buttons, private, file_path, image_path, erase_when_sent)
+        self.send(
+            address, text, buttons, private, file_path, image_path, erase_when_sent, self.member.language
+        )
 
     def pressed_row(self, model: type[Row], key: Any) -> Row:
         """The row a button press names, or the polite answer that the button expired (the row is gone)."""

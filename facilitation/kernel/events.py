@@ -146,6 +146,8 @@ class Outgoing:
     mention: str | None = None
     erase_when_sent: bool = False
     """The outbox deletes it once delivered (or failed for good): a goodbye to someone forgotten."""
+    language: str | None = None
+    """The language `text` is written in, so an adapter's own words around it (a button hint) match."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -156,6 +158,7 @@ class Outgoing:
             "file_path": self.file_path,
             "mention": self.mention,
             "erase_when_sent": self.erase_when_sent,
+            "language": self.language,
         }
 
     @classmethod
@@ -168,6 +171,7 @@ class Outgoing:
             file_path=data.get("file_path"),
             mention=data.get("mention"),
             erase_when_sent=data.get("erase_when_sent", False),
+            language=data.get("language"),
         )
 
 

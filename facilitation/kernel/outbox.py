@@ -11,6 +11,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Protocol
@@ -88,14 +89,12 @@ class Outbox:
         rows = []
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
-            part = Outgoing(
+            part = replace(
+                message,
                 text=piece,
                 buttons=message.buttons if last else (),
                 image_path=message.image_path if last else None,
-                private=message.private,
                 file_path=message.file_path if last else None,
-                mention=message.mention,
-                erase_when_sent=message.erase_when_sent,
             )
             row = OutboxMessage(platform=address.platform, address=address.to_dict(), payload=part.to_dict())
             session.add(row)

@@ -45,6 +45,15 @@ def test_console_speaks_french_after_lang_fr(environment, tmp_path):
     assert "Je vous parlerai en français" in result.stdout and "Pour les animateurs" in result.stdout
 
 
+def test_console_button_hint_follows_the_language_of_the_message(environment, tmp_path):
+    """The console's own hint under buttons is in the reader's language, not the console's start-up one."""
+    script = ["/lang fr", "/campaign #parcs Parcs | Des parcs accueillants ?", "/invite"]
+    result = townhall("run", stdin="\n".join(script) + "\n", env=environment, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "(appuyez sur un bouton avec /press <numéro>)" in result.stdout
+    assert "(press a button with /press <number>)" not in result.stdout
+
+
 def test_console_can_speak_as_a_resident_and_press_buttons(environment, tmp_path):
     script = [
         "/campaign #parks Better parks | Welcoming parks?",

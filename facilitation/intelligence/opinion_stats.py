@@ -9,7 +9,9 @@ the group labels `opinion_groups` gives (-1 for someone not grouped):
 - consensus: ideas whose smoothed agree proportion over everyone exceeds 0.5, significantly;
 - group-aware consensus: the product over groups of (agree + 1) / (seen + 2), high only when every
   group agrees;
-- areas of uncertainty: ideas passed on by more than 30% of those who saw them.
+- areas of uncertainty: ideas passed on by more than 30% of those who saw them;
+- routing priority: which idea to deal a voter next, ideas few have seen and that are agreed on rather
+  than passed first (Polis's comment priority).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ Z_90 = 1.2816
 REPRESENTATIVES = 5
 CONSENSUS = 5
 UNCERTAIN_SHARE = 0.3
+NEWNESS_BOOST = 8
+"""How much more an idea nobody has seen weighs than a well-seen one, halving every `NEWNESS_HALF_LIFE` votes."""
+NEWNESS_HALF_LIFE = 5
 
 
 @dataclass(frozen=True)
@@ -221,3 +226,15 @@ def uncertain_ideas(votes: np.ndarray) -> list[int]:
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(counts.seen > 0, passes / counts.seen, 0.0)
     return [int(i) for i in np.argsort(-share, kind="stable") if share[i] > UNCERTAIN_SHARE]
+
+
+def routing_priority(agree: np.ndarray, passes: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Per idea, how much one more vote on it helps the map, as Polis routes comments: its importance
+    (smoothed agree share times one minus the smoothed pass share), boosted while few have seen it,
+    squared. Polis also weighs how far the idea sits from the map's centre; that needs the groups
+    computed, which the update path does not wait for, so it is left out here."""
+    seen = np.asarray(seen, dtype=float)
+    agreed = (np.asarray(agree, dtype=float) + 1) / (seen + 2)
+    passed = (np.asarray(passes, dtype=float) + 1) / (seen + 2)
+    importance = (1 - passed) * agreed
+    return (importance * (1 + NEWNESS_BOOST * 2 ** (-seen / NEWNESS_HALF_LIFE))) ** 2

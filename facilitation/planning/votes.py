@@ -1,4 +1,5 @@
-"""Votes on ideas: agree, disagree or pass, one per member and idea, changeable; and /top.
+"""Votes on ideas: agree, disagree or pass, one per member and idea, changeable; the next idea to vote
+on, dealt by Polis's routing priority; and /top.
 
 Votes live one row per member and idea (`IdeaVote`), so `vote_matrix` reads the participant x idea
 matrix that opinion groups (Polis-style) are computed from.
@@ -12,6 +13,7 @@ import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from facilitation.intelligence.opinion_stats import routing_priority
 from facilitation.kernel.context import Context, Effects, texts_for
 from facilitation.kernel.events import Button
 from facilitation.kernel.i18n import N_
@@ -208,19 +210,68 @@ def cast_vote(ctx: Context, idea: Idea, choice: str) -> None:
         vote.updated_at = ctx.now()
     ctx.session.flush()
     counts = vote_counts(ctx.session, [idea.id])[idea.id]
-    ctx.reply(answer + "\n" + tally(ctx, counts), private=True)
+    another = ctx.button(_("Vote on another"), "vote_next", campaign_id=idea.campaign_id)
+    ctx.reply(answer + "\n" + tally(ctx, counts), buttons=(another,), private=True)
+
+
+def next_idea(session: Session, campaign: Campaign, member: Member) -> Idea | None:
+    """The idea whose vote helps the map most that the member may still vote on: in sight, not merged,
+    not their own, not yet voted on by them, and not in a closed round."""
+    voted = select(IdeaVote.idea_id).where(IdeaVote.member_id == member.id)
+    closed_rounds = select(Round.id).where(Round.campaign_id == campaign.id, Round.status != OPEN)
+    candidates = list(
+        session.exec(
+            select(Idea).where(
+                Idea.campaign_id == campaign.id,
+                Idea.shown(),
+                col(Idea.merged_into_id).is_(None),
+                col(Idea.member_id).is_distinct_from(member.id),
+                col(Idea.id).not_in(voted),
+                col(Idea.round_id).is_(None) | col(Idea.round_id).not_in(closed_rounds),
+            )
+        )
+    )
+    if not candidates:
+        return None
+    counts = vote_counts(session, [idea.id for idea in candidates])
+    priority = routing_priority(
+        np.array([counts[idea.id][AGREE] for idea in candidates]),
+        np.array([counts[idea.id][PASS] for idea in candidates]),
+        np.array([sum(counts[idea.id][c] for c in CHOICES) for idea in candidates]),
+    )
+    best = max(range(len(candidates)), key=lambda i: (priority[i], -(candidates[i].id or 0)))
+    return candidates[best]
+
+
+def deal_next(ctx: Context, campaign: Campaign) -> None:
+    """The vote card of the next idea for the sender, or that they have voted on every idea."""
+    if campaign.status != OPEN:
+        raise UserError(ctx._("This campaign is closed."))
+    idea = next_idea(ctx.session, campaign, ctx.member)
+    if idea is None:
+        ctx.reply(
+            ctx._(
+                "You have voted on every idea of #{hashtag} you can vote on. New ideas will come.",
+                hashtag=campaign.hashtag,
+            ),
+            private=True,
+        )
+        return
+    show_card(ctx, idea)
 
 
 @commands.command(
     "vote",
     N_("Vote on an idea: agree, disagree or pass (you can change your vote)"),
-    N_("/vote <idea id> [agree|disagree|pass]"),
+    N_("/vote [<idea id> [agree|disagree|pass]]"),
 )
 def vote_command(ctx: Context, args: str) -> None:
+    """`/vote` (or `/vote #hashtag`) deals the next idea; `/vote i3` shows its card; `/vote i3 agree` votes."""
     _ = ctx._
     words = args.split()
-    if not words:
-        raise UsageError(_("Which idea? Give its id, such as i3."))
+    if not words or (len(words) == 1 and words[0].startswith("#")):
+        deal_next(ctx, resolve_campaign(ctx, args)[0])
+        return
     idea = find_idea(ctx, words[0])
     if len(words) == 1:
         show_card(ctx, idea)
@@ -243,6 +294,11 @@ def vote_pressed(ctx: Context, payload: dict) -> None:
     if idea is None or payload.get("choice") not in CHOICES:
         raise UserError(ctx._("This button has expired. Please use the command again."))
     cast_vote(ctx, idea, payload["choice"])
+
+
+@commands.action("vote_next")
+def vote_next_pressed(ctx: Context, payload: dict) -> None:
+    deal_next(ctx, ctx.pressed_row(Campaign, payload["campaign_id"]))
 
 
 @commands.command("top", N_("Show the most supported ideas and themes"), N_("/top [#hashtag]"))

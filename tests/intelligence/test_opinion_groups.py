@@ -17,6 +17,7 @@ from facilitation.intelligence.opinion_stats import (
     consensus,
     divisive_ideas,
     representative_ideas,
+    routing_priority,
     uncertain_ideas,
 )
 
@@ -131,3 +132,12 @@ def test_the_order_participants_come_in_changes_no_group():
     for row, label in zip(order, shuffled.labels, strict=True):
         together.setdefault(int(first.labels[row]), set()).add(int(label))
     assert all(len(labels) == 1 for labels in together.values())
+
+
+def test_routing_deals_unseen_ideas_before_passed_on_ones_and_fades_the_newness():
+    # idea 0 nobody has seen; idea 1 ten passed on; idea 2 ten agreed with; idea 3 forty agreed with
+    priority = routing_priority(np.array([0, 0, 10, 40]), np.array([0, 10, 0, 0]), np.array([0, 10, 10, 40]))
+    assert priority[0] > priority[1]
+    assert priority[2] > priority[0]  # agreed on: it shows where people stand
+    assert priority[2] > priority[3]  # as seen, but seen by fewer: it needs the votes more
+    assert np.isclose(priority[0], (0.25 * 9) ** 2)  # (1 - 1/2) * 1/2, boosted ninefold, squared

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import json
+
+import frictionless
+from sqlmodel import Session
+
 from bot.testing.harness import FACILITATOR
-from storage.models import OpinionGroupState
+from facilitation.civic.opendata.package import write_package
+from storage.models import Campaign, OpinionGroupState
 
 IDEAS = [
     "Close the main street to cars on Sundays",
@@ -99,3 +106,27 @@ async def test_hidden_and_withdrawn_ideas_leave_the_groups(harness):
     assert "Group A · 5 people" in answer
     assert "i1 ·" not in answer and "i5 ·" not in answer
     assert "i2 · More bike lanes downtown" in answer or "i3 · A car-free zone" in answer
+
+
+async def test_open_data_gives_each_participant_their_opinion_group(harness, tmp_path):
+    await ten_residents_vote(harness)
+    [campaign] = harness.rows(Campaign)
+    with Session(harness.townhall.database.engine) as session:
+        package = write_package(session, campaign, tmp_path / "open", "secret")
+    assert frictionless.validate(str(package)).valid
+    with (tmp_path / "open" / "participants-votes.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    voters = [row for row in rows if row["n-votes"] != "0"]
+    assert len(voters) == 10 and sorted(row["group-id"] for row in voters) == ["0"] * 5 + ["1"] * 5
+    by_first_vote = {row["1"]: {r["group-id"] for r in voters if r["1"] == row["1"]} for row in voters}
+    assert all(len(groups) == 1 for groups in by_first_vote.values())  # each camp is one group
+    author = next(row for row in rows if row["n-votes"] == "0")
+    assert author["group-id"] == ""  # alice wrote but did not vote: not grouped
+    with (tmp_path / "open" / "summary.csv").open() as handle:
+        assert ["groups", "2"] in list(csv.reader(handle))
+    described = json.loads((tmp_path / "open" / "datapackage.json").read_text())
+    fields = next(r for r in described["resources"] if r["name"] == "polis-participants-votes")["schema"][
+        "fields"
+    ]
+    assert "opinion group" in next(f for f in fields if f["name"] == "group-id")["description"]
+    assert "`group-id` is the opinion group" in (tmp_path / "open" / "README.md").read_text()

@@ -60,7 +60,7 @@ async def test_bad_votes_get_a_clear_answer_and_change_nothing(harness):
     await harness.say("/vote i1 agree", user="bob")
     assert "There is no idea i99" in await harness.reply_text("/vote i99 agree")
     assert "Vote agree, disagree or pass" in await harness.reply_text("/vote i1 maybe")
-    assert "Which idea?" in await harness.reply_text("/vote")
+    assert "You have voted on every idea of #parks you can vote on." in await harness.reply_text("/vote")
     await harness.say("/close", user=FACILITATOR)
     assert "Round r1 is closed: its ideas take no more votes" in await harness.reply_text(
         "/vote i1 disagree", user="bob"

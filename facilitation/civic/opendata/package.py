@@ -132,6 +132,8 @@ def data_dictionary(campaign: Campaign, license_id: str) -> str:
         "counts, with no row per person and none of their words.",
         "`datapackage.json` describes every table (Frictionless Data Package); `comments.csv`, `votes.csv`,",
         "`participants-votes.csv` and `summary.csv` follow the layout of Polis exports.",
+        "In `participants-votes.csv`, `group-id` is the opinion group Townhall found for the participant",
+        "(0 for group A, 1 for B...), computed from the votes as /groups shows them; empty when not grouped.",
         "",
         "## Text that looks like a formula",
         "",

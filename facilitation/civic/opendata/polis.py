@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from facilitation.civic.opendata.tables import Pseudonyms
+from facilitation.planning.opinions import campaign_groups
 from facilitation.planning.votes import MATRIX_VALUES
 from storage.models import Campaign, Idea, IdeaVote, visible_ideas
 
@@ -95,6 +96,12 @@ def polis_tables(
     authored: dict[int, int] = {}
     for row in comments:
         authored[row[3]] = authored.get(row[3], 0) + 1
+    voters = {vote.member_id for vote in cast}
+    group_of = {
+        participant(member_id): group
+        for member_id, group in campaign_groups(session, campaign).group_of().items()
+        if member_id in voters
+    }
     ordered_ids = sorted(idea_ids)
     participant_rows = []
     for key in sorted({*matrix, *authored}):
@@ -102,7 +109,7 @@ def polis_tables(
         participant_rows.append(
             [
                 key,
-                "",
+                group_of.get(key, ""),
                 authored.get(key, 0),
                 len(row_votes),
                 sum(1 for v in row_votes.values() if v == 1),
@@ -118,7 +125,7 @@ def polis_tables(
         ["voters-in-conv", len({vote.member_id for vote in cast})],
         ["commenters", len({idea.member_id for idea in ideas if idea.member_id is not None})],
         ["comments", len(ideas)],
-        ["groups", ""],
+        ["groups", len(set(group_of.values())) or ""],
         ["conversation-description", campaign.challenge],
     ]
     return {
@@ -155,7 +162,15 @@ def polis_tables(
 POLIS_DESCRIPTIONS = {
     "comments": "Ideas as Polis comments: one row per idea, with its agree and disagree counts.",
     "votes": "Votes as Polis records them: 1 agree, -1 disagree, 0 pass.",
-    "participants-votes": "The participant × idea vote matrix, one row per participant.",
+    "participants-votes": (
+        "The participant × idea vote matrix, one row per participant; group-id is the participant's "
+        "opinion group (0 for group A, 1 for B...), empty when not grouped."
+    ),
+}
+
+
+POLIS_FIELD_DESCRIPTIONS = {
+    "group-id": "The participant's opinion group (0 for group A, 1 for B...); empty when not grouped.",
 }
 
 
@@ -166,4 +181,8 @@ def polis_schema(header: list[str], rows: list[list[Any]]) -> dict[str, Any]:
         values = [row[index] for row in rows if row[index] != ""]
         return "integer" if values and all(isinstance(value, int) for value in values) else "string"
 
-    return {"fields": [{"name": name, "type": field_type(index)} for index, name in enumerate(header)]}
+    fields = [{"name": name, "type": field_type(index)} for index, name in enumerate(header)]
+    for field in fields:
+        if field["name"] in POLIS_FIELD_DESCRIPTIONS:
+            field["description"] = POLIS_FIELD_DESCRIPTIONS[field["name"]]
+    return {"fields": fields}

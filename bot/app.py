@@ -11,9 +11,12 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import sqlalchemy.exc
+
 from adapters.base import Adapter, Incoming
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import LOCAL_USER_ID
+from bot.logs import STARTUP_LOG
 from bot.settings import Settings
 from facilitation.features import FEATURES
 from facilitation.intelligence.catch_up import embed_missing
@@ -31,9 +34,15 @@ if TYPE_CHECKING:
     from adapters.discord import DiscordAdapter
 
 log = logging.getLogger(__name__)
+startup_log = logging.getLogger(STARTUP_LOG)
+"""What the person starting Townhall must see (the console shows it on stderr, beside the chat)."""
 
 STOP_WAIT_FOR_EMBEDDING_SECONDS = 120
 """At stop, how long ideas recorded while the model loaded may wait to be answered with close ideas."""
+
+DATABASE_RETRY_FIRST_SECONDS = 1
+DATABASE_RETRY_MAX_SECONDS = 30
+"""A database unreachable at start is tried again after 1 s, then twice as long each time, up to 30 s."""
 
 
 def select_adapters(settings: Settings) -> list[Adapter]:
@@ -128,6 +137,7 @@ class Townhall:
             index=IdeaIndex(embedder) if embedder is not None else None,
         )
         self._embedding: asyncio.Task | None = None
+        self._running = contextlib.AsyncExitStack()
         self.delivery = DeliveryService(
             self.database,
             {adapter.platform: adapter for adapter in self.adapters},
@@ -143,16 +153,42 @@ class Townhall:
         self.delivery.wake()
 
     async def start(self) -> None:
-        await asyncio.to_thread(self.database.upgrade)
+        """Start every part in order; each part that started is registered to be stopped by `stop`, so a
+        start interrupted anywhere (a signal, an adapter that cannot start) stops only what is running."""
+        self._running.callback(self.database.dispose)
+        self._running.callback(self.core.close)
+        await self._upgrade_when_reachable()
         if self.embedder is not None:
+            if self._owns_embedder:
+                self._running.push_async_callback(asyncio.to_thread, self.embedder.close)
             self.embedder.start()  # loads in the background: commands are answered meanwhile
             self._embedding = asyncio.create_task(embed_missing(self.core, self.core.index))
+            self._running.push_async_callback(self._finish_embedding)  # if the start goes no further
         await self.delivery.start()  # first, so that messages left undelivered by a crash go out now
+        self._running.push_async_callback(self.delivery.stop)
         await self.scheduler.start()  # jobs that fell due while Townhall was down run now
+        self._running.push_async_callback(self.scheduler.stop)
         for adapter in self.adapters:
             adapter.resume_points = functools.partial(self.core.resume_points, adapter.platform)
+            self._running.push_async_callback(self._stop_adapter, adapter)  # even one that failed to start
             await adapter.start(self.on_incoming)
             log.info("adapter started platform=%s", adapter.platform)
+        self._running.push_async_callback(self._last_delivery_pass)
+        self._running.push_async_callback(self._finish_embedding)  # first at stop: waiting ideas answered
+
+    async def _upgrade_when_reachable(self) -> None:
+        """Bring the schema up to date, waiting for a database that cannot be reached (a server down, a
+        file that cannot be opened): one line per attempt, no traceback, until it answers or we stop."""
+        delay = DATABASE_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                await asyncio.to_thread(self.database.upgrade)
+                return
+            except sqlalchemy.exc.OperationalError as error:
+                reason = str(error.orig or error).strip().splitlines()[0]
+                startup_log.warning("database unavailable (%s); trying again in %d s", reason, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, DATABASE_RETRY_MAX_SECONDS)
 
     async def on_incoming(self, incoming: Incoming) -> None:
         """Handle an update and deliver its replies straight away."""
@@ -163,24 +199,22 @@ class Townhall:
             log.warning("delivery pass failed; the delivery loop retries", exc_info=True)
 
     async def stop(self) -> None:
-        """Stop cleanly: close ideas still owed, a last delivery pass (the console prints what is due),
-        then adapters, then the rest."""
-        await self._finish_embedding()
+        """Stop what started, last started first: ideas still owed their close ideas are answered, a last
+        delivery pass runs (the console prints what is due), then adapters, scheduler, delivery, core."""
+        await self._running.aclose()
+
+    async def _last_delivery_pass(self) -> None:
         try:
             await self.delivery.deliver_due()
         except Exception:
             log.exception("final delivery pass failed; pending messages go out at the next start")
-        for adapter in reversed(self.adapters):
-            try:
-                await adapter.stop()
-            except Exception:
-                log.exception("adapter did not stop cleanly platform=%s", adapter.platform)
-        await self.scheduler.stop()
-        await self.delivery.stop()
-        self.core.close()
-        if self._owns_embedder and self.embedder is not None:
-            await asyncio.to_thread(self.embedder.close)
-        self.database.dispose()
+
+    @staticmethod
+    async def _stop_adapter(adapter: Adapter) -> None:
+        try:
+            await adapter.stop()
+        except Exception:
+            log.exception("adapter did not stop cleanly platform=%s", adapter.platform)
 
     async def _finish_embedding(self) -> None:
         """Stop embedding in the background; first answer ideas still waiting for close ideas, if any."""
@@ -198,18 +232,24 @@ class Townhall:
             await task
 
     async def run_until_stopped(self) -> None:
-        """Run until SIGINT/SIGTERM or until an adapter finishes on its own (the console at end of input)."""
+        """Run until SIGINT/SIGTERM or until an adapter finishes on its own (the console at end of input);
+        a signal during the start (a database still unreachable, say) stops it there."""
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, stop.set)
-        waiters = [asyncio.create_task(stop.wait())]
+        ends = [asyncio.create_task(stop.wait())]
+        ends += [asyncio.create_task(adapter.finished.wait()) for adapter in self.adapters]
+        starting = asyncio.create_task(self.start())
         try:
-            await self.start()  # if an adapter cannot start, what did start is stopped below
-            waiters += [asyncio.create_task(adapter.finished.wait()) for adapter in self.adapters]
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait([starting, *ends], return_when=asyncio.FIRST_COMPLETED)
+            if starting.done():
+                starting.result()  # an adapter that could not start ends the run with its error
+                await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for waiter in waiters:
-                waiter.cancel()
+            for task in (starting, *ends):
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
             await self.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +18,7 @@ from bot.cli_support import (
     import_into_open_campaign,
     progress_bar,
 )
-from bot.log_redaction import RedactSecrets
+from bot.logs import configure_logging
 from bot.opinion_cli import import_polis_folder, print_groups
 from bot.settings import Settings, SettingsError, load_settings
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
@@ -90,30 +89,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("--guild", type=int, metavar="ID", help="the server (guild) id to register them in")
     return parser
-
-
-def configure_logging(settings: Settings, console_only: bool) -> None:
-    """Logs go to stderr, except beside the console chat, where they go to a file in the data folder."""
-    handler: logging.Handler
-    if console_only:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(settings.data_dir / "townhall.log", encoding="utf-8")
-    else:
-        handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    handler.addFilter(
-        RedactSecrets(
-            (
-                settings.telegram_bot_token,
-                settings.discord_bot_token,
-                settings.telegram_webhook_secret,
-                settings.open_data_secret,
-            )
-        )
-    )
-    logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
-    # httpx logs every request's URL, and Telegram's URLs carry the bot token.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,19 +4,24 @@ proxy on 127.0.0.1): the bot says it will retry, and once the database is back n
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
+import signal
 import sqlite3
+import subprocess
 import threading
-from collections.abc import AsyncIterator, Coroutine
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 import storage.db
-from bot.testing.harness import Harness
+from bot.testing.harness import Harness, running_townhall
 from storage.db import create_db_engine
 from storage.leader import SCHEDULER_LOCK_NAME, LeaderLock
 from storage.models import Idea, Member
@@ -271,3 +276,76 @@ def test_a_leader_whose_database_connection_is_cut_knows_it_no_longer_leads(data
     finally:
         second.release()
         engine.dispose()
+
+
+class StderrLines:
+    """Reads a child process's stderr on a thread, so a test can wait for a line without blocking."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        assert process.stderr is not None
+        threading.Thread(target=self._read, args=(process.stderr,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+
+    def wait_for(self, words: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):
+                self.seen.append(self.lines.get(timeout=0.2))
+                if words in self.seen[-1]:
+                    return self.seen[-1]
+        raise AssertionError(f"no line with {words!r} in {self.seen!r}")
+
+    def rest(self) -> str:
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return "".join(self.seen)
+
+
+@contextlib.contextmanager
+def unreachable_database(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Callable[[], None]]]:
+    """A database URL that cannot be reached yet, and the call that makes it reachable: PostgreSQL behind a
+    proxy that is cut, or a SQLite file whose path is taken by a folder."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        blocked = tmp_path / "blocked" / "townhall.db"
+        blocked.mkdir(parents=True)  # a folder where the file should be: SQLite cannot open it
+        yield f"sqlite:///{blocked}", blocked.rmdir
+        return
+    with CuttableProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        proxy.cut_off()
+        yield url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), proxy.restore
+
+
+def test_a_database_unreachable_at_start_is_told_in_one_line_and_tried_again_until_it_answers(
+    database_url: str, environment: dict[str, str], tmp_path: Path
+) -> None:
+    """`townhall run` started before its database is reachable says so on one line (no traceback), keeps
+    trying, and starts once the database answers; stopped while it waits, it stops cleanly at once."""
+    with unreachable_database(database_url, tmp_path) as (url, make_reachable):
+        waiting = running_townhall("run", env={**environment, "DATABASE_URL": url}, cwd=tmp_path)
+        stderr = StderrLines(waiting)
+        line = stderr.wait_for("database unavailable")
+        assert "trying again in 1 s" in line
+        waiting.send_signal(signal.SIGTERM)
+        assert waiting.wait(timeout=10) == 0
+        assert "Traceback" not in stderr.rest()
+
+        patient = running_townhall(
+            "run",
+            env={**environment, "DATABASE_URL": url},
+            cwd=tmp_path,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        stderr = StderrLines(patient)
+        stderr.wait_for("database unavailable")
+        make_reachable()
+        output, _ = patient.communicate("/campaign #parks Better parks | Welcoming parks?\n", timeout=120)
+        assert patient.returncode == 0
+        assert "Campaign #parks created" in output
+        assert "Traceback" not in stderr.rest()

@@ -8,6 +8,7 @@ writes every good row in the caller's one transaction: nothing is half-imported.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,15 @@ class ImportRow:
     line: int
     text: str
     author: str
+    occurrence: int = 1
+    """1 for the first row of the file with this text and author, 2 for the next one, and so on."""
+
+    @property
+    def key(self) -> str:
+        """What identifies the row whatever the file is called: its author, text and occurrence, so that
+        importing a file again, or a grown copy of it, adds only the rows not imported before."""
+        content = "\x1f".join((self.author, self.text, str(self.occurrence)))
+        return "row " + hashlib.sha256(content.encode()).hexdigest()[:40]
 
 
 @dataclass
@@ -60,6 +70,12 @@ def read_ideas_csv(path: Path, text_column: str, author_column: str | None) -> I
             f"{path.name} is not UTF-8 text (byte {error.start}, line {line}, cannot be read). "
             'Save it as UTF-8 ("CSV UTF-8" in a spreadsheet) and import it again.'
         ) from None
+    unclosed = _line_of_unclosed_quote(content)
+    if unclosed is not None:
+        raise ImportFileError(
+            f"{path.name} is not a readable CSV file: a quote opens on line {unclosed} and is never closed, "
+            "so every line after it would become one idea. Close or remove that quote and import it again."
+        )
     reader = csv.DictReader(io.StringIO(content, newline=""))
     header = reader.fieldnames or []
     if not header:
@@ -73,6 +89,7 @@ def read_ideas_csv(path: Path, text_column: str, author_column: str | None) -> I
                 f"Name the right one with {option}."
             )
     plan = ImportPlan(source=path.name[:SOURCE_NAME_MAX_LENGTH])
+    occurrences: dict[tuple[str, str], int] = {}
     try:
         for row in reader:
             line = reader.line_num
@@ -82,13 +99,30 @@ def read_ideas_csv(path: Path, text_column: str, author_column: str | None) -> I
             elif len(text) > IDEA_MAX_LENGTH:
                 plan.skipped.append((line, f"text longer than {IDEA_MAX_LENGTH} characters"))
             else:
-                author = clean_user_text(row.get(author_column) or "") if author_column else ""
-                plan.rows.append(ImportRow(line, text, author[:AUTHOR_MAX_LENGTH]))
+                author = (
+                    clean_user_text(row.get(author_column) or "")[:AUTHOR_MAX_LENGTH] if author_column else ""
+                )
+                occurrence = occurrences[author, text] = occurrences.get((author, text), 0) + 1
+                plan.rows.append(ImportRow(line, text, author, occurrence))
     except csv.Error as error:
         raise ImportFileError(
             f"{path.name} is not a readable CSV file (line {reader.line_num}: {error})."
         ) from None
     return plan
+
+
+def _line_of_unclosed_quote(content: str) -> int | None:
+    """The line where a quoted field opens that no quote closes, if any. Reading stays lenient otherwise
+    (a quote inside a word is kept as written); only the strict reader notices a quote still open at the
+    end of the file."""
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    row_start = 1
+    try:
+        for _row in reader:
+            row_start = reader.line_num + 1
+    except csv.Error as error:
+        return row_start if "unexpected end of data" in str(error) else None
+    return None
 
 
 def import_ideas(
@@ -101,23 +135,21 @@ def import_ideas(
     """Store the plan's rows as ideas of `campaign` in `session`; returns how many were stored.
 
     Each author becomes a member (known by the platform "import" and their name) with a pseudonym; a
-    row already imported from a file of the same name is skipped and added to `plan.skipped`.
+    row already imported (the same key, from any file) is skipped and added to `plan.skipped`.
     """
     already = set(
         session.exec(
             select(Idea.source_message_id).where(
                 Idea.campaign_id == campaign.id,
                 Idea.source_platform == IMPORT_PLATFORM,
-                Idea.source_chat_id == plan.source,
             )
         )
     )
     stored = 0
     members: dict[str, int | None] = {"": None}
     for done, row in enumerate(plan.rows, start=1):
-        message_id = f"line {row.line}"
-        if message_id in already:
-            plan.skipped.append((row.line, "already imported from a file of this name"))
+        if row.key in already:
+            plan.skipped.append((row.line, "already imported (the same text by the same author)"))
         else:
             if row.author not in members:
                 members[row.author] = member_for(
@@ -130,7 +162,7 @@ def import_ideas(
                     text=row.text,
                     source_platform=IMPORT_PLATFORM,
                     source_chat_id=plan.source,
-                    source_message_id=message_id,
+                    source_message_id=row.key,
                 )
             )
             stored += 1

@@ -21,6 +21,7 @@ def ideas(database: Database) -> list[Idea]:
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))
     return path
 
@@ -49,6 +50,28 @@ def test_import_stores_every_row_with_its_author_and_reports_empty_rows(cli, tmp
     assert "Imported 0 ideas" in capsys.readouterr().out and len(ideas(cli)) == 3
 
 
+def test_files_of_the_same_name_are_told_apart_by_their_rows_and_a_grown_file_adds_only_its_new_rows(
+    cli, tmp_path, capsys
+):
+    first = write(tmp_path / "a" / "notes.csv", "text,author\nMore benches,Ana\nPlant shade trees,Ben\n")
+    second = write(tmp_path / "b" / "notes.csv", "text,author\nA café kiosk,Cleo\nMore benches,Ana\n")
+    assert main(["import", "#parks", str(first)]) == 0
+    capsys.readouterr()
+    assert main(["import", "#parks", str(second)]) == 0
+    out = capsys.readouterr().out
+    assert "Imported 1 ideas into #parks from notes.csv." in out
+    assert "line 3: already imported (the same text by the same author)" in out
+    write(first, "text,author\nMore benches,Ana\nPlant shade trees,Ben\nMore benches,Ana\nLonger hours,Ana\n")
+    assert main(["import", "#parks", str(first)]) == 0  # a grown file: its new rows only
+    assert [idea.text for idea in ideas(cli)] == [
+        "More benches",
+        "Plant shade trees",
+        "A café kiosk",
+        "More benches",
+        "Longer hours",
+    ]
+
+
 def test_a_custom_text_column_is_used(cli, tmp_path, capsys):
     file = write(tmp_path / "survey.csv", "id,answer\n1,Longer opening hours\n")
     assert main(["import", "#parks", str(file), "--text-column", "answer"]) == 0
@@ -61,8 +84,13 @@ def test_a_custom_text_column_is_used(cli, tmp_path, capsys):
         ("idea,who\nMore benches,Ana\n", "utf-8", "has no column 'text'; its columns are: idea, who"),
         ("text\nUn café près du lac\n", "latin-1", "is not UTF-8 text (byte 11, line 2"),
         ("", "utf-8", "is empty"),
+        (
+            'text\nMore benches\n"Shade trees, and\nA water fountain\nBins that close\n',
+            "utf-8",
+            "a quote opens on line 3 and is never closed",
+        ),
     ],
-    ids=["missing column", "bad encoding", "empty file"],
+    ids=["missing column", "bad encoding", "empty file", "unterminated quote"],
 )
 def test_a_bad_file_is_refused_whole_with_the_reason(cli, tmp_path, capsys, content, encoding, expected):
     file = write(tmp_path / "bad.csv", content, encoding)

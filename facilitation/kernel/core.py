@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -16,9 +16,11 @@ from facilitation.kernel.context import Context, CoreConfig, Effects
 from facilitation.kernel.deliveries import first_delivery, resume_points
 from facilitation.kernel.events import Address, Capabilities, Incoming, Outgoing
 from facilitation.kernel.fair_use import UpdateLimiter
+from facilitation.kernel.fair_worker import HOUSE_LANE, FairWorker
 from facilitation.kernel.hooks import (
     AFTER_UPDATE,
     CHAT_MOVED,
+    FOLLOWED_CHATS,
     MESSAGE_EDITED,
     PLAIN_MESSAGE,
     RECIPIENT_UNREACHABLE,
@@ -59,7 +61,7 @@ class Core:
         self.config = config
         self.router = Router(features)
         self.outbox = Outbox(capabilities)
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="townhall-core")
+        self._worker = FairWorker("townhall-core")
         self.limiter = UpdateLimiter(config.clock)
         self.after_commit: list[Callable[[list[JobSpec]], None]] = []
         """Called on the event loop after each committed unit of work, with the jobs it scheduled."""
@@ -93,12 +95,12 @@ class Core:
             )
             return
         if not admitted:
-            await self.commit_on_worker(self._ask_to_slow_down, incoming)
+            await self.commit_on_worker(self._ask_to_slow_down, incoming, lane=sender)
             return
         vectors = await self._encode_ideas(incoming)
         if not self._held:  # else it waits behind the updates already held, to keep their order
             try:
-                await self.commit_on_worker(self.handle_now, incoming, vectors)
+                await self.commit_on_worker(self.handle_now, incoming, vectors, lane=sender)
                 return
             except DatabaseUnavailable:
                 pass
@@ -147,20 +149,28 @@ class Core:
         """Run a scheduled job's handler in a transaction of its own; its messages go to the outbox."""
         await self.commit_on_worker(self.run_job_now, kind, payload)
 
-    async def resume_points(self, platform: str) -> dict[str, int]:
-        """Where each of the platform's streams was last handled (see `deliveries.resume_points`)."""
+    async def resume_points(self, platform: str) -> dict[str, int | datetime]:
+        """Where to read each of the platform's streams on from: the last message handled there (see
+        `deliveries.resume_points`), or for a chat the bot follows where nothing was handled yet, the
+        moment it began to follow it."""
         return await self.in_worker(self._resume_points_now, platform)
 
-    def _resume_points_now(self, platform: str) -> dict[str, int]:
+    def _resume_points_now(self, platform: str) -> dict[str, int | datetime]:
         with self.database.session() as session:
-            return resume_points(session, platform)
+            points: dict[str, int | datetime] = dict(resume_points(session, platform))
+            for followed in self.router.hooks.call(FOLLOWED_CHATS, session, platform):
+                for chat_id, since in followed.items():
+                    points.setdefault(chat_id, since)
+            return points
 
     async def reconcile(self) -> list[JobSpec]:
         """Every job the stored state calls for, from each feature's reconcilers."""
         return await self.in_worker(self._reconcile_now)
 
-    async def commit_on_worker(self, work: Callable[..., list[JobSpec]], *args: Any) -> None:
-        scheduled = await self.in_worker(work, *args)
+    async def commit_on_worker(
+        self, work: Callable[..., list[JobSpec]], *args: Any, lane: Hashable = HOUSE_LANE
+    ) -> None:
+        scheduled = await self.in_worker(work, *args, lane=lane)
         for callback in self.after_commit:
             callback(scheduled)
 
@@ -181,9 +191,10 @@ class Core:
         with self.database.session() as session:
             return [spec for reconciler in self.router.reconcilers for spec in reconciler(session, now)]
 
-    async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
-        """Run `function` on the core's worker thread, in turn with the updates."""
-        return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
+    async def in_worker(self, function: Callable[..., T], *args: Any, lane: Hashable = HOUSE_LANE) -> T:
+        """Run `function` on the core's worker thread, in turn with the updates: each sender's updates
+        wait in their own `lane`, and the lanes take turns (see `FairWorker`)."""
+        return await asyncio.wrap_future(self._worker.submit(lane, function, *args))
 
     async def _encode_ideas(self, incoming: Incoming) -> dict[str, np.ndarray]:
         if self.index is None or not self.index.ready:
@@ -203,7 +214,7 @@ class Core:
             self._retrying.cancel()
         if self._held:
             log.error("stopped with updates held for the database count=%d", len(self._held))
-        self._worker.shutdown(wait=True)
+        self._worker.shutdown()
 
     def handle_now(
         self, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import ClassVar
 
 from facilitation.kernel.events import (
@@ -26,8 +27,9 @@ from facilitation.kernel.events import (
 )
 
 IncomingHandler = Callable[[Incoming], Awaitable[None]]
-ResumePoints = Callable[[], Awaitable[dict[str, int]]]
-"""The last message handled in each of a platform's streams (channels), by number, from the core."""
+ResumePoints = Callable[[], Awaitable[dict[str, int | datetime]]]
+"""Where to read each of a platform's streams (channels) on from, from the core: the number of the last
+message handled there, or the moment the bot began to follow a channel where it handled nothing yet."""
 
 __all__ = [
     "Adapter",

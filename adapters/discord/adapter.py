@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 import aiohttp
@@ -226,18 +227,18 @@ class DiscordAdapter(Adapter):
             self._catching_up = asyncio.create_task(self.catch_up(), name="discord-catch-up")
 
     async def catch_up(self) -> None:
-        """Read each channel on from the last message handled there, and hand the core what follows:
+        """Read each channel on from the last message handled there (or from when the bot began to follow
+        it, if nothing was handled there yet), and hand the core what follows:
         messages a crashed process had received but not handled, or that came while no session was open.
         The core handles each message once, so those handled already change nothing."""
         if self.resume_points is None or self.client is None:
             return
         client = self.client
         for channel_id, last in (await self.resume_points()).items():
+            after = last if isinstance(last, datetime) else discord.Object(id=last)
             try:
                 channel = client.get_channel(int(channel_id)) or await client.fetch_channel(int(channel_id))
-                history = channel.history(
-                    after=discord.Object(id=last), oldest_first=True, limit=CATCH_UP_MESSAGES
-                )  # type: ignore[union-attr]
+                history = channel.history(after=after, oldest_first=True, limit=CATCH_UP_MESSAGES)  # type: ignore[union-attr]
                 async for message in history:
                     await self.on_message(message)
             except (discord.HTTPException, aiohttp.ClientError, OSError) as error:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,13 +51,23 @@ def user(user_id: str, name: str) -> dict[str, Any]:
     }
 
 
-_ids = itertools.count(1_950_000_000_000_000_001)
+DISCORD_EPOCH_MS = 1_420_070_400_000
+_last_id = 0
+
+
+def next_snowflake() -> str:
+    """A fresh id made as Discord makes its snowflakes, from the time now, so that reading a channel on
+    from a moment (`history(after=datetime)`) finds exactly the messages sent after it."""
+    global _last_id
+    _last_id = max(_last_id + 1, (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22)
+    return str(_last_id)
+
 
 
 def message_create(content: str, author: str = ALICE, name: str = "alice", **changes: Any) -> dict[str, Any]:
     """A MESSAGE_CREATE in the guild's channel, with a fresh id unless given one."""
     payload = fixture("MESSAGE_CREATE")
-    payload.update(id=str(next(_ids)), content=content, author=user(author, name))
+    payload.update(id=next_snowflake(), content=content, author=user(author, name))
     payload.update(changes)
     return payload
 
@@ -65,7 +75,7 @@ def message_create(content: str, author: str = ALICE, name: str = "alice", **cha
 def command(name: str, user_id: str = ALICE, user_name: str = "alice", **options: Any) -> dict[str, Any]:
     """An INTERACTION_CREATE for the slash command `/name` with string or integer options."""
     payload = fixture("INTERACTION_CREATE.command")
-    interaction_id = str(next(_ids))
+    interaction_id = next_snowflake()
     payload.update(id=interaction_id, token=f"token-{interaction_id}")
     payload["member"]["user"] = user(user_id, user_name)
     payload["data"]["name"] = name
@@ -79,7 +89,7 @@ def command(name: str, user_id: str = ALICE, user_name: str = "alice", **options
 def press(custom_id: str, user_id: str = ALICE, user_name: str = "alice") -> dict[str, Any]:
     """An INTERACTION_CREATE for a press on the button `custom_id`."""
     payload = fixture("INTERACTION_CREATE.component")
-    interaction_id = str(next(_ids))
+    interaction_id = next_snowflake()
     payload.update(id=interaction_id, token=f"token-{interaction_id}")
     payload["member"]["user"] = user(user_id, user_name)
     payload["data"]["custom_id"] = custom_id
@@ -288,7 +298,7 @@ class FakeDiscord:
             return self._json(self._message(CHANNEL_ID, body))
         if parts[0] == "applications" and request.method == "PUT":
             return self._json(
-                [dict(command, id=str(next(_ids)), application_id=APPLICATION_ID) for command in body]
+                [dict(command, id=next_snowflake(), application_id=APPLICATION_ID) for command in body]
             )
         return self._json({"message": "404: Not Found", "code": 0}, status=404)
 
@@ -322,7 +332,7 @@ class FakeDiscord:
         message = fixture("MESSAGE_CREATE")
         message.pop("member")
         message.update(
-            id=str(next(_ids)),
+            id=next_snowflake(),
             channel_id=channel_id,
             content=body.get("content") or "",
             author=fixture("get_current_user"),

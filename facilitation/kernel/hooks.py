@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
     from facilitation.kernel.context import Context, Effects
     from facilitation.kernel.events import Address, Incoming
 
@@ -53,6 +57,11 @@ RECIPIENT_UNREACHABLE: Hook[Callable[[Effects, Address], None]] = Hook("recipien
 LATE_VECTOR: Hook[Callable[[Context, Any, Any], None]] = Hook("late-vector")
 """An idea stored while the model was loading got its vector: `(ctx, idea, vector)`, ctx being the update
 that shared it, so its author can be answered now."""
+
+FOLLOWED_CHATS: Hook[Callable[[Session, str], Mapping[str, datetime]]] = Hook("followed-chats")
+"""Registry: the chats of a platform that the bot follows, each with the moment it began to, `(session,
+platform)`. A platform that reads back what it missed (Discord) reads a followed chat where nothing was
+handled yet on from that moment."""
 
 INVITATION_PARTS: Hook[Callable[[Context, Any], str | None]] = Hook("invitation-parts")
 """Registry: a paragraph for a campaign's open invitation, `(ctx, campaign)`, or None for nothing."""

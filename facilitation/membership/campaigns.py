@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.events import Address, Button
-from facilitation.kernel.hooks import CHAT_MOVED, INVITATION_PARTS
+from facilitation.kernel.hooks import CHAT_MOVED, FOLLOWED_CHATS, INVITATION_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import (
     HASHTAG_OPTION,
@@ -188,6 +188,17 @@ def follow_moved_chat(ctx: Context, old_chat_id: str) -> None:
         .where(col(ChatBinding.platform) == platform, col(ChatBinding.chat_id) == old_chat_id)
         .values(chat_id=new_chat_id)
     )
+
+
+@commands.on(FOLLOWED_CHATS)
+def chats_with_a_campaign(session: Session, platform: str) -> dict[str, datetime]:
+    """The platform's chats where a campaign was announced, each since its first announcement there."""
+    rows = session.exec(
+        select(ChatBinding.chat_id, func.min(ChatBinding.created_at))
+        .where(ChatBinding.platform == platform)
+        .group_by(col(ChatBinding.chat_id))
+    ).all()
+    return {chat_id: since for chat_id, since in rows}
 
 
 def join(ctx: Context, campaign: Campaign) -> bool:

@@ -119,6 +119,23 @@ async def test_a_replayed_message_after_a_resume_records_one_idea(database_url: 
         assert len(confirmations) == 2, "the replayed message is neither stored nor answered again"
 
 
+async def test_ideas_posted_while_the_bot_was_down_in_a_channel_where_it_had_handled_nothing_are_read(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A campaign announced in a channel by slash commands only (no message handled there yet): what
+    residents post there while Townhall is down is read at the next start, and not what came before."""
+    async with FakeDiscord() as fake:
+        before = message_create("Posted before the campaign was announced #parks")
+        fake.history[CHANNEL_ID] = [before]
+        async with discord_townhall(database_url, tmp_path, fake):
+            await start_parks(fake)
+        while_down = message_create("Shade sails over the sandpit #parks")
+        fake.history[CHANNEL_ID].append(while_down)
+        async with discord_townhall(database_url, tmp_path, fake) as townhall:
+            await fake.wait_for(lambda call: "recorded in #parks" in call.content)
+            assert [idea.text for idea in rows(townhall, Idea)] == ["Shade sails over the sandpit #parks"]
+
+
 async def test_mass_mentions_in_an_idea_do_not_ping(database_url: str, tmp_path: Path) -> None:
     async with FakeDiscord() as fake, discord_townhall(database_url, tmp_path, fake):
         await start_parks(fake)

@@ -40,6 +40,9 @@ startup_log = logging.getLogger(STARTUP_LOG)
 STOP_WAIT_FOR_EMBEDDING_SECONDS = 120
 """At stop, how long ideas recorded while the model loaded may wait to be answered with close ideas."""
 
+STOP_WAIT_FOR_DEFERRED_SECONDS = 60
+"""At stop, how long answers still being computed off the core's worker (themes) may take to be posted."""
+
 DATABASE_RETRY_FIRST_SECONDS = 1
 DATABASE_RETRY_MAX_SECONDS = 30
 """A database unreachable at start is tried again after 1 s, then twice as long each time, up to 30 s."""
@@ -174,6 +177,7 @@ class Townhall:
             await adapter.start(self.on_incoming)
             log.info("adapter started platform=%s", adapter.platform)
         self._running.push_async_callback(self._last_delivery_pass)
+        self._running.push_async_callback(self.core.finish_deferred, STOP_WAIT_FOR_DEFERRED_SECONDS)
         self._running.push_async_callback(self._finish_embedding)  # first at stop: waiting ideas answered
 
     async def _upgrade_when_reachable(self) -> None:

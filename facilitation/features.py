@@ -14,7 +14,7 @@ from facilitation.civic.opendata import export
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intake import personal_data as intake_data
 from facilitation.intelligence import personal_data as intelligence_data
-from facilitation.intelligence import themes
+from facilitation.intelligence import themes_command
 from facilitation.kernel import help, status
 from facilitation.kernel.router import CommandSet
 from facilitation.membership import campaigns, members, news, notices, preferences, privacy
@@ -28,7 +28,7 @@ FEATURES: tuple[CommandSet, ...] = (
     edits.commands,
     listing.commands,
     close_ideas.commands,
-    themes.commands,
+    themes_command.commands,
     members.commands,
     goals.commands,
     export.commands,

@@ -4,10 +4,11 @@
 one), groups them (`facilitation.intelligence.clustering`), and stores the result so that a theme keeps its id, and its
 label while its top keywords hold, from one computation to the next. Merged ideas count with the idea
 they joined. An idea placed in a theme for the first time, or moved to another, is news for its author
-(`facilitation.membership.news`); the same placement computed again is not. `/themes` posts the digest: labels,
-counts, representative ideas quoted verbatim with their ids, and the theme map as a picture. Until the
-campaign's ideas change, a repeated /themes is answered from the stored themes and the map already drawn
-(`current_themes`), so that one member asking again and again does not hold up everyone else's replies.
+(`facilitation.membership.news`); the same placement computed again is not. The digest gives labels,
+counts and representative ideas quoted verbatim with their ids, and the theme map is drawn as a picture.
+Until the campaign's ideas change, the stored themes are still the campaign's (`fresh_themes`).
+Reading (`theme_inputs`), grouping (`ThemeInputs.group`, no database) and storing (`save_themes`) are
+apart, so that grouping thousands of ideas can run off the core's worker (`themes_command`).
 """
 
 from __future__ import annotations
@@ -25,12 +26,9 @@ from sqlmodel import Session, col, select
 from facilitation.intelligence import clustering
 from facilitation.intelligence.embeddings import Embedder, store_embeddings, stored_embeddings
 from facilitation.intelligence.theme_map import draw_theme_map
-from facilitation.kernel.context import Context, Effects
-from facilitation.kernel.i18n import N_
+from facilitation.kernel.context import Effects
 from facilitation.kernel.refs import IDEA, idea_ref, ref, theme_ref
-from facilitation.kernel.router import CommandSet, UserError
 from facilitation.kernel.text import shorten
-from facilitation.membership.campaigns import resolve_campaign
 from facilitation.membership.news import THEMED, notify
 from storage.models import (
     THEME_LABEL_MAX_LENGTH,
@@ -44,8 +42,6 @@ from storage.models import (
     utcnow,
     visible_ideas,
 )
-
-commands = CommandSet()
 
 DIGEST_THEMES = 10
 """Themes described in a digest; smaller ones are summed up in one line."""
@@ -79,56 +75,80 @@ class CampaignThemes:
     total: int
 
 
+@dataclass(frozen=True)
+class ThemeInputs:
+    """What grouping a campaign's ideas needs, read from storage: the ideas, their vectors in idea id
+    order (merged ones left out) and how many ideas count with each, merges included."""
+
+    ideas: dict[int, Idea]
+    ids: np.ndarray
+    matrix: np.ndarray
+    weights: np.ndarray
+    fingerprint: str
+
+    def group(self) -> clustering.ThemeMap:
+        """The grouping itself: computation only, no database, so it may run off the core's worker."""
+        return clustering.find_themes(self.matrix, [self.ideas[int(i)].text for i in self.ids], self.weights)
+
+
+def theme_inputs(
+    session: Session,
+    campaign: Campaign,
+    embedder: Embedder | None,
+    embedded: Callable[[Idea, np.ndarray], None] = lambda idea, vector: None,
+) -> ThemeInputs:
+    """Read what grouping needs; ideas still without a vector are embedded and stored now, and each is
+    passed to `embedded`."""
+    if embedder is None or not embedder.ready:
+        raise ThemesUnavailable
+    ideas = {idea.id: idea for idea in visible_ideas(session, campaign) if idea.id is not None}
+    ids, matrix = _embeddings(session, campaign, ideas, embedder, embedded)
+    row_of = {int(idea_id): row for row, idea_id in enumerate(ids)}
+    weights = np.zeros(len(ids), dtype=int)
+    for idea_id in ideas:
+        target = _joined(ideas, idea_id)
+        if target in row_of:
+            weights[row_of[target]] += 1
+    grouped = [(idea.id, idea.text, idea.status, idea.merged_into_id) for idea in ideas.values()]
+    return ThemeInputs(ideas, ids, matrix, weights, ideas_fingerprint(grouped, embedder.name))
+
+
+def save_themes(
+    effects: Effects, campaign: Campaign, inputs: ThemeInputs, found: clustering.ThemeMap
+) -> CampaignThemes:
+    """Store the themes `found` from `inputs`, keeping ids of themes that continue, and tell the authors
+    of ideas newly placed in a theme."""
+    stored = store_themes(effects, campaign, inputs.ids, found)
+    _remember_fingerprint(effects.session, campaign, inputs.fingerprint)
+    joined = {idea_id: _joined(inputs.ideas, idea_id) for idea_id in inputs.ideas}
+    placement = {idea_id: stored.placement.get(target, (None, None)) for idea_id, target in joined.items()}
+    return CampaignThemes(
+        campaign=campaign,
+        themes=stored.themes,
+        ideas=inputs.ideas,
+        idea_ids=inputs.ids,
+        matrix=inputs.matrix,
+        placement=placement,
+        other=[int(inputs.ids[row]) for row in found.other],
+        other_count=found.other_count,
+        total=len(inputs.ideas),
+    )
+
+
 def compute_themes(
     effects: Effects,
     campaign: Campaign,
     embedder: Embedder | None,
     embedded: Callable[[Idea, np.ndarray], None] = lambda idea, vector: None,
 ) -> CampaignThemes:
-    """Group the campaign's ideas into themes and store them, keeping ids of themes that continue, and
-    tell the authors of ideas newly placed in a theme.
-
-    Ideas still without a vector are embedded and stored now, and each is passed to `embedded`."""
-    if embedder is None or not embedder.ready:
-        raise ThemesUnavailable
-    session = effects.session
-    ideas = {idea.id: idea for idea in visible_ideas(session, campaign) if idea.id is not None}
-    ids, matrix = _embeddings(session, campaign, ideas, embedder, embedded)
-    joined = {idea_id: _joined(ideas, idea_id) for idea_id in ideas}
-    row_of = {int(idea_id): row for row, idea_id in enumerate(ids)}
-    weights = np.zeros(len(ids), dtype=int)
-    for target in joined.values():
-        if target in row_of:
-            weights[row_of[target]] += 1
-    found = clustering.find_themes(matrix, [ideas[int(i)].text for i in ids], weights)
-    stored = store_themes(effects, campaign, ids, found)
-    grouped = [(idea.id, idea.text, idea.status, idea.merged_into_id) for idea in ideas.values()]
-    _remember_fingerprint(session, campaign, ideas_fingerprint(grouped, embedder.name))
-    placement = {idea_id: stored.placement.get(target, (None, None)) for idea_id, target in joined.items()}
-    return CampaignThemes(
-        campaign=campaign,
-        themes=stored.themes,
-        ideas=ideas,
-        idea_ids=ids,
-        matrix=matrix,
-        placement=placement,
-        other=[int(ids[row]) for row in found.other],
-        other_count=found.other_count,
-        total=len(ideas),
-    )
+    """Group the campaign's ideas into themes and store them, all in this unit of work."""
+    inputs = theme_inputs(effects.session, campaign, embedder, embedded)
+    return save_themes(effects, campaign, inputs, inputs.group())
 
 
-def current_themes(
-    effects: Effects,
-    campaign: Campaign,
-    embedder: Embedder | None,
-    embedded: Callable[[Idea, np.ndarray], None] = lambda idea, vector: None,
-) -> CampaignThemes:
-    """The campaign's themes: those stored, when they were computed from the ideas as they are now (same
-    ideas, words, merges and model), else computed again (`compute_themes`)."""
-    if embedder is None or not embedder.ready:
-        raise ThemesUnavailable
-    session = effects.session
+def fresh_themes(session: Session, campaign: Campaign, embedder: Embedder) -> CampaignThemes | None:
+    """The stored themes when they were computed from the ideas as they are now (same ideas, words,
+    merges and model); None when they must be computed again."""
     remembered = session.get(ThemesFingerprint, campaign.id)
     grouped = session.exec(
         select(Idea.id, Idea.text, Idea.status, Idea.merged_into_id)
@@ -137,7 +157,7 @@ def current_themes(
     ).all()  # plain rows: thousands of ideas read as objects would take most of the time saved
     if remembered is not None and remembered.fingerprint == ideas_fingerprint(grouped, embedder.name):
         return stored_themes(session, campaign)
-    return compute_themes(effects, campaign, embedder, embedded)
+    return None
 
 
 def ideas_fingerprint(ideas: Iterable[Sequence[object]], model: str) -> str:
@@ -455,26 +475,3 @@ def draw_map(result: CampaignThemes, folder: Path, _: Callable[..., str]) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(picture)
     return path
-
-
-@commands.command("themes", N_("Show the themes of a campaign's ideas, with a map"), N_("/themes [#hashtag]"))
-def themes_command(ctx: Context, args: str) -> None:
-    _ = ctx._
-    campaign, _rest = resolve_campaign(ctx, args)
-    index = ctx.index
-
-    def embedded(idea: Idea, vector: np.ndarray) -> None:
-        """Close-idea lookups learn the vectors stored here, once they are committed."""
-        if index is not None:
-            ctx.on_commit.append(lambda: index.added(idea.campaign_id, idea.id, idea.member_id, vector))
-
-    try:
-        result = current_themes(ctx, campaign, index.embedder if index else None, embedded)
-    except ThemesUnavailable:
-        raise UserError(
-            _("Themes need the language model, which is still loading. Please try again in a minute.")
-        ) from None
-    ctx.reply(digest_text(result, _, ctx.ngettext))
-    path = draw_map(result, ctx.config.data_dir, _)
-    if path is not None:
-        ctx.reply(_("Theme map of #{hashtag}", hashtag=campaign.hashtag), image_path=str(path))

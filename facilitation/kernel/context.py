@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 
 Row = TypeVar("Row")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,15 @@ class CoreConfig:
         return logged_id(self.open_data_secret, value)
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """A long computation that needs no database, done after its unit of work commits (see `defer`)."""
+
+    compute: Callable[[], Any]
+    finish: Callable[[Effects, Any], None]
+    failed: Callable[[Effects], None]
+
+
 @dataclass(kw_only=True)
 class Effects:
     """A unit of work in one transaction: messages to send and jobs to schedule once it commits."""
@@ -60,6 +70,7 @@ class Effects:
     config: CoreConfig
     messages: list[tuple[Address, Outgoing]] = field(default_factory=list)
     scheduled: list[JobSpec] = field(default_factory=list)
+    deferred: list[Deferred] = field(default_factory=list)
     index: IdeaIndex | None = None
     """Similar-idea lookups and the embedding model; None when similarity is off (no model configured)."""
     hooks: Hooks = field(default_factory=Hooks)
@@ -116,6 +127,18 @@ class Effects:
     def schedule(self, job: JobSpec) -> None:
         """Run `job` at its time; handed to the scheduler only if this transaction commits."""
         self.scheduled.append(job)
+
+    def defer(
+        self,
+        compute: Callable[[], T],
+        finish: Callable[[Effects, T], None],
+        failed: Callable[[Effects], None],
+    ) -> None:
+        """Once this transaction commits, run `compute()` on a thread of its own, not on the core's worker
+        (grouping thousands of ideas), so nobody's updates wait for it; then `finish(effects, result)`
+        in a transaction of its own, in the turn of whoever caused it, or `failed(effects)` if it raised.
+        `compute` must not touch the session: give it the data it needs."""
+        self.deferred.append(Deferred(compute, finish, failed))
 
 
 @dataclass(kw_only=True)

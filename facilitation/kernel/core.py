@@ -13,6 +13,7 @@ import numpy as np
 from sqlmodel import Session
 
 from facilitation.kernel.context import Context, CoreConfig, Effects
+from facilitation.kernel.deferred import DeferredRunner
 from facilitation.kernel.deliveries import first_delivery, resume_points
 from facilitation.kernel.events import Address, Capabilities, Incoming, Outgoing
 from facilitation.kernel.fair_use import UpdateLimiter
@@ -62,6 +63,7 @@ class Core:
         self.router = Router(features)
         self.outbox = Outbox(capabilities)
         self._worker = FairWorker("townhall-core")
+        self._deferred = DeferredRunner(self._end_on_worker, self._end_now)
         self.limiter = UpdateLimiter(config.clock)
         self.after_commit: list[Callable[[list[JobSpec]], None]] = []
         """Called on the event loop after each committed unit of work, with the jobs it scheduled."""
@@ -184,6 +186,19 @@ class Core:
             effects = self.effects(session)
             handler(effects, payload)
             self.enqueue(effects)
+        self._deferred.submit(effects.deferred, HOUSE_LANE)
+        return effects.scheduled
+
+    async def _end_on_worker(self, ending: Callable[[Effects], None], lane: Hashable) -> None:
+        await self.commit_on_worker(self._end_now, ending, lane, lane=lane)
+
+    def _end_now(self, ending: Callable[[Effects], None], lane: Hashable) -> list[JobSpec]:
+        """The ending of a deferred computation, in a unit of work of its own."""
+        with self.database.session() as session:
+            effects = self.effects(session)
+            ending(effects)
+            self.enqueue(effects)
+        self._deferred.submit(effects.deferred, lane)
         return effects.scheduled
 
     def _reconcile_now(self) -> list[JobSpec]:
@@ -194,6 +209,7 @@ class Core:
     async def in_worker(self, function: Callable[..., T], *args: Any, lane: Hashable = HOUSE_LANE) -> T:
         """Run `function` on the core's worker thread, in turn with the updates: each sender's updates
         wait in their own `lane`, and the lanes take turns (see `FairWorker`)."""
+        self._deferred.attach(asyncio.get_running_loop())
         return await asyncio.wrap_future(self._worker.submit(lane, function, *args))
 
     async def _encode_ideas(self, incoming: Incoming) -> dict[str, np.ndarray]:
@@ -209,11 +225,16 @@ class Core:
             return {}
         return dict(zip(texts, vectors, strict=True))
 
+    async def finish_deferred(self, timeout: float) -> None:
+        """At stop: let computations still running off the worker end and post their answers."""
+        await self._deferred.finish_running(timeout)
+
     def close(self) -> None:
         if self._retrying is not None:
             self._retrying.cancel()
         if self._held:
             log.error("stopped with updates held for the database count=%d", len(self._held))
+        self._deferred.close()
         self._worker.shutdown()
 
     def handle_now(
@@ -246,6 +267,7 @@ class Core:
                     raise
                 self.enqueue(ctx)
             self._run_on_commit(ctx)
+            self._deferred.submit(ctx.deferred, (incoming.platform, incoming.sender.user_id))
             return ctx.scheduled
         except UserError as error:
             answer = error.message

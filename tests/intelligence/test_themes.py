@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,8 @@ import pytest
 from bot.demo import demo_statements
 from bot.testing.harness import FACILITATOR, Harness
 from facilitation.intelligence import clustering as themes
-from facilitation.intelligence.themes import THEME_MAPS_FOLDER
+from facilitation.intelligence import themes_command
+from facilitation.intelligence.themes import THEME_MAPS_FOLDER, ThemeInputs
 from storage.models import Idea, Theme
 
 SAMPLE_SIZE = 60
@@ -105,9 +107,9 @@ async def test_themes_command_sends_the_digest_and_a_theme_map_then_keeps_ids(si
     assert image.startswith(str(tmp_path)) and Path(image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     await similar_harness.say(f"/idea #parks {statements[40]}", user="resident40")
-    again, _picture = await similar_harness.say("/themes", user="zoe")
+    again, _picture = await themes_answer(similar_harness, "zoe")  # news to authors may come meanwhile
     before = {ref for ref, _label, _count in themes_found}
-    after = {ref for ref, _label, _count in THEME_LINE.findall(again.text)}
+    after = {ref for ref, _label, _count in THEME_LINE.findall(again)}
     assert len(before & after) >= len(before) - 1, (before, after)
 
 
@@ -154,3 +156,31 @@ async def test_themes_without_the_model_get_a_polite_answer(harness):
     await harness.say("/idea More benches near the playground", user="alice")
     reply = await harness.reply_text("/themes #parks", user=FACILITATOR)
     assert "Themes need the language model" in reply
+
+
+@pytest.mark.embeddings
+async def test_a_large_campaigns_themes_are_grouped_off_the_worker_while_others_are_answered(
+    similar_harness, monkeypatch
+):
+    """/themes on a campaign too large to group in a moment says the digest is coming; while the ideas
+    are grouped, another member's messages are answered; then the digest and the map arrive."""
+    monkeypatch.setattr(themes_command, "GROUPED_AT_ONCE_MAX_IDEAS", 10)
+    grouping, go_on = threading.Event(), threading.Event()
+    group = ThemeInputs.group
+
+    def held_group(inputs: ThemeInputs) -> themes.ThemeMap:
+        grouping.set()
+        assert go_on.wait(timeout=30), "the test never let the grouping go on"
+        return group(inputs)
+
+    monkeypatch.setattr(ThemeInputs, "group", held_group)
+    await similar_harness.start_parks()
+    await post_ideas(similar_harness, demo_statements()[:30])
+    [coming] = await similar_harness.say("/themes", user="zoe")
+    assert coming.text == "Grouping 30 ideas of #parks into themes: the digest follows in a moment."
+    assert await asyncio.to_thread(grouping.wait, 10)
+    assert "Idea i31 recorded" in await similar_harness.reply_text("/idea Benches by the pond", user="bob")
+    go_on.set()
+    digest = await similar_harness.wait_for_text("Themes in #parks — 30 ideas")
+    assert THEME_LINE.findall(digest)
+    await similar_harness.wait_for_text("Theme map of #parks")

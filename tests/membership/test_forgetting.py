@@ -188,11 +188,11 @@ async def test_forget_takes_the_members_words_out_of_themes_and_theme_maps(simil
     )
     for place in ("skate park", "playground", "pond", "tennis courts", "dog run"):
         await harness.say(f"/idea #parks {PLANTED} lamps to light the {place} at night", user=USER)
-    [digest, _picture] = await harness.say("/themes", user=FACILITATOR)
-    assert PLANTED in " ".join(theme.label for theme in harness.rows(Theme)).casefold(), digest.text
+    await harness.say("/themes", user=FACILITATOR)  # news of the themes may go to authors meanwhile
+    assert PLANTED in " ".join(theme.label for theme in harness.rows(Theme)).casefold()
     assert list((tmp_path / "theme-maps").iterdir())  # the map, drawn with the themes' labels
 
     await harness.say("/forget", user=USER)
-    [done] = await harness.press("Delete me and my ideas", user=USER)
-    assert "1 file made earlier with your words" in done.text
+    done = [sent.text for sent in await harness.press("Delete me and my ideas", user=USER)]
+    assert any("1 file made earlier with your words" in text for text in done), done
     assert table_findings(harness, [PLANTED]) == [] and not list((tmp_path / "theme-maps").iterdir())

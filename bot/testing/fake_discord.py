@@ -63,7 +63,6 @@ def next_snowflake() -> str:
     return str(_last_id)
 
 
-
 def message_create(content: str, author: str = ALICE, name: str = "alice", **changes: Any) -> dict[str, Any]:
     """A MESSAGE_CREATE in the guild's channel, with a fresh id unless given one."""
     payload = fixture("MESSAGE_CREATE")

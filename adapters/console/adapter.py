@@ -52,7 +52,6 @@ class ConsoleAdapter(Adapter):
         self._stdout = stdout or sys.stdout
         self.interactive = self._stdin.isatty() if interactive is None else interactive
         self._ = Translator(language).gettext
-        self._language = language
         self._speaker = LOCAL_USER_ID
         self._buttons: dict[int, str] = {}
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
@@ -159,9 +158,9 @@ class ConsoleAdapter(Adapter):
             number = len(self._buttons) + 1
             self._buttons[number] = button.token
             lines.append(f"  [{number}] {button.label}")
-        if message.buttons:
-            hint = Translator(message.language or self._language).gettext
-            lines.append("  " + hint("(press a button with /press <number>)"))
+        if message.buttons:  # the hint in the language of the message it follows
+            _ = Translator(message.language).gettext if message.language else self._
+            lines.append("  " + _("(press a button with /press <number>)"))
         for attachment in (message.image_path, message.file_path):
             if attachment:
                 lines.append("  " + self._("File: {path}", path=attachment))

@@ -70,7 +70,7 @@ class Core:
         self.index = index
         self.send_unstored: Callable[[Address, Outgoing], Awaitable[None]] | None = None
         """Sends one message straight to its platform, for the answer that cannot wait for the database."""
-        self._held: deque[tuple[Incoming, Mapping[str, np.ndarray]]] = deque()
+        self._held: deque[tuple[Incoming, Mapping[str, np.ndarray], asyncio.Future[None]]] = deque()
         self._told_to_wait: set[tuple[str, str]] = set()
         self._retrying: asyncio.Task[None] | None = None
 
@@ -85,7 +85,10 @@ class Core:
         arriving together are encoded in one batch.
 
         While the database is unreachable, updates are held in memory, in order, and retried with capped
-        backoff until it is back; each chat is told once that its messages will be retried.
+        backoff until it is back; each chat is told once that its messages will be retried. This returns
+        only once the update is committed, held or not, so that the platform is told it was received
+        (the next Telegram offset, a webhook's answer) only then: an update held when the process dies
+        is delivered again at the next start.
         """
         sender = (incoming.platform, incoming.sender.user_id)
         admitted = sender in self.config.facilitator_identities or self.limiter.admit(sender)
@@ -109,9 +112,15 @@ class Core:
         await self._hold(incoming, vectors)
 
     async def _hold(self, incoming: Incoming, vectors: Mapping[str, np.ndarray]) -> None:
-        self._held.append((incoming, vectors))
+        """Keep the update for a retry, tell its chat once, and wait until the retry has committed it."""
+        handled = asyncio.get_running_loop().create_future()
+        self._held.append((incoming, vectors, handled))
         if self._retrying is None or self._retrying.done():
             self._retrying = asyncio.create_task(self._retry_held(), name="core-retry-held")
+        await self._tell_chat_to_wait(incoming)
+        await handled
+
+    async def _tell_chat_to_wait(self, incoming: Incoming) -> None:
         chat = (incoming.platform, incoming.address.chat_id)
         if chat in self._told_to_wait or self.send_unstored is None:
             return
@@ -129,12 +138,19 @@ class Core:
             attempts += 1
             await asyncio.sleep(retry_delay(attempts))
             while self._held:
-                incoming, vectors = self._held[0]
+                incoming, vectors, handled = self._held[0]
                 try:
                     await self.commit_on_worker(self.handle_now, incoming, vectors)
                 except DatabaseUnavailable:
                     break
+                except Exception as error:  # not the database: whoever waits for the update hears it
+                    self._held.popleft()
+                    if not handled.done():
+                        handled.set_exception(error)
+                    continue
                 self._held.popleft()
+                if not handled.done():
+                    handled.set_result(None)
         self._told_to_wait.clear()
         log.info("database reachable again; held updates handled")
 
@@ -233,7 +249,11 @@ class Core:
         if self._retrying is not None:
             self._retrying.cancel()
         if self._held:
-            log.error("stopped with updates held for the database count=%d", len(self._held))
+            log.error(
+                "stopped with updates held for the database, to be delivered again count=%d", len(self._held)
+            )
+            for _incoming, _vectors, handled in self._held:
+                handled.cancel()
         self._deferred.close()
         self._worker.shutdown()
 

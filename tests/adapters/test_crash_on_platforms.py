@@ -21,6 +21,7 @@ from bot.testing import fake_discord
 from bot.testing.fake_discord import FakeDiscord
 from bot.testing.fake_telegram import TOKEN, FakeBotAPI, message_update, private, user
 from bot.testing.harness import running_townhall, townhall
+from bot.testing.outage import outage_for
 from storage.db import create_db_engine
 
 BURST = 200
@@ -240,3 +241,40 @@ async def test_sigkill_on_discord_loses_and_doubles_nothing(environment, tmp_pat
         finally:
             stop(again)
     assert_every_idea_once(ideas)
+
+
+async def test_sigkill_while_the_database_is_away_loses_nothing_held(environment, tmp_path, database_url):
+    """Updates held while the database cannot be reached are not yet confirmed to Telegram: killed then,
+    Townhall gets them again at the next start and stores each once."""
+    create_campaign(environment, tmp_path)
+    fake = await FakeBotAPI().start()
+    try:
+        updates = burst()[:6]
+        async with outage_for(database_url) as (url, outage):
+            env = telegram_environment(environment, fake, DATABASE_URL=url)
+            process = running_townhall("run", env=env, cwd=tmp_path)
+            await fake.push(updates[0])
+            await wait_for_ideas(database_url, 1, process)
+            outage.begin()
+            try:
+                for update in updates[1:]:
+                    await fake.push(update)
+                await fake.wait_until(
+                    lambda: any("retry your message" in message["text"] for message in fake.messages()),
+                    timeout=60,
+                )
+                await asyncio.sleep(2)  # time enough to confirm the held updates, if it did
+                process.send_signal(signal.SIGKILL)
+                process.wait(timeout=60)
+            finally:
+                outage.end()
+        again = running_townhall("run", env=telegram_environment(environment, fake), cwd=tmp_path)
+        try:
+            ideas = await wait_for_ideas(database_url, len(updates), again)
+            await asyncio.sleep(1)  # anything handled twice would show by now
+            ideas = await asyncio.to_thread(stored_ideas, database_url)
+        finally:
+            stop(again)
+    finally:
+        await fake.stop()
+    assert sorted(ideas) == sorted(update["message"]["text"] for update in updates)

@@ -7,14 +7,12 @@ import asyncio
 import contextlib
 import queue
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -22,109 +20,12 @@ from sqlalchemy.engine import make_url
 
 import storage.db
 from bot.testing.harness import Harness, running_townhall
+from bot.testing.outage import CuttableProxy, outage_for
 from storage.db import create_db_engine
 from storage.leader import SCHEDULER_LOCK_NAME, LeaderLock
 from storage.models import Idea, Member
 
 T = TypeVar("T")
-
-
-class CuttableProxy:
-    """Forwards TCP connections on 127.0.0.1 to a database server, until it is cut: then every open
-    connection is closed and new ones are closed at once, as if the server had gone away.
-
-    It runs its own event loop on a thread: Townhall also reaches the database from its loop's thread.
-    """
-
-    def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        self.cut = False
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="db-proxy", daemon=True)
-        self.port = 0
-
-    def __enter__(self) -> CuttableProxy:
-        self._thread.start()
-        self._server = self._call(asyncio.start_server(self._accept, "127.0.0.1", 0))
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.cut_off()
-        self._server.close()
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
-
-    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
-
-    def cut_off(self) -> None:
-        async def cut() -> None:
-            self.cut = True
-            for writer in list(self._writers):
-                writer.close()
-            self._writers.clear()
-
-        self._call(cut())
-
-    def restore(self) -> None:
-        self.cut = False
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.cut:
-            writer.close()
-            return
-        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
-        self._writers |= {writer, upstream_writer}
-        await asyncio.gather(
-            self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer), return_exceptions=True
-        )
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        finally:
-            self._writers.discard(writer)
-            writer.close()
-
-
-class Outage:
-    """Makes the test database unavailable, then available again."""
-
-    def __init__(self, database_url: str, proxy: CuttableProxy | None) -> None:
-        self.database_url = database_url
-        self.proxy = proxy
-        self._lock: sqlite3.Connection | None = None
-
-    def begin(self) -> None:
-        if self.proxy is not None:
-            self.proxy.cut_off()
-            return
-        self._lock = sqlite3.connect(make_url(self.database_url).database, isolation_level=None)
-        self._lock.execute("BEGIN IMMEDIATE")  # holds the write lock until `end`
-
-    def end(self) -> None:
-        if self.proxy is not None:
-            self.proxy.restore()
-            return
-        assert self._lock is not None
-        self._lock.execute("ROLLBACK")
-        self._lock.close()
-
-
-@asynccontextmanager
-async def outage_for(database_url: str) -> AsyncIterator[tuple[str, Outage]]:
-    """The URL Townhall should use, and the outage to start and end; PostgreSQL is reached via a proxy."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield database_url, Outage(database_url, None)
-        return
-    with CuttableProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
-        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-        yield proxied, Outage(database_url, proxy)
 
 
 @pytest.fixture(autouse=True)
@@ -141,14 +42,20 @@ async def test_while_the_database_is_away_the_bot_says_it_will_retry_and_then_lo
         await harness.say("/idea Benches by the pond", user="alice")
         outage.begin()
         try:
-            waiting = await harness.say("/idea Shade trees on the path", user="bob")
-            waiting += await harness.say("/idea A water fountain", user="carol")
-            waiting += await harness.say("/idea Bins that close", user="dave", chat="other")
+            waiting = []
+            for text, user, chat in (
+                ("/idea Shade trees on the path", "bob", "room"),
+                ("/idea A water fountain", "carol", "room"),
+                ("/idea Bins that close", "dave", "other"),
+            ):  # each is answered only once stored: the platform learns it was received only then
+                waiting.append(asyncio.create_task(harness.say(text, user=user, chat=chat)))
+                await asyncio.sleep(0.3)
+            told = [sent for sent in harness.adapter.sent if "retry your message" in sent.text]
+            assert not any(task.done() for task in waiting)
         finally:
             outage.end()
-        notices = [sent for sent in waiting if "retry your message" in sent.text]
-        assert [sent.address.chat_id for sent in notices] == ["room", "other"]  # once per chat
-        assert not any("recorded" in sent.text for sent in waiting)
+        assert [sent.address.chat_id for sent in told] == ["room", "other"]  # once per chat
+        await asyncio.wait_for(asyncio.gather(*waiting), timeout=60)
         for number in (2, 3, 4):
             await harness.wait_for_text(f"Idea i{number} recorded")
         ideas = sorted((idea.id, idea.text) for idea in harness.rows(Idea))
@@ -220,15 +127,19 @@ async def test_a_full_disk_is_waited_for_like_an_outage_and_the_ideas_are_stored
     disk = FullDisk(harness.townhall.database.engine)
     disk.fill()
     ideas: list[str] = []
-    answers: list[str] = []
+    pending: list[asyncio.Task] = []
     try:
-        while not any("retry your message" in answer for answer in answers) and len(ideas) < 20:
+        while not told_to_wait(harness) and len(ideas) < 20:
             ideas.append(f"Idea number {len(ideas) + 1}: " + "shade trees and benches along the path " * 45)
-            answers += [sent.text for sent in await harness.say(f"/idea {ideas[-1]}", user="bob")]
+            pending.append(asyncio.create_task(harness.say(f"/idea {ideas[-1]}", user="bob")))
+            await asyncio.wait([pending[-1]], timeout=2)  # one that is held waits for the disk
         ideas.append("One more while the disk is full: a water fountain by the gate")
-        answers += [sent.text for sent in await harness.say(f"/idea {ideas[-1]}", user="carol")]
+        pending.append(asyncio.create_task(harness.say(f"/idea {ideas[-1]}", user="carol")))
+        await asyncio.sleep(0.3)
     finally:
         disk.free()
+    await asyncio.wait_for(asyncio.gather(*pending), timeout=60)
+    answers = [sent.text for sent in harness.adapter.sent]
     notices = [answer for answer in answers if "retry your message" in answer]
     assert len(notices) == 1 and len(ideas) < 20
     assert not any("went wrong" in answer for answer in answers)
@@ -248,6 +159,10 @@ async def test_a_database_mistake_is_answered_at_once_not_held_for_retry(harness
     answer = await harness.reply_text("/top")
     assert "something went wrong on my side" in answer and "retry your message" not in answer
     assert "Idea i2 recorded" in await harness.reply_text("/idea Benches by the pond")
+
+
+def told_to_wait(harness: Harness) -> bool:
+    return any("retry your message" in sent.text for sent in harness.adapter.sent)
 
 
 def test_a_leader_whose_database_connection_is_cut_knows_it_no_longer_leads(database_url: str) -> None:

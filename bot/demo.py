@@ -61,7 +61,7 @@ async def run_demo(settings: Settings) -> int:
             DEMO_FACILITATOR,
             f"/campaign #{DEMO_HASHTAG} Bowling Green | What would make Bowling Green a better place to live?",
         )
-        await asyncio.to_thread(embedder.wait_ready)
+        await embedder.wait_ready_async()
         statements = demo_statements()
         for start in range(0, len(statements), DEMO_CONCURRENCY):
             chunk = list(enumerate(statements[start : start + DEMO_CONCURRENCY], start=start + 1))

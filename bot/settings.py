@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from facilitation.civic.opendata.package import DEFAULT_LICENSE, LICENSES
+from facilitation.civic.opendata.licenses import DEFAULT_LICENSE, LICENSES
 from facilitation.intelligence.embeddings import (
     DEFAULT_EMBEDDING_MODEL,
     EmbeddingUnavailable,

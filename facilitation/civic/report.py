@@ -21,7 +21,7 @@ from statistics import fmean
 from sqlmodel import Session, col, select
 
 from facilitation.civic.goals import format_number
-from facilitation.civic.opendata.package import LICENSES
+from facilitation.civic.opendata.licenses import LICENSES
 from facilitation.civic.progress import (
     CheckInWeek,
     active_pod_count,

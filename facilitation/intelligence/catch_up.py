@@ -6,7 +6,6 @@ through the LATE_VECTOR hook) and, after a change of model, all the ideas.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import numpy as np
@@ -26,7 +25,7 @@ EMBED_MISSING_BATCH = 256
 
 async def embed_missing(core: Core, index: IdeaIndex) -> None:
     """Embed every stored idea that has no vector for the index's model, batch by batch, on `core`'s worker."""
-    if not await asyncio.to_thread(index.embedder.wait_ready):
+    if not await index.embedder.wait_ready_async():
         return
     while batch := await core.in_worker(_ideas_to_embed, core, index):
         vectors = await index.embedder.encode_async([idea.text for idea in batch])

@@ -135,6 +135,14 @@ class Embedder:
         self._ready.wait(timeout)
         return self.ready
 
+    async def wait_ready_async(self, poll_seconds: float = 0.1) -> bool:
+        """`wait_ready` for the event loop, holding no thread while it waits: cancelled (a run that ends
+        first), it leaves nothing behind that the process would wait for at exit."""
+        self.start()
+        while not self._ready.is_set():
+            await asyncio.sleep(poll_seconds)
+        return self.ready
+
     @property
     def model(self) -> Any:
         """The loaded `SentenceTransformer` (waits for it): for benchmarks and tools."""

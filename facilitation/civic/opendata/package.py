@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from facilitation.civic.opendata.licenses import DEFAULT_LICENSE, LICENSES
 from facilitation.civic.opendata.polis import (
     POLIS_DESCRIPTIONS,
     VoteSource,
@@ -25,16 +26,6 @@ from facilitation.civic.opendata.polis import (
 from facilitation.civic.opendata.tables import TABLES, OpenDataTable, Pseudonyms, iso_utc
 from facilitation.kernel.spreadsheets import FORMULA_STARTS, TEXT_MARK, write_csv
 from storage.models import Campaign
-
-LICENSES = {
-    "CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
-    "CC0-1.0": ("Creative Commons Zero 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
-    "ODbL-1.0": (
-        "Open Data Commons Open Database License 1.0",
-        "https://opendatacommons.org/licenses/odbl/1-0/",
-    ),
-}
-DEFAULT_LICENSE = "CC-BY-4.0"
 
 
 def write_package(

@@ -83,6 +83,17 @@ def stop(process: subprocess.Popen[str]) -> None:
     process.wait(timeout=60)
 
 
+async def ideas_after_restart(env: dict[str, str], cwd: Path, database_url: str, count: int) -> list[str]:
+    """Start Townhall again, and once `count` ideas are stored, every idea stored (doubles included)."""
+    again = running_townhall("run", env=env, cwd=cwd)
+    try:
+        await wait_for_ideas(database_url, count, again)
+        await asyncio.sleep(1)  # anything handled twice would show by now
+        return await asyncio.to_thread(stored_ideas, database_url)
+    finally:
+        stop(again)
+
+
 def create_campaign(environment: dict[str, str], cwd: Path) -> None:
     created = townhall(
         "run", stdin="/campaign #parks Better parks | Welcoming parks?\n", env=environment, cwd=cwd
@@ -109,13 +120,7 @@ async def test_sigkill_while_polling_loses_and_doubles_nothing(environment, tmp_
         process.wait(timeout=60)
         assert len(at_kill) < BURST, "the kill came after the burst: make it longer"
 
-        again = running_townhall("run", env=env, cwd=tmp_path)
-        try:
-            await wait_for_ideas(database_url, BURST, again)
-            await asyncio.sleep(1)  # anything handled twice would show by now
-            ideas = await asyncio.to_thread(stored_ideas, database_url)
-        finally:
-            stop(again)
+        ideas = await ideas_after_restart(env, tmp_path, database_url, BURST)
     finally:
         await fake.stop()
     assert_every_idea_once(ideas)
@@ -268,13 +273,9 @@ async def test_sigkill_while_the_database_is_away_loses_nothing_held(environment
                 process.wait(timeout=60)
             finally:
                 outage.end()
-        again = running_townhall("run", env=telegram_environment(environment, fake), cwd=tmp_path)
-        try:
-            ideas = await wait_for_ideas(database_url, len(updates), again)
-            await asyncio.sleep(1)  # anything handled twice would show by now
-            ideas = await asyncio.to_thread(stored_ideas, database_url)
-        finally:
-            stop(again)
+        ideas = await ideas_after_restart(
+            telegram_environment(environment, fake), tmp_path, database_url, len(updates)
+        )
     finally:
         await fake.stop()
     assert sorted(ideas) == sorted(update["message"]["text"] for update in updates)

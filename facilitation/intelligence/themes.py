@@ -78,11 +78,13 @@ class CampaignThemes:
 @dataclass(frozen=True)
 class ThemeInputs:
     """What grouping a campaign's ideas needs, read from storage: the ideas, their vectors in idea id
-    order (merged ones left out) and how many ideas count with each, merges included."""
+    order (merged ones left out), the idea each one counts with, and how many ideas count with each."""
 
     ideas: dict[int, Idea]
     ids: np.ndarray
     matrix: np.ndarray
+    joined: dict[int, int]
+    """Idea id to the idea it counts with: itself, or the end of its chain of merges."""
     weights: np.ndarray
     fingerprint: str
 
@@ -103,14 +105,14 @@ def theme_inputs(
         raise ThemesUnavailable
     ideas = {idea.id: idea for idea in visible_ideas(session, campaign) if idea.id is not None}
     ids, matrix = _embeddings(session, campaign, ideas, embedder, embedded)
+    joined = {idea_id: _joined(ideas, idea_id) for idea_id in ideas}
     row_of = {int(idea_id): row for row, idea_id in enumerate(ids)}
     weights = np.zeros(len(ids), dtype=int)
-    for idea_id in ideas:
-        target = _joined(ideas, idea_id)
+    for target in joined.values():
         if target in row_of:
             weights[row_of[target]] += 1
     grouped = [(idea.id, idea.text, idea.status, idea.merged_into_id) for idea in ideas.values()]
-    return ThemeInputs(ideas, ids, matrix, weights, ideas_fingerprint(grouped, embedder.name))
+    return ThemeInputs(ideas, ids, matrix, joined, weights, ideas_fingerprint(grouped, embedder.name))
 
 
 def save_themes(
@@ -120,8 +122,9 @@ def save_themes(
     of ideas newly placed in a theme."""
     stored = store_themes(effects, campaign, inputs.ids, found)
     _remember_fingerprint(effects.session, campaign, inputs.fingerprint)
-    joined = {idea_id: _joined(inputs.ideas, idea_id) for idea_id in inputs.ideas}
-    placement = {idea_id: stored.placement.get(target, (None, None)) for idea_id, target in joined.items()}
+    placement = {
+        idea_id: stored.placement.get(target, (None, None)) for idea_id, target in inputs.joined.items()
+    }
     return CampaignThemes(
         campaign=campaign,
         themes=stored.themes,

@@ -43,6 +43,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def sender_of(incoming: Incoming) -> tuple[str, str]:
+    """Who sent an update, as fair use counts them and as their lane on the worker is named."""
+    return incoming.platform, incoming.sender.user_id
+
+
 class DatabaseUnavailable(Exception):
     """The database could not be reached, or stayed locked, while handling an update: try it again later."""
 
@@ -90,7 +95,7 @@ class Core:
         (the next Telegram offset, a webhook's answer) only then: an update held when the process dies
         is delivered again at the next start.
         """
-        sender = (incoming.platform, incoming.sender.user_id)
+        sender = sender_of(incoming)
         admitted = sender in self.config.facilitator_identities or self.limiter.admit(sender)
         if admitted is None:
             log.info(
@@ -139,18 +144,20 @@ class Core:
             await asyncio.sleep(retry_delay(attempts))
             while self._held:
                 incoming, vectors, handled = self._held[0]
+                failure: Exception | None = None
                 try:
                     await self.commit_on_worker(self.handle_now, incoming, vectors)
                 except DatabaseUnavailable:
                     break
                 except Exception as error:  # not the database: whoever waits for the update hears it
-                    self._held.popleft()
-                    if not handled.done():
-                        handled.set_exception(error)
-                    continue
+                    failure = error
                 self._held.popleft()
-                if not handled.done():
+                if handled.done():
+                    continue
+                if failure is None:
                     handled.set_result(None)
+                else:
+                    handled.set_exception(failure)
         self._told_to_wait.clear()
         log.info("database reachable again; held updates handled")
 
@@ -287,7 +294,7 @@ class Core:
                     raise
                 self.enqueue(ctx)
             self._run_on_commit(ctx)
-            self._deferred.submit(ctx.deferred, (incoming.platform, incoming.sender.user_id))
+            self._deferred.submit(ctx.deferred, sender_of(incoming))
             return ctx.scheduled
         except UserError as error:
             answer = error.message

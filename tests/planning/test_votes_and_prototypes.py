@@ -140,6 +140,7 @@ async def test_a_replaced_rating_takes_its_words_out_of_what_the_version_is_said
     assert "Far too dark" not in shown
     assert len(harness.rows(Feedback)) == 3  # her earlier words stay in the history (and open data)
 
+
 async def test_me_lists_votes_feedback_and_teams_and_forget_takes_feedback_with_the_ideas(harness):
     await harness.start_parks()
     await harness.say("/idea Solar lamps along the path", user="bob")

@@ -47,6 +47,14 @@ class Identity(SQLModel, table=True):
     created_at: datetime = timestamp_field()
 
 
+class ForgottenAccount(SQLModel, table=True):
+    """A platform account whose member used /forget, known only by a keyed, non-reversible digest of
+    "platform:user_id" (see facilitation.kernel.identity): when the account writes again, its new
+    profile is told it starts afresh, and the row goes. Nothing else of the person is kept."""
+
+    digest: str = Field(primary_key=True, max_length=64)
+
+
 class Campaign(SQLModel, table=True):
     """An open-invitation mission on one shared challenge, tagged by a hashtag (stored lower-case, no #)."""
 

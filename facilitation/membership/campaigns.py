@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, update
@@ -128,13 +129,15 @@ def campaign_candidates(ctx: Context) -> list[Campaign]:
     return []
 
 
-def resolve_campaign(ctx: Context, args: str) -> tuple[Campaign, str]:
+def resolve_campaign(
+    ctx: Context, args: str, candidates: Callable[[Context], list[Campaign]] | None = None
+) -> tuple[Campaign, str]:
     """The campaign a command means, and the arguments left once a leading or trailing #hashtag is taken.
 
-    With no hashtag, the chat's campaign, else the sender's, else the only open one; otherwise the answer
-    lists the campaigns to choose from.
+    With no hashtag, the only one of `candidates` (by default `campaign_candidates`: the chat's campaign,
+    else the sender's, else the only open one); otherwise the answer lists the campaigns to choose from.
     """
-    campaign, rest = resolve_optional_campaign(ctx, args)
+    campaign, rest = resolve_optional_campaign(ctx, args, candidates)
     if campaign is None:
         raise UserError(ctx._("There is no campaign yet. A facilitator can start one with /campaign."))
     return campaign, rest
@@ -158,7 +161,9 @@ def unknown_campaign(ctx: Context, tag: str) -> UserError:
     )
 
 
-def resolve_optional_campaign(ctx: Context, args: str) -> tuple[Campaign | None, str]:
+def resolve_optional_campaign(
+    ctx: Context, args: str, candidates: Callable[[Context], list[Campaign]] | None = None
+) -> tuple[Campaign | None, str]:
     """As `resolve_campaign`, but None when there is no campaign at all, for commands that also serve
     everyone outside campaigns (pods)."""
     _ = ctx._
@@ -172,11 +177,11 @@ def resolve_optional_campaign(ctx: Context, args: str) -> tuple[Campaign | None,
         rest = args.strip()
         rest = rest[len(tag) :] if rest.startswith(tag) else rest[: -len(tag)]
         return campaign, rest.strip()
-    candidates = campaign_candidates(ctx)
-    if len(candidates) > 1:
-        tags = " ".join(f"#{campaign.hashtag}" for campaign in candidates)
+    found = (candidates or campaign_candidates)(ctx)
+    if len(found) > 1:
+        tags = " ".join(f"#{campaign.hashtag}" for campaign in found)
         raise UserError(_("Which campaign do you mean? Add its hashtag: {hashtags}", hashtags=tags))
-    return (candidates[0] if candidates else None), args.strip()
+    return (found[0] if found else None), args.strip()
 
 
 @commands.on(CHAT_MOVED)
@@ -356,6 +361,12 @@ def invitation_text(ctx: Context, campaign: Campaign) -> str:
     return "\n\n".join([text, *parts])
 
 
+def invitable_campaigns(ctx: Context) -> list[Campaign]:
+    """What /invite without a hashtag may mean: every open campaign the sender facilitates. Neither the
+    chat's campaigns nor the sender's memberships narrow it, or a campaign just created would be left out."""
+    return [campaign for campaign in open_campaigns(ctx) if ctx.is_facilitator(campaign)]
+
+
 @commands.command(
     "invite",
     N_("Post a campaign's open invitation here and bind this chat to it"),
@@ -364,7 +375,7 @@ def invitation_text(ctx: Context, campaign: Campaign) -> str:
     options=(HASHTAG_OPTION,),
 )
 def invite(ctx: Context, args: str) -> None:
-    campaign, _rest = resolve_campaign(ctx, args)
+    campaign, _rest = resolve_campaign(ctx, args, invitable_campaigns)
     ctx.require_facilitator(campaign)
     others = [
         other for other in chat_campaigns(ctx) if other.id != campaign.id and not ctx.is_facilitator(other)

@@ -167,8 +167,9 @@ async def test_groups_are_computed_in_the_background_some_seconds_after_the_vote
     first_vote = clock()
     await ten_residents_vote(harness, regroup=False)
     # nothing computed on the votes' path: one job for the whole burst, due within a minute of the first
-    assert "The opinion groups of #parks are being computed from the latest votes" in await harness.reply_text(
-        "/groups"
+    assert (
+        "The opinion groups of #parks are being computed from the latest votes"
+        in await harness.reply_text("/groups")
     )
     [job] = [job for job in harness.townhall.scheduler.jobs() if job.kind == "opinion-groups"]
     assert job.job_id == "opinion-groups:1" and job.run_at <= first_vote + RECOMPUTE_MAX_WAIT

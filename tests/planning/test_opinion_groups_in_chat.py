@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import frictionless
 import pytest
@@ -54,7 +55,8 @@ async def regrouped(harness) -> list[str]:  # noqa: ANN001
 
 
 async def ten_residents_vote(harness, regroup: bool = True) -> None:  # noqa: ANN001
-    await harness.start_parks()
+    if not harness.rows(Campaign):
+        await harness.start_parks()
     for text in IDEAS:
         await harness.say(f"/idea {text}", user="alice")
     for number, resident in enumerate(RESIDENTS, start=1):
@@ -219,3 +221,25 @@ async def test_vote_deals_first_the_ideas_that_divide_the_groups(harness):
     card = await harness.say("/vote", user="zoe")
     assert card[0].message.private and card[0].text.split(":")[0] in {f"i{n}" for n in range(1, 9)}
     assert [b.label for b in card[0].message.buttons][-3:] == ["Agree", "Disagree", "Pass"]
+
+
+@pytest.mark.embeddings
+async def test_round_and_themes_digests_say_how_each_group_leans_on_each_theme(
+    database_url, tmp_path, embedder
+):
+    clock = Clock(datetime(2030, 3, 4, 12, tzinfo=UTC))  # a Monday noon: outside quiet hours
+    async with Harness.running(database_url, tmp_path, embedder=embedder, clock=clock) as harness:
+        await harness.start_parks()
+        await harness.say("/round 2h How should we get around town?", user=FACILITATOR)
+        await harness.say("/idea Wider pavements for walking")
+        before = await harness.reply_text("/themes")
+        assert "Opinion groups:" not in before  # no groups yet: nothing said about them
+        await ten_residents_vote(harness)
+        themes = await harness.reply_text("/themes")
+        assert re.search(r"^  Opinion groups: A \d+% agree, B \d+% agree$", themes, re.MULTILINE), themes
+        closed = await harness.reply_text("/close", user=FACILITATOR)
+        leanings = re.findall(r"^  Opinion groups: A (\d+)% agree, B (\d+)% agree$", closed, re.MULTILINE)
+        assert leanings, closed
+        await harness.say("/lang fr", user="resident1")
+        french = await harness.reply_text("/themes", user="resident1")
+        assert re.search(r"Groupes d'opinion : A d'accord à \d+ %, B d'accord à \d+ %", french), french

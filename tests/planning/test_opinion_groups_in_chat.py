@@ -15,7 +15,7 @@ import frictionless
 import pytest
 from sqlmodel import Session
 
-from bot.testing.harness import FACILITATOR, Clock, Harness
+from bot.testing.harness import FACILITATOR, Clock, Harness, townhall
 from facilitation.civic.opendata.package import write_package
 from facilitation.planning.regrouping import RECOMPUTE_MAX_WAIT
 from storage.models import Campaign, OpinionGroupState, utcnow
@@ -243,3 +243,37 @@ async def test_round_and_themes_digests_say_how_each_group_leans_on_each_theme(
         await harness.say("/lang fr", user="resident1")
         french = await harness.reply_text("/themes", user="resident1")
         assert re.search(r"Groupes d'opinion : A d'accord à \d+ %, B d'accord à \d+ %", french), french
+
+
+def test_in_the_console_ten_residents_vote_then_groups_mygroup_and_vote_answer_in_english_and_french(
+    environment, tmp_path
+):
+    votes = ["/campaign #parks Better parks | How can we make our parks welcoming?"]
+    votes += [f"/idea {text}" for text in IDEAS]
+    for number, resident in enumerate(RESIDENTS, start=1):
+        choices = list(CAMP_ONE if number <= 5 else CAMP_TWO)
+        if number == 5:
+            choices[1] = "disagree"
+        votes.append(f"/as {resident}")
+        votes += [f"/vote i{idea} {choice}" for idea, choice in enumerate(choices, start=1)]
+    assert townhall("run", stdin="\n".join(votes) + "\n", env=environment, cwd=tmp_path).returncode == 0
+    # The console run ended before the groups' background job came due: the facilitator's command
+    # computes them now, as the job would have.
+    assert townhall("groups", "#parks", env=environment, cwd=tmp_path).returncode == 0
+    script = ["/as resident5", "/groups", "/mygroup", "/as zoe", "/vote"]
+    script += ["/lang fr", "/vote", "/as resident5", "/lang fr", "/groups", "/mygroup"]
+    run = townhall("run", stdin="\n".join(script) + "\n", env=environment, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "Opinion groups in #parks (10 voters grouped):" in run.stdout
+    assert "Group A · 5 people" in run.stdout and "What nearly everyone agrees on:" in run.stdout
+    assert "In #parks you are nearest to group" in run.stdout and "(you: Disagree; group" in run.stdout
+    assert re.search(
+        r"you › /vote\ntownhall › i[1-8]: .+\n.*\n.*\[1\] Support i\d+\n.*\[2\] Agree", run.stdout
+    )
+    assert "Groupes d'opinion dans #parks (10 votants regroupés) :" in run.stdout
+    assert "Dans #parks, vous êtes le plus proche du groupe" in run.stdout
+    assert re.search(
+        r"you › /vote\ntownhall › i[1-8]: .+\n.*d'accord \d+.*\n.*\[5\] Soutenir i\d+\n.*\[6\] D'accord",
+        run.stdout,
+    )
+    assert "Opinion groups of #parks" in run.stdout and "Groupes d'opinion de #parks" in run.stdout

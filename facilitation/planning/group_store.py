@@ -36,7 +36,7 @@ from facilitation.intelligence.opinion_groups import (
 from facilitation.kernel.context import Effects
 from facilitation.kernel.router import CommandSet
 from facilitation.kernel.scheduling import JobSpec
-from facilitation.planning.regrouping import GROUPS_JOB, groups_job
+from facilitation.planning.regrouping import GROUPS_JOB, groups_job, request_groups
 from facilitation.planning.votes import vote_matrix
 from storage.models import Campaign, Idea, IdeaVote, OpinionGroupState, utcnow
 
@@ -221,3 +221,24 @@ def stored_groups(session: Session, campaign: Campaign) -> CampaignGroups:
         )
     stale = not unchanged(stored, inputs)
     return CampaignGroups(campaign, member_ids, [by_id[i] for i in idea_ids], votes, found, stale)
+
+
+def forget_member(session: Session, member_id: int, now: datetime) -> list[JobSpec]:
+    """A member being forgotten leaves the stored groups at once (their group, their place on the map),
+    and each campaign they were in is recomputed without their votes: the jobs to schedule."""
+    key = str(member_id)
+    jobs = []
+    for stored in session.exec(select(OpinionGroupState)).all():
+        if key not in stored.coordinates and key not in stored.labels:
+            continue
+        stored.labels = {m: g for m, g in stored.labels.items() if m != key}
+        stored.coordinates = {m: xy for m, xy in stored.coordinates.items() if m != key}
+        state = dict(stored.state)
+        state["grouped"] = [m for m in state.get("grouped", []) if m != member_id]
+        state["members"] = {
+            g: [m for m in ms if m != member_id] for g, ms in state.get("members", {}).items()
+        }
+        stored.state = state
+        session.add(stored)
+        jobs.append(request_groups(session, stored.campaign_id, now))
+    return jobs

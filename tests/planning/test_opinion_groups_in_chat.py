@@ -277,3 +277,17 @@ def test_in_the_console_ten_residents_vote_then_groups_mygroup_and_vote_answer_i
         run.stdout,
     )
     assert "Opinion groups of #parks" in run.stdout and "Groupes d'opinion de #parks" in run.stdout
+
+
+async def test_a_forgotten_member_leaves_the_stored_groups_at_once(harness):
+    await ten_residents_vote(harness)
+    [before] = harness.rows(OpinionGroupState)
+    await harness.say("/forget", user="resident5")
+    await harness.press("Delete me and my ideas", user="resident5")
+    [after] = harness.rows(OpinionGroupState)
+    gone = set(before.coordinates) - set(after.coordinates)
+    assert len(gone) == 1 and not gone & set(after.labels)
+    assert int(gone.pop()) not in after.state["grouped"]
+    assert "opinion-groups:1" in [job.job_id for job in harness.townhall.scheduler.jobs()]
+    await regrouped(harness)
+    assert "(9 voters grouped)" in await harness.reply_text("/groups")

@@ -1,7 +1,7 @@
 """Opinion groups: who thinks alike, from agree / disagree / pass votes, computed as Polis computes them.
 
-Pure functions over a participant × idea vote matrix (agree +1, disagree −1, pass 0, unseen NaN; hidden
-and withdrawn ideas already left out by the caller), so the evaluation can run them on Polis's own
+Pure functions over a participant × idea vote matrix (agree +1, disagree −1, pass 0, unseen NaN; ideas
+out of sight marked `moderated`, weighed as Polis weighs statements moderated out), so the evaluation can run them on Polis's own
 conversations without a database:
 
 - who is grouped: participants with at least min(7, ideas) votes, topped up with the most active voters
@@ -248,7 +248,7 @@ def opinion_map(
     recomputation to the next); `previous` is the state the last recomputation returned.
     `moderated` marks columns treated as Polis treats statements moderated out: votes on them count
     toward who is grouped, and in the projection they are zeroed (weighing nothing in the PCA but
-    still counted in the sparsity scaling). Townhall's own hidden ideas are simply not in `votes`."""
+    still counted in the sparsity scaling); Townhall's hidden and withdrawn ideas are given so."""
     votes = np.asarray(votes, dtype=float)
     kept = votes if moderated is None else votes[:, ~moderated]
     missing = enough_votes(kept)

@@ -18,7 +18,7 @@ from facilitation.intelligence import themes_command
 from facilitation.kernel import help, status
 from facilitation.kernel.router import CommandSet
 from facilitation.membership import campaigns, members, news, notices, preferences, privacy
-from facilitation.planning import feedback, opinions, prototypes, rounds, votes
+from facilitation.planning import feedback, group_store, opinions, prototypes, rounds, votes
 from facilitation.planning import personal_data as planning_data
 
 FEATURES: tuple[CommandSet, ...] = (
@@ -35,6 +35,7 @@ FEATURES: tuple[CommandSet, ...] = (
     rounds.commands,
     votes.commands,
     opinions.commands,
+    group_store.commands,
     prototypes.commands,
     feedback.commands,
     news.commands,

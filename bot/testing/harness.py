@@ -39,6 +39,10 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
+DEFERRED_WAIT_SECONDS = 60.0
+"""How long `run_due_jobs` waits for the computations its jobs handed off the worker."""
+
+
 class Clock:
     """A clock tests set and move by hand; it stands still between moves."""
 
@@ -114,8 +118,9 @@ class Harness:
         return "\n".join(sent.text for sent in await self.say(text, user=user, **options))
 
     async def run_due_jobs(self) -> list[str]:
-        """Run, in time order, every stored job due by the core's clock, as the scheduler would; returns
-        their ids. Tests that set a clock in the future drive jobs this way instead of waiting."""
+        """Run, in time order, every stored job due by the core's clock, as the scheduler would, and wait
+        for what they computed off the worker; returns their ids. Tests that set a clock in the future
+        drive jobs this way instead of waiting."""
         ran: list[str] = []
         scheduler = self.townhall.scheduler
         now = self.townhall.core.config.clock()
@@ -124,6 +129,7 @@ class Harness:
             scheduler.remove(job.job_id)
             await self.townhall.core.run_job(job.kind, job.payload)
             ran.append(job.job_id)
+        await self.townhall.core.finish_deferred(DEFERRED_WAIT_SECONDS)
         await self.townhall.delivery.deliver_due()
         return ran
 

@@ -21,6 +21,7 @@ from facilitation.intelligence.themes import (
 )
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.events import Address
+from facilitation.kernel.hooks import THEME_LEANINGS
 from facilitation.kernel.i18n import N_, translator
 from facilitation.kernel.router import CommandSet, UserError
 from facilitation.membership.campaigns import resolve_campaign
@@ -86,7 +87,14 @@ def themes_command(ctx: Context, args: str) -> None:
 def post_themes(effects: Effects, address: Address, language: str, result: CampaignThemes) -> None:
     """The digest, then the map as a picture when there is one to draw, in the asker's language."""
     _, ngettext = translator(language)
-    effects.send(address, digest_text(result, _, ngettext), language=language)
+    ideas_of: dict[int, list[int]] = {}
+    for idea_id, (theme_id, _sub) in result.placement.items():
+        if theme_id is not None:
+            ideas_of.setdefault(theme_id, []).append(idea_id)
+    notes: dict[int, str] = {}
+    for part in effects.hooks.call(THEME_LEANINGS, effects, result.campaign, ideas_of, _):
+        notes.update(part)
+    effects.send(address, digest_text(result, _, ngettext, notes), language=language)
     path = draw_map(result, effects.config.data_dir, _)
     if path is not None:
         effects.send(

@@ -4,8 +4,8 @@ The last computation's result (each member's group and place on the map, each id
 time of the latest vote it read and of the first vote waiting for a recomputation join its state, so /groups and the others read it instead of computing;
 the state handed to a computation asked twice over the same votes is no longer needed.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 """
 
 from collections.abc import Sequence
@@ -16,8 +16,8 @@ from alembic import op
 import storage.kernel
 
 
-revision: str = '0019'
-down_revision: str | None = '0018'
+revision: str = '0021'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

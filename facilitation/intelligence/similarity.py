@@ -14,7 +14,24 @@ from sqlmodel import Session, col, select
 
 from facilitation.intelligence.embeddings import Embedder, stored_embeddings
 from facilitation.kernel.events import Incoming
-from storage.models import Idea
+from storage.models import Campaign, Idea
+
+CAMPAIGN_LANGUAGES = frozenset({"en", "fr", "mixed"})
+"""What a campaign's ideas may be written in (`Campaign.language`)."""
+
+MULTILINGUAL_LANGUAGES = frozenset({"fr", "mixed"})
+"""Campaign languages embedded by the multilingual model: all-MiniLM-L6-v2 is an English model, and
+placed French ideas together by language rather than by meaning."""
+
+
+MULTILINGUAL_WAIT_SECONDS = 5.0
+"""The first idea of a French or mixed campaign waits this long at most for the multilingual model, which
+loads on first need in about half a second; past it, the idea is answered once embedded."""
+
+
+def needs_multilingual(language: str) -> bool:
+    return language in MULTILINGUAL_LANGUAGES
+
 
 SIMILAR_THRESHOLD = 0.70
 """Cosine similarity from which an existing idea is shown as close to a new one (all-MiniLM-L6-v2).
@@ -161,10 +178,16 @@ def _grown(array: np.ndarray, capacity: int) -> np.ndarray:
 
 
 class IdeaIndex:
-    """The embedder plus every looked-up campaign's vectors, for similar-idea lookups at posting."""
+    """The embedders plus every looked-up campaign's vectors, for similar-idea lookups at posting.
 
-    def __init__(self, embedder: Embedder) -> None:
+    `embedder` (EMBEDDING_MODEL) embeds English campaigns; `multilingual`, when set, embeds the campaigns
+    whose ideas are French or mixed, and starts loading only once one of them needs it. A campaign's
+    vectors are always those of its own model: vectors of two models are never compared.
+    """
+
+    def __init__(self, embedder: Embedder, multilingual: Embedder | None = None) -> None:
         self.embedder = embedder
+        self.multilingual = multilingual
         self._campaigns: dict[int, CampaignVectors] = {}
         self.awaiting: dict[int, Incoming] = {}
         """Ideas recorded before the model was ready, with the update that brought them: once embedded,
@@ -172,13 +195,41 @@ class IdeaIndex:
 
     @property
     def ready(self) -> bool:
+        """True once the default model is loaded (the one ideas are encoded with before their update
+        reaches the worker)."""
         return self.embedder.ready
+
+    @property
+    def embedders(self) -> tuple[Embedder, ...]:
+        return (self.embedder,) if self.multilingual is None else (self.embedder, self.multilingual)
+
+    def embedder_for(self, session: Session, campaign_id: int) -> Embedder:
+        """The model that embeds the campaign's ideas (the multilingual one starts loading if it must)."""
+        campaign = session.get(Campaign, campaign_id)
+        if self.multilingual is not None and campaign is not None and needs_multilingual(campaign.language):
+            self.multilingual.start()
+            return self.multilingual
+        return self.embedder
+
+    def languages_of(self, embedder: Embedder) -> frozenset[str]:
+        """The campaign languages whose ideas `embedder` embeds."""
+        if self.multilingual is None:
+            return CAMPAIGN_LANGUAGES
+        if embedder is self.multilingual:
+            return MULTILINGUAL_LANGUAGES
+        return CAMPAIGN_LANGUAGES - MULTILINGUAL_LANGUAGES
+
+    def forget(self, campaign_id: int) -> None:
+        """Drop a campaign's vectors (its model changed): the next lookup reads its new model's."""
+        self._campaigns.pop(campaign_id, None)
 
     def vectors(self, session: Session, campaign_id: int) -> CampaignVectors:
         """The campaign's vectors, read from storage on first use."""
         vectors = self._campaigns.get(campaign_id)
         if vectors is None:
-            ids, matrix = stored_embeddings(session, campaign_id, self.embedder.name)
+            ids, matrix = stored_embeddings(
+                session, campaign_id, self.embedder_for(session, campaign_id).name
+            )
             authors = np.zeros(len(ids), dtype=np.int64)
             if len(ids):
                 by_idea = dict(

@@ -63,6 +63,10 @@ FOLLOWED_CHATS: Hook[Callable[[Session, str], Mapping[str, datetime]]] = Hook("f
 platform)`. A platform that reads back what it missed (Discord) reads a followed chat where nothing was
 handled yet on from that moment."""
 
+CAMPAIGN_SETTING: Hook[Callable[[Context, Any, str, str], bool]] = Hook("campaign-setting")
+"""`/campaign #hashtag <name> <value>` for a setting owned by a capability above membership: `(ctx, campaign,
+name, value)`, the sender being a facilitator of the campaign; True when a subscriber took the name."""
+
 INVITATION_PARTS: Hook[Callable[[Context, Any], str | None]] = Hook("invitation-parts")
 """Registry: a paragraph for a campaign's open invitation, `(ctx, campaign)`, or None for nothing."""
 

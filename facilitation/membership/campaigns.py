@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.events import Address, Button
-from facilitation.kernel.hooks import CHAT_MOVED, FOLLOWED_CHATS, INVITATION_PARTS
+from facilitation.kernel.hooks import CAMPAIGN_SETTING, CHAT_MOVED, FOLLOWED_CHATS, INVITATION_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import (
     HASHTAG_OPTION,
@@ -247,6 +247,9 @@ def create_campaign(ctx: Context, args: str) -> None:
         return
     head, separator, challenge = args.partition("|")
     words = head.split()
+    if not separator and len(words) == 3 and is_valid_hashtag(words[0]):
+        change_setting(ctx, words[0], words[1].casefold(), words[2])
+        return
     if not words or not separator or not challenge.strip() or len(words) < 2:
         raise UsageError(_("A campaign needs a #hashtag, a title and, after a |, the challenge."))
     tag, title, challenge = words[0], " ".join(words[1:]), challenge.strip()
@@ -268,7 +271,11 @@ def create_campaign(ctx: Context, args: str) -> None:
             )
         )
     campaign = Campaign(
-        hashtag=normalise_hashtag(tag), title=title, challenge=challenge, creator_member_id=ctx.member.id
+        hashtag=normalise_hashtag(tag),
+        title=title,
+        challenge=challenge,
+        creator_member_id=ctx.member.id,
+        language="fr" if ctx.member.language == "fr" else "en",
     )
     ctx.session.add(campaign)
     ctx.session.flush()
@@ -281,6 +288,14 @@ def create_campaign(ctx: Context, args: str) -> None:
             title=title,
         )
     )
+
+
+def change_setting(ctx: Context, tag: str, name: str, value: str) -> None:
+    """`/campaign #hashtag <name> <value>`: a setting that a capability above owns (the ideas' language)."""
+    campaign, _rest = resolve_campaign(ctx, tag)
+    ctx.require_facilitator(campaign)
+    if not ctx.hooks.first(CAMPAIGN_SETTING, ctx, campaign, name, value):
+        raise UsageError(ctx._("A campaign needs a #hashtag, a title and, after a |, the challenge."))
 
 
 def close_campaign(ctx: Context, args: str) -> None:

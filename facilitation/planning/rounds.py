@@ -260,7 +260,7 @@ def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> lis
     """The round's themes digest: its ideas grouped by the campaign's themes (computed now, ids kept),
     each with its votes; without the language model, the ideas alone."""
     _, ngettext = texts_for(effects)
-    embedder = effects.index.embedder if effects.index is not None else None
+    embedder = effects.index.embedder_for(effects.session, campaign.id) if effects.index is not None else None
     if embedder is not None and not embedder.failed:
         embedder.wait_ready(MODEL_WAIT_SECONDS)
     try:

@@ -247,7 +247,7 @@ def create_campaign(ctx: Context, args: str) -> None:
         return
     head, separator, challenge = args.partition("|")
     words = head.split()
-    if not separator and len(words) == 3 and is_valid_hashtag(words[0]):
+    if not separator and len(words) == 3 and open_campaign(ctx, words[0]) is not None:
         change_setting(ctx, words[0], words[1].casefold(), words[2])
         return
     if not words or not separator or not challenge.strip() or len(words) < 2:
@@ -291,7 +291,8 @@ def create_campaign(ctx: Context, args: str) -> None:
 
 
 def change_setting(ctx: Context, tag: str, name: str, value: str) -> None:
-    """`/campaign #hashtag <name> <value>`: a setting that a capability above owns (the ideas' language)."""
+    """`/campaign #hashtag <name> <value>` for an open campaign: a setting that a capability above owns
+    (the ideas' language); a name no one owns gets the usage of /campaign."""
     campaign, _rest = resolve_campaign(ctx, tag)
     ctx.require_facilitator(campaign)
     if not ctx.hooks.first(CAMPAIGN_SETTING, ctx, campaign, name, value):

@@ -194,7 +194,8 @@ def show_prototype(ctx: Context, prototype: Prototype) -> None:
         )
         for version in versions
     ]
-    summaries = feedback_summaries(ctx, [[row.text for row in rows if row.text] for rows in feedback])
+    texts = [[row.text for row in rows if row.text] for rows in feedback]
+    summaries = feedback_summaries(ctx, prototype.campaign_id, texts)
     for version, rows, summary in zip(versions, feedback, summaries, strict=True):
         moment = format_moment(version.created_at, ctx.member.timezone, ctx.member.language)
         if version.number == 1:

@@ -107,6 +107,24 @@ async def test_english_campaigns_keep_minilm_and_a_change_of_language_embeds_the
     assert "Close ideas already shared in #quartier:" in reply and english in reply
 
 
+@pytest.mark.embeddings
+async def test_ideas_stored_before_the_multilingual_model_was_configured_are_embedded_by_it_at_start(
+    database_url, tmp_path: Path, embedder, multilingual_embedder
+):
+    english, french = bilingual_pairs()[1]
+    async with Harness.running(database_url, tmp_path, embedder=embedder) as harness:
+        await start_neighbourhood(harness, "mixed")
+        await harness.say(f"/idea {english}", user="alice")
+    async with Harness.running(
+        database_url, tmp_path, embedder=embedder, multilingual=multilingual_embedder
+    ) as harness:
+        await wait_for(
+            lambda: multilingual_embedder.name in {row.model for row in harness.rows(IdeaEmbedding)}
+        )
+        reply = await harness.reply_text(f"/idea {french}", user="bob")
+        assert "Close ideas already shared in #quartier:" in reply and english in reply
+
+
 async def wait_for(condition, timeout: float = 30) -> None:  # noqa: ANN001
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():

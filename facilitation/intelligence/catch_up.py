@@ -26,11 +26,11 @@ EMBED_MISSING_BATCH = 256
 
 async def embed_missing(core: Core, index: IdeaIndex) -> None:
     """Embed every stored idea that has no vector for its campaign's model, batch by batch, on `core`'s
-    worker; the multilingual model is loaded only when some campaign's ideas need it."""
+    worker. The default model is waited for (ideas recorded while it loads are caught here); the
+    multilingual one only when some of its campaigns' ideas are waiting for it now."""
     for embedder in index.embedders:
-        if not await core.in_worker(_ideas_to_embed, core, index, embedder):
-            continue
-        if not await embedder.wait_ready_async():
+        wanted = embedder is index.embedder or await core.in_worker(_ideas_to_embed, core, index, embedder)
+        if not wanted or not await embedder.wait_ready_async():
             continue
         while batch := await core.in_worker(_ideas_to_embed, core, index, embedder):
             vectors = await embedder.encode_async([idea.text for idea in batch])

@@ -215,12 +215,13 @@ class IdeaIndex:
         return (self.embedder,) if self.multilingual is None else (self.embedder, self.multilingual)
 
     def embedder_for(self, session: Session, campaign_id: int) -> Embedder:
-        """The model that embeds the campaign's ideas (the multilingual one starts loading if it must)."""
-        campaign = session.get(Campaign, campaign_id)
-        if self.multilingual is not None and campaign is not None and needs_multilingual(campaign.language):
-            self.multilingual.start()
-            return self.multilingual
-        return self.embedder
+        """The model that embeds the campaign's ideas (the multilingual one starts loading if it must; if it
+        could not load, French and mixed campaigns fall back on the default model)."""
+        chosen, campaign = self.multilingual, session.get(Campaign, campaign_id)
+        if chosen is None or chosen.failed or campaign is None or not needs_multilingual(campaign.language):
+            return self.embedder
+        chosen.start()
+        return chosen
 
     def languages_of(self, embedder: Embedder) -> frozenset[str]:
         """The campaign languages whose ideas `embedder` embeds."""

@@ -12,7 +12,8 @@ own, so that two French ideas look closer than an idea and its translation. The 
 of a thousand civic statements, projects out the difference between French and English texts that say
 the same (the project's own message catalogue), and normalises again; `GEOMETRY_FILE` holds both.
 On the bilingual fixture (tests/fixtures/bilingual_pairs.csv), an idea and its translation then score
-0.54 to 0.88 (raw: 0.87 to 0.96) and two different ideas 0.24 on average, at most 0.49 (raw: 0.82, 0.88).
+0.54 to 0.88 (raw: 0.87 at least) and two different ideas 0.24 on average, at most 0.49 (raw: 0.82 and
+0.88).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ and French texts of facilitation/locales; written by ``python benchmarks/e5_geom
 
 
 class MultilingualEncoder:
-    """multilingual-e5-small with the common direction removed, behind the calls the Embedder makes."""
+    """multilingual-e5-small with the common and the language directions removed, behind the calls the
+    Embedder makes."""
 
     def __init__(self, geometry: Path | None = GEOMETRY_FILE) -> None:
         """`geometry` None: raw vectors (benchmarks/e5_geometry.py measures them)."""

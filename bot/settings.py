@@ -23,6 +23,7 @@ from facilitation.intelligence.embeddings import (
     EmbeddingUnavailable,
     resolve_model_folder,
 )
+from facilitation.intelligence.multilingual import MULTILINGUAL_EMBEDDING_MODEL
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
 from facilitation.membership.preferences import format_quiet, parse_quiet_hours
 
@@ -67,6 +68,7 @@ class Settings(BaseSettings):
     default_quiet_hours: str = "21:00-08:00"
     log_level: str = "INFO"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    multilingual_embedding_model: str = MULTILINGUAL_EMBEDDING_MODEL
     open_data_secret: str = ""
     open_data_license: str = DEFAULT_LICENSE
 
@@ -142,10 +144,10 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a log level (DEBUG, INFO, WARNING, ERROR)")
         return level
 
-    @field_validator("embedding_model")
+    @field_validator("embedding_model", "multilingual_embedding_model")
     @classmethod
     def _loadable_model(cls, value: str) -> str:
-        if value and value != DEFAULT_EMBEDDING_MODEL:
+        if value and value not in (DEFAULT_EMBEDDING_MODEL, MULTILINGUAL_EMBEDDING_MODEL):
             try:
                 resolve_model_folder(value)
             except EmbeddingUnavailable as error:

@@ -13,8 +13,8 @@ from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intake import personal_data as intake_data
+from facilitation.intelligence import campaign_language, themes_command
 from facilitation.intelligence import personal_data as intelligence_data
-from facilitation.intelligence import themes_command
 from facilitation.kernel import help, status
 from facilitation.kernel.router import CommandSet
 from facilitation.membership import campaigns, members, news, notices, preferences, privacy
@@ -29,6 +29,7 @@ FEATURES: tuple[CommandSet, ...] = (
     listing.commands,
     close_ideas.commands,
     themes_command.commands,
+    campaign_language.commands,
     members.commands,
     goals.commands,
     export.commands,

@@ -75,6 +75,9 @@ class Campaign(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)
     creator_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     created_at: datetime = timestamp_field()
+    language: str = Field(default="en", max_length=8, sa_column_kwargs={"server_default": "en"})
+    """The language of its ideas: "en", "fr" or "mixed" (French and English); it chooses the model that
+    embeds them (see facilitation/intelligence/campaign_language.py)."""
 
 
 class Membership(SQLModel, table=True):

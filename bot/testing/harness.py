@@ -34,6 +34,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "telegram_bot_token": "",
         "discord_bot_token": "",
         "embedding_model": "",  # tests that need the model pass the session's shared embedder
+        "multilingual_embedding_model": "",  # and the multilingual one, for French campaigns
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -74,11 +75,14 @@ class Harness:
         features: Iterable[CommandSet] = FEATURES,
         clock: Callable[[], datetime] = utcnow,
         embedder: Embedder | None = None,
+        multilingual: Embedder | None = None,
         **settings: object,
     ) -> AsyncIterator[Harness]:
         adapter = adapter or RecordingAdapter()
         settings_ = make_settings(database_url, data_dir, **settings)
-        townhall = Townhall(settings_, [adapter], features, clock=clock, embedder=embedder)
+        townhall = Townhall(
+            settings_, [adapter], features, clock=clock, embedder=embedder, multilingual=multilingual
+        )
         await townhall.start()
         try:
             yield cls(townhall, adapter)

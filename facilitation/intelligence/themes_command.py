@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from facilitation.intelligence import clustering
+from facilitation.intelligence.similarity import MULTILINGUAL_WAIT_SECONDS
 from facilitation.intelligence.themes import (
     CampaignThemes,
     digest_text,
@@ -38,7 +39,9 @@ def themes_command(ctx: Context, args: str) -> None:
     _ = ctx._
     campaign, _rest = resolve_campaign(ctx, args)
     index = ctx.index
-    embedder = index.embedder if index is not None else None
+    embedder = index.embedder_for(ctx.session, campaign.id) if index is not None else None
+    if embedder is not None and embedder is not index.embedder:
+        embedder.wait_ready(MULTILINGUAL_WAIT_SECONDS)
     if embedder is None or not embedder.ready:
         raise UserError(
             _("Themes need the language model, which is still loading. Please try again in a minute.")

@@ -69,6 +69,10 @@ THEME_LEANINGS: Hook[
 """Registry: how opinion groups lean on each theme, `(effects, campaign, idea ids by theme id, gettext)`:
 a line per theme id (the agree share of each group on its ideas), nothing when there are no groups."""
 
+CAMPAIGN_SETTING: Hook[Callable[[Context, Any, str, str], bool]] = Hook("campaign-setting")
+"""`/campaign #hashtag <name> <value>` for a setting owned by a capability above membership: `(ctx, campaign,
+name, value)`, the sender being a facilitator of the campaign; True when a subscriber took the name."""
+
 INVITATION_PARTS: Hook[Callable[[Context, Any], str | None]] = Hook("invitation-parts")
 """Registry: a paragraph for a campaign's open invitation, `(ctx, campaign)`, or None for nothing."""
 

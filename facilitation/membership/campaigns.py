@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.events import Address, Button
-from facilitation.kernel.hooks import CHAT_MOVED, FOLLOWED_CHATS, INVITATION_PARTS
+from facilitation.kernel.hooks import CAMPAIGN_SETTING, CHAT_MOVED, FOLLOWED_CHATS, INVITATION_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import (
     HASHTAG_OPTION,
@@ -252,6 +252,9 @@ def create_campaign(ctx: Context, args: str) -> None:
         return
     head, separator, challenge = args.partition("|")
     words = head.split()
+    if not separator and len(words) == 3 and open_campaign(ctx, words[0]) is not None:
+        change_setting(ctx, words[0], words[1].casefold(), words[2])
+        return
     if not words or not separator or not challenge.strip() or len(words) < 2:
         raise UsageError(_("A campaign needs a #hashtag, a title and, after a |, the challenge."))
     tag, title, challenge = words[0], " ".join(words[1:]), challenge.strip()
@@ -273,7 +276,11 @@ def create_campaign(ctx: Context, args: str) -> None:
             )
         )
     campaign = Campaign(
-        hashtag=normalise_hashtag(tag), title=title, challenge=challenge, creator_member_id=ctx.member.id
+        hashtag=normalise_hashtag(tag),
+        title=title,
+        challenge=challenge,
+        creator_member_id=ctx.member.id,
+        language="fr" if ctx.member.language == "fr" else "en",
     )
     ctx.session.add(campaign)
     ctx.session.flush()
@@ -286,6 +293,15 @@ def create_campaign(ctx: Context, args: str) -> None:
             title=title,
         )
     )
+
+
+def change_setting(ctx: Context, tag: str, name: str, value: str) -> None:
+    """`/campaign #hashtag <name> <value>` for an open campaign: a setting that a capability above owns
+    (the ideas' language); a name no one owns gets the usage of /campaign."""
+    campaign, _rest = resolve_campaign(ctx, tag)
+    ctx.require_facilitator(campaign)
+    if not ctx.hooks.first(CAMPAIGN_SETTING, ctx, campaign, name, value):
+        raise UsageError(ctx._("A campaign needs a #hashtag, a title and, after a |, the challenge."))
 
 
 def close_campaign(ctx: Context, args: str) -> None:

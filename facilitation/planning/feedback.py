@@ -55,16 +55,16 @@ def counted_texts(feedback: Iterable[Feedback]) -> list[str]:
     return [row.text for row in rows if row.text]
 
 
-def feedback_summaries(ctx: Context, texts_per_version: list[list[str]]) -> list[list[str]]:
+def feedback_summaries(ctx: Context, campaign_id: int, texts_per_version: list[list[str]]) -> list[list[str]]:
     """What each version's feedback texts say, as lines to show under it.
 
     With the language model loaded, the texts are grouped into themes exactly as ideas are
     (`facilitation.intelligence.clustering` on their embeddings: labels from keywords, a representative text quoted).
     Otherwise a few texts are quoted, with why there are no themes: too few or too different texts, or
-    a model still loading (nothing is said when no model is configured). The texts are encoded here, on
-    the core's worker thread, in one call for all versions.
+    a model still loading (nothing is said when no model is configured). The texts are encoded here, by
+    the campaign's model, on the core's worker thread, in one call for all versions.
     """
-    embedder = ctx.index.embedder if ctx.index is not None else None
+    embedder = ctx.index.embedder_for(ctx.session, campaign_id) if ctx.index is not None else None
     groupable = [
         texts[-FEEDBACK_GROUPED_MAX:] if len(texts) >= themes.MIN_THEME_SIZE else []
         for texts in texts_per_version

@@ -262,7 +262,7 @@ def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> lis
     each with its votes and how each opinion group leans on the theme's ideas; without the language
     model, the ideas alone."""
     _, ngettext = texts_for(effects)
-    embedder = effects.index.embedder if effects.index is not None else None
+    embedder = effects.index.embedder_for(effects.session, campaign.id) if effects.index is not None else None
     if embedder is not None and not embedder.failed:
         embedder.wait_ready(MODEL_WAIT_SECONDS)
     try:

@@ -130,7 +130,7 @@ class Townhall:
         self.database = Database(settings.effective_database_url)
         self._owns_embedder = embedder is None and bool(settings.embedding_model)
         if self._owns_embedder:
-            embedder = Embedder(settings.embedding_model)
+            embedder = settings.new_embedder()
         self.embedder = embedder
         self.core = Core(
             self.database,

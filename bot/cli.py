@@ -232,7 +232,6 @@ def _import(settings: Settings, hashtag: str, file: Path, text_column: str, auth
 
 def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
     from bot.app import core_config
-    from facilitation.intelligence.embeddings import Embedder
     from facilitation.intelligence.themes import compute_themes, digest_text, draw_map
     from facilitation.kernel.context import Effects
     from facilitation.kernel.i18n import translator
@@ -242,7 +241,7 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
     if not settings.embedding_model:
         print("townhall themes: themes need EMBEDDING_MODEL, which is empty.", file=sys.stderr)
         return EXIT_CONFIGURATION_ERROR
-    embedder = Embedder(settings.embedding_model)
+    embedder = settings.new_embedder()
     embedder.start()
     try:
         with database_for(settings) as database, database.session() as session:

@@ -133,11 +133,11 @@ class Townhall:
         self.database = Database(settings.effective_database_url)
         self._owns_embedder = embedder is None and bool(settings.embedding_model)
         if self._owns_embedder:
-            embedder = Embedder(settings.embedding_model)
+            embedder = settings.new_embedder()
         self.embedder = embedder
         self._owns_multilingual = multilingual is None and bool(settings.multilingual_embedding_model)
         if self._owns_multilingual and embedder is not None:
-            multilingual = Embedder(settings.multilingual_embedding_model)
+            multilingual = settings.new_embedder(settings.multilingual_embedding_model)
         self.multilingual = multilingual if embedder is not None else None
         self.core = Core(
             self.database,

@@ -252,7 +252,7 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
                 return EXIT_REFUSED
             multilingual = settings.multilingual_embedding_model and needs_multilingual(campaign.language)
             model = settings.multilingual_embedding_model if multilingual else settings.embedding_model
-            embedder = Embedder(model)
+            embedder = settings.new_embedder(model)
             if not embedder.wait_ready():
                 print(f"townhall themes: the model {model!r} did not load.", file=sys.stderr)
                 return EXIT_CONFIGURATION_ERROR

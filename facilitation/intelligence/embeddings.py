@@ -36,6 +36,13 @@ from facilitation.intelligence.multilingual import (
     MULTILINGUAL_FORM,
     MultilingualEncoder,
 )
+from facilitation.intelligence.onnx_backend import (
+    EMBEDDING_BACKENDS,
+    ONNX_INT8_BACKEND,
+    TORCH_BACKEND,
+    OnnxSentenceEncoder,
+    ensure_onnx_export,
+)
 from facilitation.kernel.text import HASHTAG_PATTERN
 from storage.models import Campaign, Idea, IdeaEmbedding
 
@@ -106,18 +113,34 @@ class Embedder:
     gathering whatever is waiting into one model call: ideas arriving together are encoded together.
     """
 
-    def __init__(self, model: str = DEFAULT_EMBEDDING_MODEL, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        model: str = DEFAULT_EMBEDDING_MODEL,
+        device: str = "cpu",
+        backend: str = TORCH_BACKEND,
+        export_folder: Path | None = None,
+    ) -> None:
+        """`backend` is one of `EMBEDDING_BACKENDS`; the ONNX ones keep their export in `export_folder`."""
+        if backend not in EMBEDDING_BACKENDS:
+            raise ValueError(f"unknown embedding backend {backend!r}")
+        if backend != TORCH_BACKEND and export_folder is None:
+            raise ValueError(f"the {backend} backend needs a folder for its export")
         self.setting = model
         """The EMBEDDING_MODEL setting: a bundled model's name or a local folder."""
-        form = (
-            f"{EMBEDDED_FORM}, {MULTILINGUAL_FORM}"
-            if model == MULTILINGUAL_EMBEDDING_MODEL
-            else EMBEDDED_FORM
-        )
+        self.backend = backend
+        """How a sentence-transformers model runs; the multilingual model runs on its own 4-bit engine,
+        whatever the backend."""
+        if model == MULTILINGUAL_EMBEDDING_MODEL:
+            form = f"{EMBEDDED_FORM}, {MULTILINGUAL_FORM}"
+        elif backend != TORCH_BACKEND:
+            form = f"{EMBEDDED_FORM}, {backend}"
+        else:
+            form = EMBEDDED_FORM  # torch's vectors keep the name they had before backends existed
         self.name = f"{model} ({form})"
-        """The name stored with every vector: a change of model, or of the form texts are read in,
-        re-embeds the ideas."""
+        """The name stored with every vector: a change of model, of backend, or of the form texts are
+        read in, re-embeds the ideas."""
         self.device = device
+        self._export_folder = export_folder
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
@@ -157,7 +180,8 @@ class Embedder:
 
     @property
     def model(self) -> Any:
-        """The loaded `SentenceTransformer`, or the `MultilingualEncoder` (waits for it): for benchmarks and tools."""
+        """The loaded `SentenceTransformer`, `OnnxSentenceEncoder` or `MultilingualEncoder` (waits for
+        it): for benchmarks and tools."""
         if not self.wait_ready():
             raise EmbeddingUnavailable(str(self._error))
         return self._model
@@ -217,14 +241,19 @@ class Embedder:
             return model
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer  # noqa: PLC0415 (torch and the model load in the background, not at import)
-        from transformers.utils import logging as transformers_logging  # noqa: PLC0415 (as above)
+        from transformers.utils import logging as transformers_logging  # noqa: PLC0415 (the model's libraries load in the background, not at import)
 
         transformers_logging.disable_progress_bar()  # no loading bar over the console's chat
-
         folder = resolve_model_folder(self.setting)
-        model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
-        log.info("embedding model loaded model=%s folder=%s", self.setting, folder)
+        if self.backend != TORCH_BACKEND:
+            assert self._export_folder is not None  # checked at construction
+            export = ensure_onnx_export(folder, self._export_folder)
+            model: Any = OnnxSentenceEncoder(export, quantised=self.backend == ONNX_INT8_BACKEND)
+        else:
+            from sentence_transformers import SentenceTransformer  # noqa: PLC0415 (as above: torch loads here)
+
+            model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
+        log.info("embedding model loaded model=%s backend=%s folder=%s", self.setting, self.backend, folder)
         return model
 
     def _next_batch(self) -> list[_Request] | None:

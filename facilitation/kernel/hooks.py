@@ -66,6 +66,18 @@ handled yet on from that moment."""
 INVITATION_PARTS: Hook[Callable[[Context, Any], str | None]] = Hook("invitation-parts")
 """Registry: a paragraph for a campaign's open invitation, `(ctx, campaign)`, or None for nothing."""
 
+GOAL_MEASURED: Hook[Callable[[Context, Any, float], None]] = Hook("goal-measured")
+"""A shared goal got a new value: `(ctx, goal, value)`; what waits on the goal reaching a value follows."""
+
+WITHDRAWN_REF: Hook[Callable[[Context, str], bool]] = Hook("withdrawn-ref")
+"""`/withdraw <ref>` named something other than an idea: True when a subscriber took the ref and withdrew it."""
+
+REPORT_PARTS: Hook[Callable[[Context, Any], list[str]]] = Hook("report-parts")
+"""Registry: lines for /report, `(ctx, campaign or None for all the reader's campaigns)`."""
+
+PROTOTYPE_PARTS: Hook[Callable[[Context, Any], list[str]]] = Hook("prototype-parts")
+"""Registry: lines for the view of one prototype, `(ctx, prototype)`."""
+
 
 @dataclass
 class Forgetting:

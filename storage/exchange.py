@@ -1,0 +1,103 @@
+"""Exchange tables: offers and needs, the matches between them and what was given, pledges and budgets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from storage.kernel import UTCDateTime, timestamp_field
+
+OFFER, NEED = "offer", "need"
+POST_OPEN, POST_WITHDRAWN, POST_EXPIRED = "open", "withdrawn", "expired"
+MATCH_ASKED, MATCH_CONNECTED, MATCH_DECLINED = "asked", "connected", "declined"
+PLEDGE_PROMISED, PLEDGE_CONDITION_MET, PLEDGE_FULFILLED, PLEDGE_LAPSED = (
+    "promised",
+    "condition met",
+    "fulfilled",
+    "lapsed",
+)
+PLEDGE_UNIT_MAX_LENGTH = 8
+"""A currency code (CAD, EUR) or `hours`."""
+
+
+class ExchangePost(SQLModel, table=True):
+    """An offer (what a member can give: skills, time, tools, space) or a need (what is needed, maybe by a
+    prototype's team), kept verbatim with the vector it is matched by."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=8)
+    """`offer` or `need`."""
+    prototype_id: int | None = Field(default=None, foreign_key="prototype.id", ondelete="SET NULL")
+    """The prototype whose team needs it, for a need posted as `/need p3 …`."""
+    text: str = Field(sa_type=sa.Text)
+    status: str = Field(default=POST_OPEN, max_length=16)
+    vector: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    vector_model: str | None = Field(default=None, max_length=200)
+    """The embedder name `vector` was made with: a change of model re-embeds the post when next compared."""
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When an offer stops being shown; needs do not expire."""
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = timestamp_field()
+
+
+class ExchangeMatch(SQLModel, table=True):
+    """An offer and a need connected by one of their authors; contacts are exchanged once both accept."""
+
+    __table_args__ = (sa.UniqueConstraint("offer_id", "need_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    offer_id: int = Field(foreign_key="exchangepost.id", index=True, ondelete="CASCADE")
+    need_id: int = Field(foreign_key="exchangepost.id", index=True, ondelete="CASCADE")
+    offer_accepted: bool = False
+    need_accepted: bool = False
+    status: str = Field(default=MATCH_ASKED, max_length=16)
+    created_at: datetime = timestamp_field()
+    connected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Gift(SQLModel, table=True):
+    """What was given through a match, in hours or in words, counted once the other side confirms it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="exchangematch.id", index=True, ondelete="CASCADE")
+    hours: float | None = None
+    words: str = Field(default="", sa_type=sa.Text)
+    recorded_by_member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    created_at: datetime = timestamp_field()
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Pledge(SQLModel, table=True):
+    """A promise of money or hours to a prototype, unconditional or once a shared goal reaches a value.
+
+    Townhall holds no money: it keeps the promise and its state (see the PLEDGE_ states)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    prototype_id: int = Field(foreign_key="prototype.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    amount: float
+    unit: str = Field(max_length=PLEDGE_UNIT_MAX_LENGTH)
+    goal_id: int | None = Field(default=None, foreign_key="goal.id", ondelete="SET NULL")
+    goal_value: float | None = None
+    """The pledge holds once `goal_id` is measured at this value or more."""
+    lapses_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default=PLEDGE_PROMISED, max_length=16)
+    condition_met_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    fulfilled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the prototype's team acknowledged receiving it."""
+    created_at: datetime = timestamp_field()
+
+
+class Budget(SQLModel, table=True):
+    """A prototype's minimum and optimum, as its team set them, in one unit."""
+
+    prototype_id: int = Field(foreign_key="prototype.id", primary_key=True, ondelete="CASCADE")
+    minimum: float
+    optimum: float
+    unit: str = Field(max_length=PLEDGE_UNIT_MAX_LENGTH)
+    set_at: datetime = timestamp_field()

@@ -11,7 +11,7 @@ from facilitation.accountability.pods import jobs as pod_jobs
 from facilitation.civic import goals, report
 from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
-from facilitation.exchange import giving, matching, posts
+from facilitation.exchange import budgets, giving, matching, pledges, posts
 from facilitation.exchange import personal_data as exchange_data
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intake import personal_data as intake_data
@@ -55,6 +55,8 @@ FEATURES: tuple[CommandSet, ...] = (
     posts.commands,
     matching.commands,
     giving.commands,
+    pledges.commands,
+    budgets.commands,
     report.commands,
     notices.commands,
     intake_data.commands,

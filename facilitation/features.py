@@ -12,6 +12,7 @@ from facilitation.civic import goals, report
 from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
 from facilitation.exchange import budgets, giving, matching, pledges, posts
+from facilitation.exchange import opendata as exchange_open_data  # noqa: F401 (declares its open-data tables)
 from facilitation.exchange import personal_data as exchange_data
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intake import personal_data as intake_data

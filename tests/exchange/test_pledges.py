@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.testing.harness import FACILITATOR, Clock, Harness, state
-from storage.models import Pledge
+from storage.models import ExchangePost, Pledge
 
 
 async def lamps_prototype(harness: Harness) -> None:
@@ -93,3 +93,18 @@ async def test_a_pledge_lapses_at_its_date_and_its_pledger_is_told(database_url,
         [pledge] = harness.rows(Pledge)
         assert pledge.status == "lapsed"
         assert "Pledges:" not in await harness.reply_text("/prototype p1")
+
+
+async def test_forget_removes_offers_needs_and_pledges_even_when_ideas_stay(harness):
+    await lamps_prototype(harness)
+    await harness.say("/offer I can lend my wheelbarrow", user="alice")
+    await harness.say("/need Someone to water the new trees", user="alice")
+    await harness.say("/pledge p1 20 CAD", user="alice")
+    await harness.say("/offer I can fix bicycles", user="carol")
+    me = await harness.reply_text("/me", user="alice", private=True)
+    assert "1 offer" in me and "1 need" in me and "1 pledge" in me
+    await harness.say("/forget", user="alice", private=True)
+    await harness.press("keep my ideas anonymously", user="alice", private=True)
+    assert [post.text for post in harness.rows(ExchangePost)] == ["I can fix bicycles"]
+    assert harness.rows(Pledge) == []
+    assert "wheelbarrow" not in await harness.reply_text("/offers #parks")

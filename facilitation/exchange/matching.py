@@ -4,12 +4,12 @@ the other's way to reach them."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import numpy as np
 from sqlmodel import col, select
 
-from facilitation.intake.recording import idea_vector
 from facilitation.intelligence.embeddings import vector_bytes, vector_from_bytes
 from facilitation.intelligence.similarity import SIMILAR_SHOWN, CampaignVectors
 from facilitation.kernel.context import Context, Effects
@@ -23,6 +23,8 @@ from storage.exchange import MATCH_CONNECTED, MATCH_DECLINED
 from storage.exchange import NEED as NEED_KIND
 from storage.exchange import OFFER as OFFER_KIND
 from storage.models import ExchangeMatch, ExchangePost, Identity, Member
+
+log = logging.getLogger(__name__)
 
 commands = CommandSet()
 
@@ -46,24 +48,28 @@ def match_ref(match: ExchangeMatch) -> str:
     return ref(MATCH, match.id)
 
 
-def is_open(ctx: Context, post: ExchangePost) -> bool:
+def is_open(ctx: Effects, post: ExchangePost) -> bool:
     return post.status == "open" and (post.expires_at is None or post.expires_at > ctx.now())
 
 
-def post_vector(ctx: Context, post: ExchangePost) -> np.ndarray | None:
-    """The post's vector for the running model, encoded and stored now if it has none for it."""
-    index = ctx.index
+def post_vector(effects: Effects, post: ExchangePost) -> np.ndarray | None:
+    """The post's vector for the running model, encoded and stored now if it has none for it; None while
+    the model loads."""
+    index = effects.index
     if index is None or not index.ready:
         return None
     if post.vector is not None and post.vector_model == index.embedder.name:
         return vector_from_bytes(post.vector)
-    vector = idea_vector(ctx, post.text)
-    if vector is not None:
-        post.vector, post.vector_model = vector_bytes(vector), index.embedder.name
+    try:
+        vector = index.embedder.encode([post.text])[0]
+    except Exception:
+        log.exception("could not encode an offer or a need; it is stored without close matches")
+        return None
+    post.vector, post.vector_model = vector_bytes(vector), index.embedder.name
     return vector
 
 
-def close_posts(ctx: Context, post: ExchangePost) -> list[ExchangePost]:
+def close_posts(ctx: Effects, post: ExchangePost) -> list[ExchangePost]:
     """Others' open posts of the other kind in the post's campaign, closest first (needs for an offer)."""
     vector = post_vector(ctx, post)
     if vector is None:
@@ -92,9 +98,11 @@ def close_posts(ctx: Context, post: ExchangePost) -> list[ExchangePost]:
     return [by_id[match.idea_id] for match in matches]
 
 
-def close_posts_section(ctx: Context, post: ExchangePost) -> tuple[str, tuple[Button, ...]]:
-    """The lines listing close needs (or offers) with a Connect button each, or nothing."""
-    _ = ctx._
+def close_posts_section(
+    ctx: Effects, post: ExchangePost, _: Callable[..., str]
+) -> tuple[str, tuple[Button, ...]]:
+    """The lines listing close needs (or offers) with a Connect button each, in the reader's language
+    (`_`), or nothing."""
     close = close_posts(ctx, post)
     if not close:
         return "", ()

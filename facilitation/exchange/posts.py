@@ -35,6 +35,8 @@ OFFER_REMINDER_BEFORE = timedelta(days=7)
 """The author is reminded this long before their offer expires, and may keep it open longer."""
 OPEN_POSTS_PER_MEMBER = 20
 """Open offers, and open needs, one member may have in a campaign at once."""
+LATE_RETRY = timedelta(seconds=10)
+"""How often a post made while the model loads looks again whether it is ready, to show its close ones."""
 LISTED = 20
 """Offers or needs shown by /offers and /needs, newest first."""
 
@@ -113,8 +115,37 @@ def record_post(
         )
     else:
         confirmation = _("Need {ref} recorded in #{hashtag}.", ref=post_ref(post), hashtag=campaign.hashtag)
-    section, buttons = close_posts_section(ctx, post)
+    section, buttons = close_posts_section(ctx, post, _)
     ctx.reply(confirmation + section, buttons=buttons)
+    index = ctx.index
+    if index is not None and not index.ready and not index.embedder.failed:
+        ctx.schedule(late_close_job(post.id, ctx.now()))
+
+
+def late_close_job(post_id: int, now: datetime) -> JobSpec:
+    return JobSpec(f"exchange-late:{post_id}", "exchange_late_close", now + LATE_RETRY, {"post_id": post_id})
+
+
+@commands.job("exchange_late_close")
+def answer_later(effects: Effects, payload: dict) -> None:
+    """A post made while the model loaded: once it is ready, its author privately gets the close ones."""
+    post = effects.session.get(ExchangePost, payload["post_id"])
+    index = effects.index
+    if post is None or post.status != POST_OPEN or index is None or index.embedder.failed:
+        return
+    if not index.ready:
+        effects.schedule(late_close_job(post.id, effects.now()))
+        return
+    author = effects.session.get_one(Member, post.member_id)
+    gettext = gettext_for(author)
+    section, buttons = close_posts_section(effects, post, gettext)
+    if buttons:
+        about = (
+            gettext("About your offer {ref}:", ref=post_ref(post))
+            if post.kind == OFFER_KIND
+            else gettext("About your need {ref}:", ref=post_ref(post))
+        )
+        send_directly(effects, author, about + section, buttons)
 
 
 def _expiry_day(member: Member, post: ExchangePost) -> str:

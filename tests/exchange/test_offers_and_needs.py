@@ -9,6 +9,7 @@ import pytest
 
 from bot.testing.harness import FACILITATOR, Clock, Harness
 from storage.models import ExchangeMatch, ExchangePost, Gift
+from tests.intake.test_similar_ideas import GatedEmbedder
 
 LADDER_NEED = "We need someone with a ladder to hang the lamps"
 LADDER_OFFER = "I can lend a ladder and two hours on Saturdays"
@@ -141,3 +142,29 @@ async def test_an_empty_offer_or_a_wrong_lifetime_stores_nothing(harness):
     assert "Say what" in await harness.reply_text("/offer", user="alice")
     assert "from 1 to 365 days" in await harness.reply_text("/offer a van | 900 days", user="alice")
     assert harness.rows(ExchangePost) == []
+
+
+@pytest.mark.embeddings
+async def test_an_offer_made_while_the_model_loads_is_answered_with_close_needs_once_it_is_ready(
+    database_url, tmp_path, embedder
+):
+    gated = GatedEmbedder(embedder)
+    clock = Clock()
+    async with Harness.running(database_url, tmp_path, embedder=gated, clock=clock) as harness:
+        await harness.start_parks()
+        await harness.say(f"/need {LADDER_NEED}", user="bob")
+        [offer] = await harness.say(f"/offer {LADDER_OFFER}", user="alice")
+        assert "Offer o2 recorded" in offer.text and not offer.message.buttons
+        clock.advance(seconds=11)
+        await harness.run_due_jobs()
+        assert not any("About your offer" in sent.text for sent in harness.adapter.sent)
+        gated.gate.set()
+        assert gated.wait_ready(30)
+        clock.advance(seconds=11)
+        await harness.run_due_jobs()
+        later = await harness.wait_for_text("About your offer o2:")
+        assert LADDER_NEED in later
+        assert harness.adapter.sent[-1].address.user_id == "alice"
+        await harness.press("Connect with n1", user="alice")
+        assert any(item.address.user_id == "bob" for item in harness.adapter.sent[-2:])
+    gated.close()

@@ -20,6 +20,30 @@ PLEDGE_PROMISED, PLEDGE_CONDITION_MET, PLEDGE_FULFILLED, PLEDGE_LAPSED = (
 )
 PLEDGE_UNIT_MAX_LENGTH = 8
 """A currency code (CAD, EUR) or `hours`."""
+ORGANISATION_NAME_MAX_LENGTH = 80
+SECTORS = ("public", "private", "non-profit", "community")
+
+
+class Organisation(SQLModel, table=True):
+    """An organisation taking part in a campaign next to residents; public, unlike residents' names."""
+
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=ORGANISATION_NAME_MAX_LENGTH)
+    sector: str = Field(max_length=16)
+    created_at: datetime = timestamp_field()
+
+
+class OrganisationSpeaker(SQLModel, table=True):
+    """A member who asked to speak for an organisation; they may act in its name once a facilitator
+    confirmed them."""
+
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    requested_at: datetime = timestamp_field()
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ExchangePost(SQLModel, table=True):
@@ -33,6 +57,8 @@ class ExchangePost(SQLModel, table=True):
     """`offer` or `need`."""
     prototype_id: int | None = Field(default=None, foreign_key="prototype.id", ondelete="SET NULL")
     """The prototype whose team needs it, for a need posted as `/need p3 …`."""
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", ondelete="SET NULL")
+    """The organisation it was posted in the name of (`… as <organisation>`)."""
     text: str = Field(sa_type=sa.Text)
     status: str = Field(default=POST_OPEN, max_length=16)
     vector: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
@@ -78,7 +104,10 @@ class Pledge(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     prototype_id: int = Field(foreign_key="prototype.id", index=True, ondelete="CASCADE")
-    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True, ondelete="SET NULL")
+    """Who pledged; None once they were forgotten, for a pledge kept under its organisation."""
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", ondelete="SET NULL")
+    """The organisation pledging, for a pledge made `as <organisation>`."""
     amount: float
     unit: str = Field(max_length=PLEDGE_UNIT_MAX_LENGTH)
     goal_id: int | None = Field(default=None, foreign_key="goal.id", ondelete="SET NULL")

@@ -21,6 +21,8 @@ from storage.exchange import (
     ExchangeMatch,
     ExchangePost,
     Gift,
+    Organisation,
+    OrganisationSpeaker,
     Pledge,
 )
 from storage.intake import (
@@ -69,6 +71,8 @@ __all__ = [
     "ExchangeMatch",
     "ExchangePost",
     "Gift",
+    "Organisation",
+    "OrganisationSpeaker",
     "Pledge",
     "ButtonAction",
     "HandledUpdate",

@@ -22,7 +22,7 @@ from facilitation.membership.members import direct_address
 from storage.exchange import MATCH_CONNECTED, MATCH_DECLINED
 from storage.exchange import NEED as NEED_KIND
 from storage.exchange import OFFER as OFFER_KIND
-from storage.models import ExchangeMatch, ExchangePost, Identity, Member
+from storage.models import ExchangeMatch, ExchangePost, Identity, Member, Organisation
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,16 @@ def close_posts(ctx: Effects, post: ExchangePost) -> list[ExchangePost]:
     return [by_id[match.idea_id] for match in matches]
 
 
+def author_name(effects: Effects, post: ExchangePost, _: Callable[..., str]) -> str:
+    """Who a post is shown by: its organisation's name, else its author's pseudonym."""
+    if post.organisation_id is not None:
+        organisation = effects.session.get(Organisation, post.organisation_id)
+        if organisation is not None:
+            return organisation.name
+    author = effects.session.get(Member, post.member_id)
+    return author.pseudonym if author is not None else _("a former member")
+
+
 def close_posts_section(
     ctx: Effects, post: ExchangePost, _: Callable[..., str]
 ) -> tuple[str, tuple[Button, ...]]:
@@ -112,9 +122,9 @@ def close_posts_section(
     lines = ["", heading]
     buttons = []
     for other in close:
-        author = ctx.session.get(Member, other.member_id)
-        name = author.pseudonym if author is not None else _("a former member")
-        lines.append(f"{post_ref(other)} · {name}: {shorten(other.text, PREVIEW_WIDTH)}")
+        lines.append(
+            f"{post_ref(other)} · {author_name(ctx, other, _)}: {shorten(other.text, PREVIEW_WIDTH)}"
+        )
         offer, need = (post, other) if post.kind == OFFER_KIND else (other, post)
         buttons.append(
             ctx.button(

@@ -1,5 +1,6 @@
-"""Exchange's tables in the open data package: offers, needs, matches (counts and hours, never a contact),
-pledges with their states and conditions, and budgets. Authors are the package's pseudonyms."""
+"""Exchange's tables in the open data package: organisations, offers, needs, matches (counts and hours,
+never a contact), pledges with their states and conditions, and budgets. Authors are the package's
+pseudonyms; organisations are named, as they take part in public."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from sqlmodel import Session, col, select
 
 from facilitation.civic.opendata.tables import Pseudonyms, iso_utc, open_data_table
 from storage.exchange import NEED, OFFER
-from storage.models import Budget, Campaign, ExchangeMatch, ExchangePost, Gift, Pledge, Prototype
+from storage.models import (
+    Budget,
+    Campaign,
+    ExchangeMatch,
+    ExchangePost,
+    Gift,
+    Organisation,
+    Pledge,
+    Prototype,
+)
 
 
 def _posts(session: Session, campaign: Campaign, kind: str) -> Iterable[ExchangePost]:
@@ -22,11 +32,31 @@ def _posts(session: Session, campaign: Campaign, kind: str) -> Iterable[Exchange
 
 
 @open_data_table(
+    "organisations",
+    "Organisations taking part next to residents, by sector; named, as they take part in public.",
+    """
+    organisation_id  integer   Organisation identifier
+    name             string    Its name, as its speakers gave it
+    sector           string    public, private, non-profit or community
+    created_at       datetime  When it first took part (UTC)
+    """,
+    primary_key="organisation_id",
+)
+def _organisation_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> Iterable[tuple[Any, ...]]:
+    organisations = session.exec(
+        select(Organisation).where(Organisation.campaign_id == campaign.id).order_by(col(Organisation.id))
+    )
+    for organisation in organisations:
+        yield (organisation.id, organisation.name, organisation.sector, iso_utc(organisation.created_at))
+
+
+@open_data_table(
     "offers",
     "What residents offered to give (skills, time, tools, space), verbatim.",
     """
-    offer_id    integer   Offer identifier (o5 in chat)
-    author      string    Pseudonymous id of its author, stable within this campaign
+    offer_id         integer   Offer identifier (o5 in chat)
+    author           string    Pseudonymous id of its author, stable within this campaign
+    organisation_id  integer   The organisation it was offered in the name of (organisations.organisation_id)
     text        string    The offer, as written
     status      string    open, withdrawn or expired
     created_at  datetime  When it was offered (UTC)
@@ -39,6 +69,7 @@ def _offer_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> Ite
         yield (
             post.id,
             author(post.member_id),
+            post.organisation_id,
             post.text,
             post.status,
             iso_utc(post.created_at),
@@ -53,6 +84,7 @@ def _offer_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> Ite
     need_id       integer   Need identifier (n6 in chat)
     author        string    Pseudonymous id of its author, stable within this campaign
     prototype_id  integer   The prototype whose team needs it (prototypes.prototype_id), if any
+    organisation_id  integer   The organisation it was posted in the name of (organisations.organisation_id)
     text          string    The need, as written
     status        string    open or withdrawn
     created_at    datetime  When it was posted (UTC)
@@ -65,6 +97,7 @@ def _need_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> Iter
             post.id,
             author(post.member_id),
             post.prototype_id,
+            post.organisation_id,
             post.text,
             post.status,
             iso_utc(post.created_at),
@@ -120,6 +153,7 @@ def _campaign_prototypes(campaign: Campaign) -> Any:
     pledge_id         integer   Pledge identifier (g4 in chat)
     prototype_id      integer   The prototype pledged to (prototypes.prototype_id)
     pledger           string    Pseudonymous id of the pledger, stable within this campaign
+    organisation_id   integer   The organisation pledging (organisations.organisation_id), if any
     amount            number    Amount promised
     unit              string    An ISO 4217 currency code, or hours
     goal_id           integer   The shared goal it waits on (goals.goal_id), if conditional
@@ -144,6 +178,7 @@ def _pledge_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> It
             pledge.id,
             pledge.prototype_id,
             author(pledge.member_id),
+            pledge.organisation_id,
             pledge.amount,
             pledge.unit,
             pledge.goal_id,

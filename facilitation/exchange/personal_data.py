@@ -1,17 +1,17 @@
 """What exchange holds about a member, for /me and /forget: their offers and needs (with the matches and
-gifts through them) and their pledges. All go with a forgotten member: an offer or a pledge is a promise
-of the person, which no one can keep in their stead."""
+gifts through them), their pledges and the organisations they speak for. All go with a forgotten member,
+but for pledges made in an organisation's name: those stay, under the organisation, without the person."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 
 from facilitation.kernel.context import Context
 from facilitation.kernel.hooks import Forgetting, PersonalData
 from facilitation.kernel.router import CommandSet
 from storage.exchange import NEED, OFFER
-from storage.models import ExchangeMatch, ExchangePost, Gift, Pledge
+from storage.models import ExchangeMatch, ExchangePost, Gift, Organisation, OrganisationSpeaker, Pledge
 
 commands = CommandSet()
 
@@ -31,10 +31,18 @@ def describe(ctx: Context) -> list[str]:
         for kind in (OFFER, NEED)
     )
     pledges = _count(ctx, select(func.count()).where(Pledge.member_id == member_id))
+    organisations = ctx.session.exec(
+        select(Organisation.name)
+        .join(OrganisationSpeaker, col(OrganisationSpeaker.organisation_id) == col(Organisation.id))
+        .where(OrganisationSpeaker.member_id == member_id)
+    ).all()
     return [
         ngettext("{count} offer", "{count} offers", offers),
         ngettext("{count} need", "{count} needs", needs),
         ngettext("{count} pledge", "{count} pledges", pledges),
+        ctx._(
+            "Organisations you asked to speak for: {names}", names=", ".join(organisations) or ctx._("none")
+        ),
     ]
 
 
@@ -59,7 +67,21 @@ def erase(ctx: Context, forgetting: Forgetting) -> None:
         )
     )
     session.exec(delete(ExchangePost).where(col(ExchangePost.id).in_(post_ids)))  # type: ignore[call-overload]
-    session.exec(delete(Pledge).where(col(Pledge.member_id) == forgetting.member_id))  # type: ignore[call-overload]
+    session.exec(  # type: ignore[call-overload]
+        delete(Pledge).where(
+            col(Pledge.member_id) == forgetting.member_id, col(Pledge.organisation_id).is_(None)
+        )
+    )
+    session.exec(  # type: ignore[call-overload]
+        update(Pledge).where(col(Pledge.member_id) == forgetting.member_id).values(member_id=None)
+    )
+    session.exec(  # type: ignore[call-overload]
+        delete(OrganisationSpeaker).where(col(OrganisationSpeaker.member_id) == forgetting.member_id)
+    )
 
 
-commands.holds(PersonalData(tables=("exchangepost", "gift", "pledge"), describe=describe, erase=erase))
+commands.holds(
+    PersonalData(
+        tables=("exchangepost", "gift", "pledge", "organisationspeaker"), describe=describe, erase=erase
+    )
+)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from facilitation.accountability.commitments.due_dates import split_action_and_due
 from facilitation.civic.goals import format_number, goal_history, parse_number
 from facilitation.exchange.matching import gettext_for, send_directly
+from facilitation.exchange.organisations import acting_as
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.hooks import GOAL_MEASURED
 from facilitation.kernel.i18n import N_
@@ -34,7 +35,7 @@ from storage.exchange import (
     PLEDGE_LAPSED,
     PLEDGE_PROMISED,
 )
-from storage.models import Campaign, Goal, Member, Pledge, Prototype
+from storage.models import Campaign, Goal, Member, Organisation, Pledge, Prototype
 
 commands = CommandSet()
 
@@ -114,7 +115,8 @@ def pledge_command(ctx: Context, args: str) -> None:
     prototype = find_prototype(ctx, words[0])
     unit = pledge_unit(ctx, words[2])
     amount = pledge_amount(ctx, words[1], unit)
-    rest = " ".join(words[3:])
+    campaign = ctx.session.get_one(Campaign, prototype.campaign_id)
+    rest, organisation = acting_as(ctx, campaign, " ".join(words[3:]))
     lapses_at = None
     if rest:
         split = split_action_and_due(rest, local_day(ctx.member, ctx.now()))
@@ -130,11 +132,11 @@ def pledge_command(ctx: Context, args: str) -> None:
             lapses_at = datetime.combine(day, time(23, 59), tzinfo=zone_of(ctx.member))
     goal, value = _condition(ctx, prototype, rest) if rest else (None, None)
     _refuse_past_the_limit(ctx)
-    campaign = ctx.session.get_one(Campaign, prototype.campaign_id)
     join(ctx, campaign)
     pledge = Pledge(
         prototype_id=prototype.id,
         member_id=ctx.member.id,
+        organisation_id=organisation.id if organisation is not None else None,
         amount=amount,
         unit=unit,
         goal_id=goal.id if goal is not None else None,
@@ -171,6 +173,9 @@ def _answer_pledge(ctx: Context, pledge: Pledge, prototype: Prototype, goal: Goa
             goal=goal.name,
             value=format_number(pledge.goal_value or 0),
         )
+    if pledge.organisation_id is not None:
+        organisation = ctx.session.get_one(Organisation, pledge.organisation_id)
+        text += "\n" + _("In the name of {name}.", name=organisation.name)
     if pledge.lapses_at is not None:
         text += "\n" + _(
             "It lapses if not given by {day}.",
@@ -251,7 +256,9 @@ def goal_reached(ctx: Context, goal: Goal, value: float) -> None:
 def _condition_met(ctx: Context, pledge: Pledge, goal: Goal) -> None:
     pledge.status = PLEDGE_CONDITION_MET
     pledge.condition_met_at = ctx.now()
-    pledger = ctx.session.get_one(Member, pledge.member_id)
+    pledger = ctx.session.get(Member, pledge.member_id) if pledge.member_id is not None else None
+    if pledger is None:
+        return
     prototype = ctx.session.get_one(Prototype, pledge.prototype_id)
     gettext = gettext_for(pledger)
     button = ctx.button(gettext("I have given it"), "pledge_given", pledge_id=pledge.id)
@@ -382,7 +389,9 @@ def lapse(effects: Effects, payload: dict) -> None:
     if pledge is None or not pledge_jobs(pledge) or (pledge.lapses_at or effects.now()) > effects.now():
         return
     pledge.status = PLEDGE_LAPSED
-    pledger = effects.session.get_one(Member, pledge.member_id)
+    pledger = effects.session.get(Member, pledge.member_id) if pledge.member_id is not None else None
+    if pledger is None:
+        return
     prototype = effects.session.get_one(Prototype, pledge.prototype_id)
     gettext = gettext_for(pledger)
     send_directly(

@@ -10,7 +10,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from facilitation.exchange.matching import close_posts_section, gettext_for, is_open, post_ref, send_directly
+from facilitation.exchange.matching import (
+    author_name,
+    close_posts_section,
+    gettext_for,
+    is_open,
+    post_ref,
+    send_directly,
+)
+from facilitation.exchange.organisations import acting_as
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.hooks import WITHDRAWN_REF
 from facilitation.kernel.i18n import N_
@@ -82,8 +90,10 @@ def _refuse_past_the_limit(ctx: Context, campaign: Campaign, kind: str) -> None:
 def record_post(
     ctx: Context, campaign: Campaign, kind: str, text: str, prototype: Prototype | None, days: int | None
 ) -> None:
-    """Store an offer or a need verbatim and confirm it, with the close needs or offers to connect with."""
+    """Store an offer or a need verbatim and confirm it, with the close needs or offers to connect with;
+    `… as <organisation>` posts it in the name of an organisation the sender speaks for."""
     _ = ctx._
+    text, organisation = acting_as(ctx, campaign, text)
     _refuse_past_the_limit(ctx, campaign, kind)
     join(ctx, campaign)
     post = ExchangePost(
@@ -91,6 +101,7 @@ def record_post(
         member_id=ctx.member.id,
         kind=kind,
         prototype_id=prototype.id if prototype is not None else None,
+        organisation_id=organisation.id if organisation is not None else None,
         text=text,
         expires_at=ctx.now() + timedelta(days=days) if days is not None else None,
         created_at=ctx.now(),
@@ -115,6 +126,8 @@ def record_post(
         )
     else:
         confirmation = _("Need {ref} recorded in #{hashtag}.", ref=post_ref(post), hashtag=campaign.hashtag)
+    if organisation is not None:
+        confirmation += "\n" + _("In the name of {name}.", name=organisation.name)
     section, buttons = close_posts_section(ctx, post, _)
     ctx.reply(confirmation + section, buttons=buttons)
     index = ctx.index
@@ -237,13 +250,8 @@ def _listing(ctx: Context, args: str, kind: str) -> None:
         else _("Open needs in #{hashtag}, newest first:", hashtag=campaign.hashtag)
     )
     lines = [title]
-    names = dict(
-        ctx.session.exec(
-            select(Member.id, Member.pseudonym).where(col(Member.id).in_([post.member_id for post in posts]))
-        ).all()
-    )
     for post in posts:
-        who = names.get(post.member_id, "")
+        who = author_name(ctx, post, _)
         if post.prototype_id is not None:
             who = f"{prototype_ref(ctx.session.get_one(Prototype, post.prototype_id))} · {who}"
         line = f"{post_ref(post)} · {who}: {shorten(post.text, 200)}"

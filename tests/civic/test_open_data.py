@@ -149,6 +149,9 @@ async def lived_in_campaign(harness: Harness, clock: Clock) -> Campaign:
     await harness.say("/offer #parks I can lend my wheelbarrow", user="forgetful")
     await harness.say("/budget p1 500 1000 CAD", user="jean.tremblay")
     await harness.say("/pledge p1 200 CAD if benches reaches 20", user="483920175")
+    await harness.say("/org #parks Parks Club | community", user="483920175")
+    await harness.say("/org #parks confirm @483920175", user=FACILITATOR)
+    await harness.say("/pledge p1 10 hours as Parks Club", user="483920175")
     await harness.say("/forget", user="forgetful", private=True)
     await harness.press("Delete me and my ideas", user="forgetful", private=True)
     await harness.say("/pods 3 #parks", user=FACILITATOR)
@@ -212,7 +215,10 @@ async def test_the_package_validates_carries_every_table_and_names_no_one(databa
     assert [row["status"] for row in table("needs")] == ["open"]
     [match] = table("matches")
     assert (match["status"], match["hours_given"], match["things_given"]) == ("connected", "2.0", "1")
-    [pledge] = table("pledges")
+    [organisation] = table("organisations")
+    assert (organisation["name"], organisation["sector"]) == ("Parks Club", "community")
+    pledge, by_club = table("pledges")
+    assert (by_club["organisation_id"], by_club["unit"]) == (organisation["organisation_id"], "hours")
     assert (pledge["amount"], pledge["unit"], pledge["goal_value"], pledge["status"]) == (
         "200.0",
         "CAD",

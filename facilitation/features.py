@@ -11,7 +11,7 @@ from facilitation.accountability.pods import jobs as pod_jobs
 from facilitation.civic import goals, report
 from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
-from facilitation.exchange import budgets, giving, matching, organisations, pledges, posts
+from facilitation.exchange import budgets, giving, matching, organisations, pledges, pools, posts
 from facilitation.exchange import opendata as exchange_open_data  # noqa: F401 (declares its open-data tables)
 from facilitation.exchange import personal_data as exchange_data
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
@@ -59,6 +59,7 @@ FEATURES: tuple[CommandSet, ...] = (
     pledges.commands,
     budgets.commands,
     organisations.commands,
+    pools.commands,
     report.commands,
     notices.commands,
     intake_data.commands,

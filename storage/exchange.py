@@ -130,3 +130,28 @@ class Budget(SQLModel, table=True):
     optimum: float
     unit: str = Field(max_length=PLEDGE_UNIT_MAX_LENGTH)
     set_at: datetime = timestamp_field()
+
+
+class Pool(SQLModel, table=True):
+    """A sponsor's matching pool for a campaign, split among its prototypes at the next round's close."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    amount: float
+    unit: str = Field(max_length=PLEDGE_UNIT_MAX_LENGTH)
+    created_at: datetime = timestamp_field()
+    round_id: int | None = Field(default=None, foreign_key="round.id", ondelete="SET NULL")
+    """The round at whose close it was split; None while it waits."""
+    allocated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PoolAllocation(SQLModel, table=True):
+    """One prototype's share of a pool, by quadratic matching of its distinct pledgers."""
+
+    pool_id: int = Field(foreign_key="pool.id", primary_key=True, ondelete="CASCADE")
+    prototype_id: int = Field(foreign_key="prototype.id", primary_key=True, ondelete="CASCADE")
+    pledgers: int
+    pledged: float
+    match: float
+    """(Σ√cᵢ)² − Σcᵢ over its pledgers' totals cᵢ, before scaling to the pool."""
+    share: float

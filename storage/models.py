@@ -24,6 +24,8 @@ from storage.exchange import (
     Organisation,
     OrganisationSpeaker,
     Pledge,
+    Pool,
+    PoolAllocation,
 )
 from storage.intake import (
     IDEA_HIDDEN,
@@ -74,6 +76,8 @@ __all__ = [
     "Organisation",
     "OrganisationSpeaker",
     "Pledge",
+    "Pool",
+    "PoolAllocation",
     "ButtonAction",
     "HandledUpdate",
     "COMMITMENT_ACTION_MAX_LENGTH",

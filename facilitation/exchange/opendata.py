@@ -1,5 +1,5 @@
 """Exchange's tables in the open data package: organisations, offers, needs, matches (counts and hours,
-never a contact), pledges with their states and conditions, and budgets. Authors are the package's
+never a contact), pledges with their states and conditions, budgets, pools and their allocations. Authors are the package's
 pseudonyms; organisations are named, as they take part in public."""
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from storage.models import (
     Gift,
     Organisation,
     Pledge,
+    Pool,
+    PoolAllocation,
     Prototype,
 )
 
@@ -212,3 +214,59 @@ def _budget_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> It
     )
     for budget in budgets:
         yield (budget.prototype_id, budget.minimum, budget.optimum, budget.unit, iso_utc(budget.set_at))
+
+
+@open_data_table(
+    "pools",
+    "Sponsors' matching pools, split among the prototypes at a round's close by quadratic matching.",
+    """
+    pool_id       integer   Pool identifier
+    amount        number    Amount of the pool
+    unit          string    An ISO 4217 currency code, or hours
+    round_id      integer   The round at whose close it was split (rounds.round_id), if it was
+    created_at    datetime  When a facilitator set it (UTC)
+    allocated_at  datetime  When it was split (UTC)
+    """,
+    primary_key="pool_id",
+)
+def _pool_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> Iterable[tuple[Any, ...]]:
+    for pool in session.exec(select(Pool).where(Pool.campaign_id == campaign.id).order_by(col(Pool.id))):
+        yield (
+            pool.id,
+            pool.amount,
+            pool.unit,
+            pool.round_id,
+            iso_utc(pool.created_at),
+            iso_utc(pool.allocated_at),
+        )
+
+
+@open_data_table(
+    "pool_allocations",
+    "Each prototype's share of a pool: its match (Σ√cᵢ)² − Σcᵢ over its distinct pledgers' totals cᵢ, scaled "
+    "so the shares add up to the pool.",
+    """
+    pool_id       integer   The pool (pools.pool_id)
+    prototype_id  integer   The prototype (prototypes.prototype_id)
+    pledgers      integer   Its distinct pledgers in the pool's unit
+    pledged       number    What they pledged, in the pool's unit
+    match         number    (Σ√cᵢ)² − Σcᵢ before scaling
+    share         number    Its share of the pool
+    """,
+)
+def _allocation_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> Iterable[tuple[Any, ...]]:
+    allocations = session.exec(
+        select(PoolAllocation)
+        .join(Pool, col(Pool.id) == col(PoolAllocation.pool_id))
+        .where(Pool.campaign_id == campaign.id)
+        .order_by(col(PoolAllocation.pool_id), col(PoolAllocation.prototype_id))
+    )
+    for allocation in allocations:
+        yield (
+            allocation.pool_id,
+            allocation.prototype_id,
+            allocation.pledgers,
+            allocation.pledged,
+            allocation.match,
+            allocation.share,
+        )

@@ -75,6 +75,10 @@ WITHDRAWN_REF: Hook[Callable[[Context, str], bool]] = Hook("withdrawn-ref")
 REPORT_PARTS: Hook[Callable[[Context, Any], list[str]]] = Hook("report-parts")
 """Registry: lines for /report, `(ctx, campaign or None for all the reader's campaigns)`."""
 
+ROUND_CLOSED: Hook[Callable[[Effects, Any], list[str]]] = Hook("round-closed")
+"""A brainstorm round closed, `(effects, round)`: each subscriber acts on it and returns lines for the
+round's closing digest (or none)."""
+
 PROTOTYPE_PARTS: Hook[Callable[[Context, Any], list[str]]] = Hook("prototype-parts")
 """Registry: lines for the view of one prototype, `(ctx, prototype)`."""
 

@@ -1,4 +1,4 @@
-"""offers, needs, matches, gifts, pledges, budgets and organisations
+"""offers, needs, matches, gifts, pledges, budgets, organisations and pools
 
 Revision ID: 0023
 Revises: 0018
@@ -43,6 +43,21 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('organisation_id', 'member_id')
     )
+    op.create_table('pool',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.Float(), nullable=False),
+    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('created_at', storage.kernel.UTCDateTime(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=True),
+    sa.Column('allocated_at', storage.kernel.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['round.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('pool', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pool_campaign_id'), ['campaign_id'], unique=False)
+
     op.create_table('budget',
     sa.Column('prototype_id', sa.Integer(), nullable=False),
     sa.Column('minimum', sa.Float(), nullable=False),
@@ -101,6 +116,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_pledge_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pledge_prototype_id'), ['prototype_id'], unique=False)
 
+    op.create_table('poolallocation',
+    sa.Column('pool_id', sa.Integer(), nullable=False),
+    sa.Column('prototype_id', sa.Integer(), nullable=False),
+    sa.Column('pledgers', sa.Integer(), nullable=False),
+    sa.Column('pledged', sa.Float(), nullable=False),
+    sa.Column('match', sa.Float(), nullable=False),
+    sa.Column('share', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['pool_id'], ['pool.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['prototype_id'], ['prototype.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('pool_id', 'prototype_id')
+    )
     op.create_table('exchangematch',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('offer_id', sa.Integer(), nullable=False),
@@ -148,6 +174,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_exchangematch_need_id'))
 
     op.drop_table('exchangematch')
+    op.drop_table('poolallocation')
     with op.batch_alter_table('pledge', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pledge_prototype_id'))
         batch_op.drop_index(batch_op.f('ix_pledge_member_id'))
@@ -159,6 +186,10 @@ def downgrade() -> None:
 
     op.drop_table('exchangepost')
     op.drop_table('budget')
+    with op.batch_alter_table('pool', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pool_campaign_id'))
+
+    op.drop_table('pool')
     op.drop_table('organisationspeaker')
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisation_campaign_id'))

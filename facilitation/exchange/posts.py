@@ -94,6 +94,10 @@ def record_post(
     `… as <organisation>` posts it in the name of an organisation the sender speaks for."""
     _ = ctx._
     text, organisation = acting_as(ctx, campaign, text)
+    if not text.strip():
+        raise UsageError(
+            _("Say what, after the command: {example}", example="/offer Folding tables as Parks Club")
+        )
     _refuse_past_the_limit(ctx, campaign, kind)
     join(ctx, campaign)
     post = ExchangePost(

@@ -23,6 +23,7 @@ async def test_an_organisation_offers_and_pledges_once_a_facilitator_confirms_it
     refused = await harness.reply_text("/org confirm @alice", user="bob")
     assert "Only facilitators of #parks" in refused
     assert "now speaks for Parks Club" in await harness.reply_text("/org confirm @alice", user=FACILITATOR)
+    assert "Say what" in await harness.reply_text("/offer as Parks Club", user="alice")
     offered = await harness.reply_text("/offer Folding tables for the picnic as Parks Club", user="alice")
     assert "Offer o1 recorded" in offered and "In the name of Parks Club." in offered
     assert "o1 · Parks Club: Folding tables for the picnic" in await harness.reply_text("/offers")

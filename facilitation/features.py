@@ -11,6 +11,9 @@ from facilitation.accountability.pods import jobs as pod_jobs
 from facilitation.civic import goals, report
 from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
+from facilitation.exchange import budgets, giving, matching, organisations, pledges, pools, posts
+from facilitation.exchange import opendata as exchange_open_data  # noqa: F401 (declares its open-data tables)
+from facilitation.exchange import personal_data as exchange_data
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intake import personal_data as intake_data
 from facilitation.intelligence import campaign_language, themes_command
@@ -52,6 +55,13 @@ FEATURES: tuple[CommandSet, ...] = (
     rotation.commands,
     pod_jobs.commands,
     preferences.commands,
+    posts.commands,
+    matching.commands,
+    giving.commands,
+    pledges.commands,
+    budgets.commands,
+    organisations.commands,
+    pools.commands,
     report.commands,
     notices.commands,
     intake_data.commands,
@@ -59,6 +69,7 @@ FEATURES: tuple[CommandSet, ...] = (
     intelligence_data.commands,
     accountability_data.commands,
     civic_data.commands,
+    exchange_data.commands,
 )
 """Every feature module's commands; /help lists them in this order, /me what each holds about its reader
 (the profile first, from privacy) and /forget erases it in the same order: themes after the ideas."""

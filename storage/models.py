@@ -1,7 +1,7 @@
 """Every table, re-exported from the module of the capability that owns it: Alembic and callers read here.
 
-Layers, lowest first: kernel < membership < intake < intelligence < planning < accountability < civic. A
-table's foreign keys name tables of its own module or of one below. Intake sits lower here than among
+Layers, lowest first: kernel < membership < intake < intelligence < planning < accountability < civic <
+exchange. A table's foreign keys name tables of its own module or of one below. Intake sits lower here than among
 facilitation's capabilities: embeddings, themes, votes and prototypes refer to ideas, while the code that
 records an idea calls on similarity and rounds. Every change to a table needs a migration.
 """
@@ -16,6 +16,17 @@ from storage.accountability import (
     PodSchedule,
 )
 from storage.civic import GOAL_NAME_MAX_LENGTH, UNIT_MAX_LENGTH, Goal, GoalMeasurement, GoalRecorder
+from storage.exchange import (
+    Budget,
+    ExchangeMatch,
+    ExchangePost,
+    Gift,
+    Organisation,
+    OrganisationSpeaker,
+    Pledge,
+    Pool,
+    PoolAllocation,
+)
 from storage.intake import (
     IDEA_HIDDEN,
     IDEA_OUT_OF_SIGHT,
@@ -59,6 +70,15 @@ from storage.planning import (
 )
 
 __all__ = [
+    "Budget",
+    "ExchangeMatch",
+    "ExchangePost",
+    "Gift",
+    "Organisation",
+    "OrganisationSpeaker",
+    "Pledge",
+    "Pool",
+    "PoolAllocation",
     "ButtonAction",
     "HandledUpdate",
     "COMMITMENT_ACTION_MAX_LENGTH",

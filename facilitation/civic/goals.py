@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from facilitation.kernel.context import Context
-from facilitation.kernel.hooks import INVITATION_PARTS
+from facilitation.kernel.hooks import GOAL_MEASURED, INVITATION_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import CommandSet, Refusal, UsageError, UserError
 from facilitation.kernel.text import find_hashtags
@@ -235,6 +235,7 @@ def store_measurement(ctx: Context, goal: Goal, value: float) -> None:
             target=format_number(goal.target),
         )
     )
+    ctx.hooks.call(GOAL_MEASURED, ctx, goal, value)
 
 
 def allow_recorder(ctx: Context, campaign: Campaign, goal: Goal | None, name: str, person: str) -> None:

@@ -32,6 +32,7 @@ from facilitation.civic.progress import (
 )
 from facilitation.intelligence.themes import map_picture, stored_themes
 from facilitation.kernel.context import Context
+from facilitation.kernel.hooks import REPORT_PARTS
 from facilitation.kernel.i18n import N_, decimal, translator
 from facilitation.kernel.refs import prototype_ref, theme_ref
 from facilitation.kernel.router import CommandSet
@@ -418,6 +419,8 @@ def report_command(ctx: Context, args: str) -> None:
             + ngettext("{count} version", "{count} versions", prototypes[1])
             + "."
         )
+    for part in ctx.hooks.call(REPORT_PARTS, ctx, campaign):
+        lines += part
     lines.append(_("Everyone's step counts; this report never ranks anyone."))
     ctx.reply("\n".join(lines))
     if campaign is not None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from facilitation.intake.recording import idea_by_ref
 from facilitation.intelligence.embeddings import vector_from_bytes
 from facilitation.kernel.context import Context
+from facilitation.kernel.hooks import WITHDRAWN_REF
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.refs import idea_ref
 from facilitation.kernel.router import CommandSet, Refusal, Role, UsageError, UserError
@@ -93,10 +94,16 @@ def unhide(ctx: Context, args: str) -> None:
     ctx.reply(_("Idea {ref} is visible again.", ref=args.strip()))
 
 
-@commands.command("withdraw", N_("Withdraw one of your ideas"), N_("/withdraw <idea id>"))
+@commands.command(
+    "withdraw",
+    N_("Withdraw one of your ideas, offers or needs"),
+    N_("/withdraw <idea, offer or need id>"),
+)
 def withdraw(ctx: Context, args: str) -> None:
     """The author takes their idea back; a facilitator may too, and the author is then told."""
     _ = ctx._
+    if ctx.hooks.first(WITHDRAWN_REF, ctx, args.strip()):
+        return
     idea = idea_by_ref(ctx, args)
     ref = idea_ref(idea)
     campaign = ctx.session.get_one(Campaign, idea.campaign_id)

@@ -76,6 +76,22 @@ name, value)`, the sender being a facilitator of the campaign; True when a subsc
 INVITATION_PARTS: Hook[Callable[[Context, Any], str | None]] = Hook("invitation-parts")
 """Registry: a paragraph for a campaign's open invitation, `(ctx, campaign)`, or None for nothing."""
 
+GOAL_MEASURED: Hook[Callable[[Context, Any, float], None]] = Hook("goal-measured")
+"""A shared goal got a new value: `(ctx, goal, value)`; what waits on the goal reaching a value follows."""
+
+WITHDRAWN_REF: Hook[Callable[[Context, str], bool]] = Hook("withdrawn-ref")
+"""`/withdraw <ref>` named something other than an idea: True when a subscriber took the ref and withdrew it."""
+
+REPORT_PARTS: Hook[Callable[[Context, Any], list[str]]] = Hook("report-parts")
+"""Registry: lines for /report, `(ctx, campaign or None for all the reader's campaigns)`."""
+
+ROUND_CLOSED: Hook[Callable[[Effects, Any], list[str]]] = Hook("round-closed")
+"""A brainstorm round closed, `(effects, round)`: each subscriber acts on it and returns lines for the
+round's closing digest (or none)."""
+
+PROTOTYPE_PARTS: Hook[Callable[[Context, Any], list[str]]] = Hook("prototype-parts")
+"""Registry: lines for the view of one prototype, `(ctx, prototype)`."""
+
 
 @dataclass
 class Forgetting:

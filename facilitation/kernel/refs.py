@@ -1,5 +1,5 @@
 """Short ids: what residents read and type for ideas (i42), themes (t7), prototypes (p3), commitments
-(c12) and rounds (r2), written and read in one place."""
+(c12), rounds (r2), offers (o5), needs (n6), matches (m2) and pledges (g4), written and read in one place."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ THEME = "t"
 PROTOTYPE = "p"
 COMMITMENT = "c"
 ROUND = "r"
+OFFER = "o"
+NEED = "n"
+MATCH = "m"
+PLEDGE = "g"
 
 REF_MAX_DIGITS = 9
 """Longer numbers are no id Townhall gave: refused as such, never looked up (or overflowing a column)."""

@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import col, or_, select
 
 from facilitation.kernel.context import Context
+from facilitation.kernel.hooks import PROTOTYPE_PARTS
 from facilitation.kernel.i18n import N_, decimal, format_moment
 from facilitation.kernel.refs import idea_ref, parse_ref, prototype_ref, theme_ref
 from facilitation.kernel.router import CommandSet, Refusal, UsageError, UserError
@@ -184,6 +185,8 @@ def show_prototype(ctx: Context, prototype: Prototype) -> None:
         lines.append(_("Team: {names}", names=", ".join(team)))
     else:
         lines.append(_("No team yet: join with /team {prototype}.", prototype=prototype_ref(prototype)))
+    for part in ctx.hooks.call(PROTOTYPE_PARTS, ctx, prototype):
+        lines += part
     versions = versions_of(ctx, prototype)
     if not versions:
         lines.append(_("No version yet."))

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from facilitation.intelligence.themes import ThemesUnavailable, compute_themes
 from facilitation.kernel.context import Context, Effects, reader_language, texts_for
 from facilitation.kernel.events import Address
+from facilitation.kernel.hooks import ROUND_CLOSED
 from facilitation.kernel.i18n import N_, format_moment
 from facilitation.kernel.refs import round_ref, theme_ref
 from facilitation.kernel.router import CommandSet, Role, UsageError, UserError
@@ -330,4 +331,6 @@ def close_round(effects: Effects, round_: Round) -> None:
     )
     if ideas:
         lines += round_digest(effects, campaign, ideas)
+    for part in effects.hooks.call(ROUND_CLOSED, effects, round_):
+        lines += part
     announce(effects, campaign, "\n".join(lines).strip(), also_to=opened_in(round_))

@@ -84,8 +84,16 @@ START = datetime(2030, 10, 28, 12, tzinfo=UTC)
 """A Monday after the real present, so that the scheduler never fires the test's jobs on its own."""
 PLANTED = ("483920175", "jean.tremblay", "Jean.Tremblay", "marie-claude", "Marie-Claude", "1001987654321")
 """Platform ids, usernames, display names and a chat id that must appear in no exported file."""
-PRIVATE_WORDS = ("Ask Jean's cousin", "the crane is late", "514-555-0199", "Sweep the steps")
-"""A progress note, a check-in note, a hidden idea and a forgotten member's commitment."""
+PRIVATE_WORDS = (
+    "Ask Jean's cousin",
+    "the crane is late",
+    "514-555-0199",
+    "Sweep the steps",
+    "my wheelbarrow",
+    "the saw and its blade",
+)
+"""A progress note, a check-in note, a hidden idea, a forgotten member's commitment and offer, and the words
+of a gift (matches publish hours and counts only)."""
 
 
 async def lived_in_campaign(harness: Harness, clock: Clock) -> Campaign:
@@ -130,6 +138,21 @@ async def lived_in_campaign(harness: Harness, clock: Clock) -> Campaign:
     ):
         await harness.say(f"/commit {action} #parks", user=user)
     await harness.say("/progress c2 40% Ask Jean's cousin for the saw", user="jean.tremblay")
+    await harness.say("/need #parks We need someone with a ladder to hang the lamps", user="marie-claude")
+    await harness.say("/offer #parks I can lend a ladder and two hours on Saturdays", user="jean.tremblay")
+    await harness.press("Connect with", user="jean.tremblay")
+    await harness.press("Accept", user="marie-claude")
+    await harness.say("/given m1 2h", user="jean.tremblay")
+    await harness.press("Confirm", user="marie-claude")
+    await harness.say("/given m1 the saw and its blade", user="marie-claude")
+    await harness.press("Confirm", user="jean.tremblay")
+    await harness.say("/offer #parks I can lend my wheelbarrow", user="forgetful")
+    await harness.say("/budget p1 500 1000 CAD", user="jean.tremblay")
+    await harness.say("/pledge p1 200 CAD if benches reaches 20", user="483920175")
+    await harness.say("/org #parks Parks Club | community", user="483920175")
+    await harness.say("/org #parks confirm @483920175", user=FACILITATOR)
+    await harness.say("/pledge p1 10 hours as Parks Club", user="483920175")
+    await harness.say("/pool #parks 500 CAD", user=FACILITATOR)
     await harness.say("/forget", user="forgetful", private=True)
     await harness.press("Delete me and my ideas", user="forgetful", private=True)
     await harness.say("/pods 3 #parks", user=FACILITATOR)
@@ -189,6 +212,24 @@ async def test_the_package_validates_carries_every_table_and_names_no_one(databa
     assert [row["week_of"] for row in weeks] == ["2030-10-28", "2030-11-04"]
     assert (weeks[0]["on_track"], weeks[0]["blocked"], weeks[1]["need_help"]) == ("1", "1", "1")
     assert all(int(row["answered"]) <= int(row["sent"]) for row in weeks)
+    assert [row["text"] for row in table("offers")] == ["I can lend a ladder and two hours on Saturdays"]
+    assert [row["status"] for row in table("needs")] == ["open"]
+    [match] = table("matches")
+    assert (match["status"], match["hours_given"], match["things_given"]) == ("connected", "2.0", "1")
+    [organisation] = table("organisations")
+    assert (organisation["name"], organisation["sector"]) == ("Parks Club", "community")
+    [pool] = table("pools")
+    assert (pool["amount"], pool["round_id"]) == ("500.0", "1") and pool["allocated_at"]
+    assert [(row["prototype_id"], row["pledgers"]) for row in table("pool_allocations")] == [("1", "1")]
+    pledge, by_club = table("pledges")
+    assert (by_club["organisation_id"], by_club["unit"]) == (organisation["organisation_id"], "hours")
+    assert (pledge["amount"], pledge["unit"], pledge["goal_value"], pledge["status"]) == (
+        "200.0",
+        "CAD",
+        "20.0",
+        "promised",
+    )
+    assert pledge["pledger"].startswith("p-") and [row["minimum"] for row in table("budgets")] == ["500.0"]
     readme = (tmp_path / "open" / "README.md").read_text(encoding="utf-8")
     for declared in TABLES:
         assert f"## {declared.name}.csv" in readme

@@ -1,7 +1,7 @@
 """Every table, re-exported from the module of the capability that owns it: Alembic and callers read here.
 
-Layers, lowest first: kernel < membership < intake < intelligence < planning < accountability < civic. A
-table's foreign keys name tables of its own module or of one below. Intake sits lower here than among
+Layers, lowest first: kernel < membership < intake < intelligence < planning < accountability < civic <
+dashboard. A table's foreign keys name tables of its own module or of one below. Intake sits lower here than among
 facilitation's capabilities: embeddings, themes, votes and prototypes refer to ideas, while the code that
 records an idea calls on similarity and rounds. Every change to a table needs a migration.
 """
@@ -16,6 +16,7 @@ from storage.accountability import (
     PodSchedule,
 )
 from storage.civic import GOAL_NAME_MAX_LENGTH, UNIT_MAX_LENGTH, Goal, GoalMeasurement, GoalRecorder
+from storage.dashboard import DashboardLink, DashboardSecret, DashboardSession
 from storage.intake import (
     IDEA_HIDDEN,
     IDEA_OUT_OF_SIGHT,
@@ -69,6 +70,9 @@ __all__ = [
     "Cheer",
     "Commitment",
     "ContributorNotice",
+    "DashboardLink",
+    "DashboardSecret",
+    "DashboardSession",
     "Feedback",
     "GOAL_NAME_MAX_LENGTH",
     "Goal",

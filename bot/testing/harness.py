@@ -34,6 +34,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "telegram_bot_token": "",
         "discord_bot_token": "",
         "embedding_model": "",  # tests that need the model pass the session's shared embedder
+        "dashboard_port": 0,  # dashboard tests pass a free port
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

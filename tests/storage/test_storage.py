@@ -39,7 +39,16 @@ def test_migrations_match_the_models(database_url):
     assert differences == []
 
 
-STORAGE_LAYERS = ("kernel", "membership", "intake", "intelligence", "planning", "accountability", "civic")
+STORAGE_LAYERS = (
+    "kernel",
+    "membership",
+    "intake",
+    "intelligence",
+    "planning",
+    "accountability",
+    "civic",
+    "dashboard",
+)
 """storage's table modules, lowest first, in the order storage/models.py gives."""
 
 

@@ -26,10 +26,13 @@ from facilitation.dashboard.access import (
     web_secret,
 )
 from facilitation.dashboard.charts import daily_chart
+from facilitation.dashboard.moderation import MODERATION_ACTIONS, as_facilitator, moderate, moderation_lists
 from facilitation.dashboard.overview import overview
 from facilitation.kernel.context import CoreConfig
 from facilitation.kernel.core import Core
 from facilitation.kernel.i18n import N_
+from facilitation.kernel.router import UserError
+from facilitation.kernel.scheduling import JobSpec
 from storage.models import Campaign, Member
 
 T = TypeVar("T")
@@ -77,6 +80,8 @@ class Dashboard:
                 web.get(LOGIN_PATH + "{token}", self.login),
                 web.get("/c/{campaign}", self.overview_page),
                 web.get("/c/{campaign}/live.json", self.live),
+                web.get("/c/{campaign}/moderation", self.moderation_page),
+                web.post("/c/{campaign}/moderation", self.moderate),
                 web.static("/static", STATIC),
             ]
         )
@@ -196,6 +201,65 @@ class Dashboard:
             )
 
         return await self.guarded(request, answer)
+
+
+    def _moderation(
+        self, request: web.Request, session: Session, member: Member, campaign: Campaign, **outcome: Any
+    ) -> web.Response:
+        hidden, visible = moderation_lists(session, campaign)
+        return self.campaign_page(
+            "moderation.html",
+            session,
+            member,
+            campaign,
+            "moderation",
+            hidden=hidden,
+            visible=visible,
+            csrf=self.form_token_for(session, request.cookies.get(COOKIE, "")),
+            notice=outcome.get("notice", ""),
+            done=outcome.get("done", False),
+        )
+
+    async def moderation_page(self, request: web.Request) -> web.StreamResponse:
+        return await self.guarded(request, lambda *found: self._moderation(request, *found))
+
+    async def moderate(self, request: web.Request) -> web.StreamResponse:
+        """Hide or unhide as in chat; the facilitator reads the chat's answer on the page."""
+        form = await request.post()
+        action, ref = str(form.get("action", "")), str(form.get("idea", "")).strip()
+        checked = await self.guarded(
+            request,
+            lambda session, member, campaign: member
+            if self.form_is_valid(session, request, str(form.get("csrf", "")))
+            else denied(member.language, BAD_FORM),
+        )
+        if isinstance(checked, web.Response):
+            return checked
+        if action not in MODERATION_ACTIONS:
+            return web.Response(status=400, text="Unknown action")
+        notice, done, scheduled = await self.core.in_worker(
+            self._moderate_now, checked.id, action, ref, str(form.get("reason", ""))
+        )
+        for callback in self.core.after_commit:  # the author's word goes out as after any update
+            callback(scheduled)
+        return await self.guarded(
+            request, lambda *found: self._moderation(request, *found, notice=notice, done=done)
+        )
+
+    def _moderate_now(self, member_id: int, action: str, ref: str, reason: str) -> tuple[str, bool, list[JobSpec]]:
+        with self.core.database.session() as session:
+            incoming = as_facilitator(session, member_id)
+            assert incoming is not None  # a session's member has an account: links are made for one
+            ctx = self.core.context_for(session, incoming)
+            try:
+                answer = moderate(ctx, action, ref, reason)
+            except UserError as error:
+                session.rollback()
+                return error.message, False, []
+            self.core.enqueue(ctx)
+        for callback in ctx.on_commit:
+            callback()
+        return answer, True, ctx.scheduled
 
 
 def is_https(request: web.Request) -> bool:

@@ -22,6 +22,7 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def fresh(browser):  # noqa: ANN001, ANN201
+    browser.get("about:blank")  # the last test's page stops polling its server, gone now
     browser.delete_all_cookies()
     browser.get_log("browser")  # forget what earlier tests logged
     return browser
@@ -68,4 +69,22 @@ async def test_a_reused_link_and_a_visitor_without_a_session_see_a_plain_refusal
     assert "already used" in await run(text_of, fresh, "main")
     await run(fresh.get, web.townhall.settings.web_url + "/c/1")
     assert await run(text_of, fresh, "h1") == "Access refused"
-    assert all("status of 403" in error for error in await run(errors, fresh))  # the refusals themselves
+    logged = await run(errors, fresh)
+    assert all("status of 403" in error for error in logged), logged  # the refusals themselves
+
+
+async def test_a_facilitator_hides_an_idea_from_the_page_and_its_author_is_told(web, fresh):
+    await web.start_parks()
+    await web.say("/idea Buy my car at carsforsale.example", user="spammer")
+    await run(fresh.get, await dashboard_link(web))
+    await run(fresh.get, web.townhall.settings.web_url + "/c/1/moderation")
+
+    def hide() -> None:
+        fresh.find_element(By.ID, "reason-i1").send_keys("Advertising")
+        fresh.find_element(By.CSS_SELECTOR, "#idea-i1 button").click()
+
+    await run(hide)
+    await wait_until(lambda: "Idea i1 is hidden." in text_of(fresh, "[role=status]"), timeout=5)
+    assert "Advertising" in await run(text_of, fresh, "table")
+    assert "Reason: Advertising" in await web.wait_for_text("Reason:")
+    assert await run(errors, fresh) == []

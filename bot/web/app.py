@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import urllib.parse
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,6 +15,8 @@ from sqlmodel import Session
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import LOCAL_USER_ID
 from bot.web.pages import STATIC, denied, page
+from facilitation.civic.opendata.export import export_archive
+from facilitation.civic.report import render_report
 from facilitation.dashboard.access import (
     LOGIN_PATH,
     SESSION_LIFETIME,
@@ -33,6 +36,7 @@ from facilitation.kernel.core import Core
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import UserError
 from facilitation.kernel.scheduling import JobSpec
+from facilitation.kernel.status import delivery_health
 from storage.models import Campaign, Member
 
 T = TypeVar("T")
@@ -46,6 +50,7 @@ NOT_SIGNED_IN = N_(
     "Open the dashboard with the link /dashboard sends you in chat; it works once, for 10 minutes."
 )
 NOT_YOURS = N_("You do not facilitate this campaign, or it does not exist.")
+NO_STORE = {"Cache-Control": "no-store"}
 BAD_FORM = N_("This form has expired. Reload the page and try again.")
 
 
@@ -81,6 +86,10 @@ class Dashboard:
                 web.get("/c/{campaign}", self.overview_page),
                 web.get("/c/{campaign}/live.json", self.live),
                 web.get("/c/{campaign}/moderation", self.moderation_page),
+                web.get("/c/{campaign}/health", self.health_page),
+                web.get("/c/{campaign}/downloads", self.downloads_page),
+                web.get("/c/{campaign}/opendata.zip", self.open_data),
+                web.get("/c/{campaign}/report.html", self.report),
                 web.post("/c/{campaign}/moderation", self.moderate),
                 web.static("/static", STATIC),
             ]
@@ -197,11 +206,51 @@ class Dashboard:
                     "latest": [dataclasses.asdict(line) for line in found.latest],
                     "seconds_left": found.open_round.seconds_left if found.open_round else None,
                 },
-                headers={"Cache-Control": "no-store"},
+                headers=NO_STORE,
             )
 
         return await self.guarded(request, answer)
 
+
+    async def health_page(self, request: web.Request) -> web.StreamResponse:
+        return await self.guarded(
+            request,
+            lambda session, member, campaign: self.campaign_page(
+                "health.html", session, member, campaign, "health", health=delivery_health(session)
+            ),
+        )
+
+    async def downloads_page(self, request: web.Request) -> web.StreamResponse:
+        return await self.guarded(
+            request,
+            lambda session, member, campaign: self.campaign_page(
+                "downloads.html", session, member, campaign, "downloads"
+            ),
+        )
+
+    async def open_data(self, request: web.Request) -> web.StreamResponse:
+        found = await self.guarded(
+            request, lambda session, member, campaign: export_archive(session, campaign, self.config)
+        )
+        if isinstance(found, web.Response):
+            return found
+        return web.FileResponse(
+            found, headers={"Content-Disposition": attachment(found.name), **NO_STORE}
+        )
+
+    async def report(self, request: web.Request) -> web.StreamResponse:
+        def render(session: Session, member: Member, campaign: Campaign) -> web.Response:
+            html = render_report(
+                session, campaign, self.config.open_data_license, member.language, self.config.clock()
+            )
+            name = f"{campaign.hashtag}-report-{member.language}.html"
+            return web.Response(
+                text=html,
+                content_type="text/html",
+                headers={"Content-Disposition": attachment(name), **NO_STORE},
+            )
+
+        return await self.guarded(request, render)
 
     def _moderation(
         self, request: web.Request, session: Session, member: Member, campaign: Campaign, **outcome: Any
@@ -260,6 +309,11 @@ class Dashboard:
         for callback in ctx.on_commit:
             callback()
         return answer, True, ctx.scheduled
+
+
+def attachment(name: str) -> str:
+    """A download's header; the name may hold any letter a hashtag may (RFC 6266)."""
+    return f"attachment; filename*=UTF-8''{urllib.parse.quote(name)}"
 
 
 def is_https(request: web.Request) -> bool:

@@ -31,6 +31,7 @@ from facilitation.dashboard.access import (
 from facilitation.dashboard.charts import daily_chart
 from facilitation.dashboard.moderation import MODERATION_ACTIONS, as_facilitator, moderate, moderation_lists
 from facilitation.dashboard.overview import overview
+from facilitation.dashboard.themes import MAP_HEIGHT, MAP_WIDTH, themes_view
 from facilitation.kernel.context import CoreConfig
 from facilitation.kernel.core import Core
 from facilitation.kernel.i18n import N_
@@ -85,6 +86,7 @@ class Dashboard:
                 web.get(LOGIN_PATH + "{token}", self.login),
                 web.get("/c/{campaign}", self.overview_page),
                 web.get("/c/{campaign}/live.json", self.live),
+                web.get("/c/{campaign}/themes", self.themes_page),
                 web.get("/c/{campaign}/moderation", self.moderation_page),
                 web.get("/c/{campaign}/health", self.health_page),
                 web.get("/c/{campaign}/downloads", self.downloads_page),
@@ -211,6 +213,21 @@ class Dashboard:
 
         return await self.guarded(request, answer)
 
+
+    async def themes_page(self, request: web.Request) -> web.StreamResponse:
+        return await self.guarded(
+            request,
+            lambda session, member, campaign: self.campaign_page(
+                "themes.html",
+                session,
+                member,
+                campaign,
+                "themes",
+                view=themes_view(session, campaign),
+                width=MAP_WIDTH,
+                height=MAP_HEIGHT,
+            ),
+        )
 
     async def health_page(self, request: web.Request) -> web.StreamResponse:
         return await self.guarded(

@@ -39,3 +39,12 @@ async def dashboard_link(harness: Harness, hashtag: str = "#parks", user: str = 
     links = [match.group(0) for match in found if match is not None]
     assert links, [sent.text for sent in answers]
     return links[0]
+
+
+@pytest.fixture
+async def web_with_model(database_url: str, tmp_path: Path, clock: Clock, embedder) -> AsyncIterator[Harness]:  # noqa: ANN001
+    """As `web`, with the real model: themes can be computed."""
+    async with Harness.running(
+        database_url, tmp_path, clock=clock, embedder=embedder, dashboard_port=free_port()
+    ) as running:
+        yield running

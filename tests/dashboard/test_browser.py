@@ -3,11 +3,14 @@ live, refusals are plain pages, and no page logs a JavaScript error."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
+from bot.demo import demo_statements
 from bot.testing.harness import FACILITATOR
 from tests.dashboard.browser import chromium, run, wait_until
 from tests.dashboard.conftest import dashboard_link
@@ -87,4 +90,35 @@ async def test_a_facilitator_hides_an_idea_from_the_page_and_its_author_is_told(
     await wait_until(lambda: "Idea i1 is hidden." in text_of(fresh, "[role=status]"), timeout=5)
     assert "Advertising" in await run(text_of, fresh, "table")
     assert "Reason: Advertising" in await web.wait_for_text("Reason:")
+    assert await run(errors, fresh) == []
+
+
+@pytest.mark.embeddings
+async def test_the_theme_map_tells_each_idea_on_hover_and_a_click_lists_its_theme_alone(web_with_model, fresh):
+    web = web_with_model
+    await web.start_parks()
+    texts = [*demo_statements()[:40], "<img src=x onerror=alert(1)> more benches"]
+    await asyncio.gather(*(web.say(f"/idea #parks {text}", user=f"resident{n}") for n, text in enumerate(texts)))
+    await web.say("/themes", user=FACILITATOR)
+    await web.wait_for_text("Theme", timeout=60)
+    await run(fresh.get, await dashboard_link(web))
+    await run(fresh.get, web.townhall.settings.web_url + "/c/1/themes")
+    dots = await run(fresh.find_elements, By.CSS_SELECTOR, "#map .dot")
+    themes = await run(fresh.find_elements, By.CSS_SELECTOR, "#theme-list > li")
+    assert len(dots) == len(texts) and len(themes) >= 2
+
+    dot = dots[0]
+
+    def hover_then_click() -> tuple[str, list[bool]]:
+        ActionChains(fresh).move_to_element(dot).perform()
+        told = text_of(fresh, "#map-detail")
+        dot.click()
+        return told, [item.is_displayed() for item in themes]
+
+    told, shown = await run(hover_then_click)
+    ref, words = await run(lambda: (dot.get_attribute("data-ref"), dot.get_attribute("data-text")))
+    assert told == f"{ref} · {words}" and words.removeprefix("#parks ") in texts
+    assert await run(fresh.find_elements, By.TAG_NAME, "img") == []  # the idea written as HTML stays text
+    assert shown.count(True) == 1
+    assert await run(text_of, fresh, "#theme-list > li:not([hidden]) h2") != ""
     assert await run(errors, fresh) == []

@@ -30,11 +30,12 @@ from facilitation.dashboard.access import (
 )
 from facilitation.dashboard.charts import daily_chart
 from facilitation.dashboard.moderation import MODERATION_ACTIONS, as_facilitator, moderate, moderation_lists
+from facilitation.dashboard.opinions import opinion_lines
 from facilitation.dashboard.overview import overview
 from facilitation.dashboard.themes import MAP_HEIGHT, MAP_WIDTH, themes_view
 from facilitation.kernel.context import CoreConfig
 from facilitation.kernel.core import Core
-from facilitation.kernel.i18n import N_
+from facilitation.kernel.i18n import N_, translator
 from facilitation.kernel.router import UserError
 from facilitation.kernel.scheduling import JobSpec
 from facilitation.kernel.status import delivery_health
@@ -70,6 +71,15 @@ class Dashboard:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.config = dashboard_config(core.config)
+
+    async def peek(self, work: Callable[..., T], *args: Any) -> T:
+        """As `read`, in a session that is never committed: what `work` changes is forgotten."""
+
+        def in_session() -> T:
+            with Session(self.core.database.engine) as session:
+                return work(session, *args)
+
+        return await asyncio.to_thread(in_session)
 
     async def read(self, work: Callable[..., T], *args: Any) -> T:
         def in_session() -> T:
@@ -145,7 +155,7 @@ class Dashboard:
         return member, found
 
     async def guarded(
-        self, request: web.Request, work: Callable[[Session, Member, Campaign], T]
+        self, request: web.Request, work: Callable[[Session, Member, Campaign], T], commit: bool = True
     ) -> T | web.Response:
         """`work` for the signed-in facilitator of the campaign in the path, else the refusal page."""
 
@@ -159,7 +169,7 @@ class Dashboard:
                 return denied(member.language, NOT_YOURS)
             return work(session, member, campaign)
 
-        return await self.read(checked)
+        return await (self.read if commit else self.peek)(checked)
 
     def campaign_page(
         self, template: str, session: Session, member: Member, campaign: Campaign, current: str, **values: Any
@@ -215,9 +225,9 @@ class Dashboard:
 
 
     async def themes_page(self, request: web.Request) -> web.StreamResponse:
-        return await self.guarded(
-            request,
-            lambda session, member, campaign: self.campaign_page(
+        def render(session: Session, member: Member, campaign: Campaign) -> web.Response:
+            _, ngettext = translator(member.language)
+            return self.campaign_page(
                 "themes.html",
                 session,
                 member,
@@ -226,8 +236,10 @@ class Dashboard:
                 view=themes_view(session, campaign),
                 width=MAP_WIDTH,
                 height=MAP_HEIGHT,
-            ),
-        )
+                groups=opinion_lines(session, campaign, _, ngettext),
+            )
+
+        return await self.guarded(request, render, commit=False)
 
     async def health_page(self, request: web.Request) -> web.StreamResponse:
         return await self.guarded(

@@ -211,7 +211,7 @@ class Dashboard:
 
     async def live(self, request: web.Request) -> web.StreamResponse:
         def answer(session: Session, member: Member, campaign: Campaign) -> web.Response:
-            found = overview(session, campaign, self.config.clock())
+            found = overview(session, campaign, self.config.clock(), chart=False)
             return web.json_response(
                 {
                     "counts": found.counts,

@@ -3,8 +3,6 @@ under pseudonyms only."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -81,7 +79,8 @@ def _count(session: Session, query) -> int:  # noqa: ANN001
     return session.exec(select(func.count()).select_from(query.subquery())).one()
 
 
-def overview(session: Session, campaign: Campaign, now: datetime) -> Overview:
+def overview(session: Session, campaign: Campaign, now: datetime, chart: bool = True) -> Overview:
+    """The overview as it stands at `now`; without `chart`, no activity per day (the live updates)."""
     campaign_id = campaign.id
     assert campaign_id is not None
     queries = {
@@ -97,12 +96,13 @@ def overview(session: Session, campaign: Campaign, now: datetime) -> Overview:
     ).one()
     counts = {"members": members} | {name: _count(session, query) for name, query in queries.items()}
     first_day = (now - timedelta(days=CHART_DAYS - 1)).date()
-    days = [first_day + timedelta(days=offset) for offset in range(CHART_DAYS)]
+    days = [first_day + timedelta(days=offset) for offset in range(CHART_DAYS)] if chart else []
     since = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
-    per_day = {}
-    for name, query in queries.items():
-        column = query.selected_columns[0]
-        per_day[name] = _daily(session.exec(query.where(column >= since)).all(), days)
+    per_day = {
+        name: _daily(session, query.where(query.selected_columns[0] >= since), days)
+        for name, query in queries.items()
+        if chart
+    }
     round_ = open_round(session, campaign_id, now)
     return Overview(
         campaign_id=campaign_id,
@@ -118,9 +118,12 @@ def overview(session: Session, campaign: Campaign, now: datetime) -> Overview:
     )
 
 
-def _daily(moments: Iterable[datetime], days: list[date]) -> list[int]:
-    tally = Counter(moment.date() for moment in moments)
-    return [tally.get(day, 0) for day in days]
+def _daily(session: Session, query, days: list[date]) -> list[int]:  # noqa: ANN001
+    """How many rows `query` finds on each of `days` (UTC), counted by the database."""
+    moments = query.subquery()
+    day = func.date(moments.c.created_at)  # 'YYYY-MM-DD' on SQLite, a date on PostgreSQL
+    tally = {str(found): count for found, count in session.exec(select(day, func.count()).group_by(day)).all()}
+    return [tally.get(one.isoformat(), 0) for one in days]
 
 
 def latest_ideas(session: Session, campaign_id: int, limit: int = LATEST_IDEAS) -> list[IdeaLine]:

@@ -37,7 +37,7 @@ async def test_a_facilitators_link_opens_the_overview_once_and_sets_a_strict_coo
             html = await page.text()
         assert page.status == 200 and '<html lang="en">' in html
         assert 'data-count="ideas">1<' in html and 'data-count="members">1<' in html
-        assert "Benches by the pond" in html
+        assert "Benches by the pond" in html and "Ideas (1)" in html  # the activity chart's legend
 
     reused, text, _jar = await open_link(link)
     assert reused.status == 403 and "already used" in text

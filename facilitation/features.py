@@ -12,6 +12,7 @@ from facilitation.civic import goals, report
 from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
 from facilitation.dashboard import commands as dashboard_commands
+from facilitation.dashboard import public
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intake import personal_data as intake_data
 from facilitation.intelligence import personal_data as intelligence_data
@@ -43,6 +44,7 @@ FEATURES: tuple[CommandSet, ...] = (
     privacy.commands,
     status.commands,
     dashboard_commands.commands,
+    public.commands,
     commitment_commands.commands,
     commitment_prompts.commands,
     pod_commands.commands,

@@ -1,5 +1,5 @@
-"""The web dashboard's tables: its signing secret, the single-use links facilitators open, and the sessions
-those links start. Only hashes of the session cookies are stored."""
+"""The web dashboard's tables: its signing secret, the single-use links facilitators open, the sessions
+those links start (only hashes of their cookies are stored), and the campaigns whose public page is on."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ class DashboardSecret(SQLModel, table=True):
 
     id: int = Field(default=DASHBOARD_SECRET_ROW, primary_key=True)
     secret: str = Field(max_length=128)
+    created_at: datetime = timestamp_field()
+
+
+class PublicPage(SQLModel, table=True):
+    """A campaign whose public web page a facilitator turned on (/public on); none until then."""
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
     created_at: datetime = timestamp_field()
 
 

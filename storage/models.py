@@ -16,7 +16,7 @@ from storage.accountability import (
     PodSchedule,
 )
 from storage.civic import GOAL_NAME_MAX_LENGTH, UNIT_MAX_LENGTH, Goal, GoalMeasurement, GoalRecorder
-from storage.dashboard import DashboardLink, DashboardSecret, DashboardSession
+from storage.dashboard import DashboardLink, DashboardSecret, DashboardSession, PublicPage
 from storage.intake import (
     IDEA_HIDDEN,
     IDEA_OUT_OF_SIGHT,
@@ -98,6 +98,7 @@ __all__ = [
     "Prototype",
     "PrototypeMember",
     "PrototypeVersion",
+    "PublicPage",
     "Round",
     "SCHEDULER_JOBS_TABLE",
     "SentPrompt",

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import LOCAL_USER_ID
-from bot.web.pages import STATIC, denied, page
+from bot.web.pages import STATIC, denied, not_public, page
 from facilitation.civic.opendata.export import export_archive
 from facilitation.civic.report import render_report
 from facilitation.dashboard.access import (
@@ -32,6 +32,7 @@ from facilitation.dashboard.charts import daily_chart
 from facilitation.dashboard.moderation import MODERATION_ACTIONS, as_facilitator, moderate, moderation_lists
 from facilitation.dashboard.opinions import opinion_lines
 from facilitation.dashboard.overview import overview
+from facilitation.dashboard.public import PUBLIC_PATH, public_campaign
 from facilitation.dashboard.themes import MAP_HEIGHT, MAP_WIDTH, themes_view
 from facilitation.kernel.context import CoreConfig
 from facilitation.kernel.core import Core
@@ -103,6 +104,8 @@ class Dashboard:
                 web.get("/c/{campaign}/opendata.zip", self.open_data),
                 web.get("/c/{campaign}/report.html", self.report),
                 web.post("/c/{campaign}/moderation", self.moderate),
+                web.get(PUBLIC_PATH + "{hashtag}", self.public_page),
+                web.get(PUBLIC_PATH + "{hashtag}/opendata.zip", self.public_open_data),
                 web.static("/static", STATIC),
             ]
         )
@@ -240,6 +243,29 @@ class Dashboard:
             )
 
         return await self.guarded(request, render, commit=False)
+
+    async def public_page(self, request: web.Request) -> web.StreamResponse:
+        def render(session: Session) -> web.Response:
+            found = public_campaign(session, request.match_info["hashtag"])
+            if found is None:
+                return not_public(self.config.default_language)
+            return page(
+                "public.html", self.config.default_language, page=found, width=MAP_WIDTH, height=MAP_HEIGHT
+            )
+
+        return await self.read(render)
+
+    async def public_open_data(self, request: web.Request) -> web.StreamResponse:
+        def package(session: Session) -> Any:
+            found = public_campaign(session, request.match_info["hashtag"])
+            if found is None:
+                return not_public(self.config.default_language)
+            return export_archive(session, found.campaign, self.config)
+
+        found = await self.read(package)
+        if isinstance(found, web.Response):
+            return found
+        return web.FileResponse(found, headers={"Content-Disposition": attachment(found.name), **NO_STORE})
 
     async def health_page(self, request: web.Request) -> web.StreamResponse:
         return await self.guarded(

@@ -8,7 +8,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from facilitation.kernel.i18n import Translator
+from facilitation.kernel.i18n import N_, Translator
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -19,6 +19,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+NOT_PUBLIC = N_("This campaign has no public page.")
 
 environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -38,3 +40,8 @@ def page(template: str, language: str, status: int = 200, **values: Any) -> web.
 def denied(language: str, reason: str) -> web.Response:
     """The plain page every refusal gets: 403 and why, in words."""
     return page("denied.html", language, status=403, reason=reason)
+
+
+def not_public(language: str) -> web.Response:
+    """A campaign that does not exist, is closed, or whose public page is off: the same 404 for all."""
+    return page("missing.html", language, status=404, reason=NOT_PUBLIC)

@@ -1,7 +1,7 @@
-"""the web dashboard's signing secret, single-use links and sessions
+"""the web dashboard's signing secret, single-use links and sessions, and public campaign pages
 
 A facilitator opens the dashboard with a signed link that works once within 10 minutes; it starts a
-session whose cookie is stored only as a hash.
+session whose cookie is stored only as a hash. A campaign's public page shows once /public on is said.
 
 Revision ID: 0022
 Revises: 0018
@@ -52,9 +52,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('token_hash'),
     )
     op.create_index(op.f('ix_dashboardsession_member_id'), 'dashboardsession', ['member_id'], unique=False)
+    op.create_table(
+        'publicpage',
+        sa.Column('campaign_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', storage.kernel.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('campaign_id'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('publicpage')
     op.drop_index(op.f('ix_dashboardsession_member_id'), table_name='dashboardsession')
     op.drop_table('dashboardsession')
     op.drop_index(op.f('ix_dashboardlink_member_id'), table_name='dashboardlink')

@@ -27,7 +27,6 @@ class Basics(HTMLParser):
         self.fields: list[str] = []
         self.labels: set[str] = set()
         self.problems: list[str] = []
-        self._svg_titled: list[bool] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
@@ -35,7 +34,7 @@ class Basics(HTMLParser):
             self.lang = found.get("lang") or ""
         elif tag == "h1":
             self.h1 += 1
-        elif tag == "title" and not self._svg_titled:
+        elif tag == "title":
             self.title = True
         elif tag == "img" and not found.get("alt"):
             self.problems.append("an image without alt text")
@@ -43,9 +42,10 @@ class Basics(HTMLParser):
             self.labels.add(found["for"] or "")
         elif tag in ("input", "select", "textarea") and found.get("type") != "hidden":
             self.fields.append(found.get("id") or "")
-        elif tag == "svg":
-            if found.get("role") != "img" or not (found.get("aria-labelledby") or found.get("aria-label")):
-                self.problems.append("a chart without a text alternative")
+        elif tag == "svg" and (
+            found.get("role") != "img" or not (found.get("aria-labelledby") or found.get("aria-label"))
+        ):
+            self.problems.append("a chart without a text alternative")
 
 
 def check(html: str) -> list[str]:

@@ -38,7 +38,7 @@ from facilitation.kernel.context import CoreConfig
 from facilitation.kernel.core import Core
 from facilitation.kernel.i18n import N_, translator
 from facilitation.kernel.router import UserError
-from facilitation.kernel.scheduling import JobSpec
+from facilitation.kernel.scheduling import JobSpec, Scheduler
 from facilitation.kernel.status import delivery_health
 from storage.models import Campaign, Member
 
@@ -69,8 +69,9 @@ def dashboard_config(config: CoreConfig) -> CoreConfig:
 class Dashboard:
     """Handlers for one running core: reads on a thread of their own, changes in turn on the core's worker."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, scheduler: Scheduler | None = None) -> None:
         self.core = core
+        self.scheduler = scheduler
         self.config = dashboard_config(core.config)
 
     async def peek(self, work: Callable[..., T], *args: Any) -> T:
@@ -271,7 +272,13 @@ class Dashboard:
         return await self.guarded(
             request,
             lambda session, member, campaign: self.campaign_page(
-                "health.html", session, member, campaign, "health", health=delivery_health(session)
+                "health.html",
+                session,
+                member,
+                campaign,
+                "health",
+                health=delivery_health(session),
+                leading=None if self.scheduler is None else self.scheduler.leading,
             ),
         )
 

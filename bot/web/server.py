@@ -9,6 +9,7 @@ from aiohttp import web
 from bot.logs import STARTUP_LOG
 from bot.web.app import Dashboard
 from facilitation.kernel.core import Core
+from facilitation.kernel.scheduling import Scheduler
 
 log = logging.getLogger(__name__)
 startup_log = logging.getLogger(STARTUP_LOG)
@@ -17,9 +18,9 @@ startup_log = logging.getLogger(STARTUP_LOG)
 class WebServer:
     """The dashboard on `listen`:`port`; `port` 0 is refused by the caller (it means off)."""
 
-    def __init__(self, core: Core, listen: str, port: int) -> None:
+    def __init__(self, core: Core, listen: str, port: int, scheduler: Scheduler | None = None) -> None:
         self.listen, self.port = listen, port
-        self._runner = web.AppRunner(Dashboard(core).application(), access_log=None)
+        self._runner = web.AppRunner(Dashboard(core, scheduler).application(), access_log=None)
 
     @property
     def address(self) -> str:

@@ -28,7 +28,7 @@ async def test_delivery_health_shows_what_status_counts(web):
     async with client, client.get(base + "/health") as answer:
         html = await answer.text()
     assert answer.status == 200 and "Delivered" in html and "1 open campaign" in html and "1 idea" in html
-    assert "No message failed." in html
+    assert "No message failed." in html and "This process leads" in html
 
 
 async def test_downloads_give_the_open_data_package_and_the_citizen_report(web):

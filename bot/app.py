@@ -109,7 +109,23 @@ def core_config(
         open_data_license=settings.open_data_license,
         default_quiet_hours=settings.default_quiet_hours,
         clock=clock,
+        web_url=settings.web_url,
+        web_secret=settings.dashboard_secret,
     )
+
+
+async def start_web(
+    settings: Settings, core: Core, running: contextlib.AsyncExitStack, scheduler: Scheduler | None = None
+) -> None:
+    """The dashboard's web server, unless DASHBOARD_PORT is 0; stopped with what else `running` stops.
+    `scheduler` is this process's, whose leadership the delivery page tells (none for `townhall web`)."""
+    if not settings.dashboard_port:
+        return
+    from bot.web.server import WebServer
+
+    server = WebServer(core, settings.dashboard_listen, settings.dashboard_port, scheduler)
+    if await server.start():
+        running.push_async_callback(server.stop)
 
 
 class Townhall:
@@ -180,6 +196,7 @@ class Townhall:
         self._running.push_async_callback(self.delivery.stop)
         await self.scheduler.start()  # jobs that fell due while Townhall was down run now
         self._running.push_async_callback(self.scheduler.stop)
+        await start_web(self.settings, self.core, self._running, self.scheduler)
         for adapter in self.adapters:
             adapter.resume_points = functools.partial(self.core.resume_points, adapter.platform)
             self._running.push_async_callback(self._stop_adapter, adapter)  # even one that failed to start

@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="start the bot: every platform whose token is set, or the local console when none is",
     )
+    commands.add_parser("web", help="serve the facilitators' web dashboard alone, without the chat platforms")
+    link = commands.add_parser("dashboard-link", help="print a single-use link to a campaign's web dashboard")
+    link.add_argument("hashtag", help="the campaign's hashtag, such as #parks")
     export = commands.add_parser(
         "export", help="write a campaign's open data package (Frictionless Data Package and Polis files)"
     )
@@ -101,6 +104,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "run":
             return _run(settings)
+        if args.command == "web":
+            from bot.web_cli import serve_alone
+
+            configure_logging(settings, console_only=True)
+            asyncio.run(serve_alone(settings))
+            return 0
+        if args.command == "dashboard-link":
+            from bot.web_cli import print_dashboard_link
+
+            return print_dashboard_link(settings, args.hashtag)
         if args.command == "import":
             return _import(settings, args.hashtag, args.file, args.text_column, args.author_column)
         if args.command == "themes":

@@ -28,6 +28,7 @@ def configure_logging(settings: Settings, console_only: bool) -> None:
             settings.discord_bot_token,
             settings.telegram_webhook_secret,
             settings.open_data_secret,
+            settings.dashboard_secret,
         )
     )
     handler.addFilter(redact)

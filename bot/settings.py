@@ -74,11 +74,19 @@ class Settings(BaseSettings):
     embedding_backend: str = TORCH_BACKEND
     open_data_secret: str = ""
     open_data_license: str = DEFAULT_LICENSE
+    dashboard_listen: str = "127.0.0.1"
+    dashboard_port: int = Field(default=8080, ge=0, le=65535)
+    dashboard_url: str = ""
+    dashboard_secret: str = ""
 
-    @field_validator("discord_api_base_url", "telegram_api_base_url", "telegram_webhook_url")
+    @field_validator("discord_api_base_url", "telegram_api_base_url", "telegram_webhook_url", "dashboard_url")
     @classmethod
     def _http_url(cls, value: str, info: ValidationInfo) -> str:
         webhook = info.field_name == "telegram_webhook_url"
+        if info.field_name == "dashboard_url":
+            if not value:
+                return value  # the address it listens on
+            webhook = True
         if webhook and not value:
             return value  # no webhook: long polling
         if not value.startswith(("http://", "https://")):
@@ -198,6 +206,17 @@ class Settings(BaseSettings):
             backend=self.embedding_backend,
             export_folder=self.data_dir / "models",
         )
+
+    @property
+    def web_url(self) -> str:
+        """Where people open the dashboard: DASHBOARD_URL behind a proxy, else the address it listens on;
+        "" when DASHBOARD_PORT is 0 (off)."""
+        if not self.dashboard_port:
+            return ""
+        if self.dashboard_url:
+            return self.dashboard_url.rstrip("/")
+        host = f"[{self.dashboard_listen}]" if ":" in self.dashboard_listen else self.dashboard_listen
+        return f"http://{host}:{self.dashboard_port}"
 
     def facilitator_identities(self) -> set[tuple[str, str]]:
         """Configured facilitators as (platform, platform user id) pairs."""

@@ -11,6 +11,8 @@ from facilitation.accountability.pods import jobs as pod_jobs
 from facilitation.civic import goals, report
 from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
+from facilitation.dashboard import commands as dashboard_commands
+from facilitation.dashboard import public
 from facilitation.exchange import budgets, giving, matching, organisations, pledges, pools, posts
 from facilitation.exchange import opendata as exchange_open_data  # noqa: F401 (declares its open-data tables)
 from facilitation.exchange import personal_data as exchange_data
@@ -46,6 +48,8 @@ FEATURES: tuple[CommandSet, ...] = (
     moderation.commands,
     privacy.commands,
     status.commands,
+    dashboard_commands.commands,
+    public.commands,
     commitment_commands.commands,
     commitment_prompts.commands,
     pod_commands.commands,

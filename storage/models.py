@@ -1,8 +1,8 @@
 """Every table, re-exported from the module of the capability that owns it: Alembic and callers read here.
 
 Layers, lowest first: kernel < membership < intake < intelligence < planning < accountability < civic <
-exchange. A table's foreign keys name tables of its own module or of one below. Intake sits lower here than among
-facilitation's capabilities: embeddings, themes, votes and prototypes refer to ideas, while the code that
+exchange < dashboard. A table's foreign keys name tables of its own module or of one below. Intake sits
+lower here than among facilitation's capabilities: embeddings, themes, votes and prototypes refer to ideas, while the code that
 records an idea calls on similarity and rounds. Every change to a table needs a migration.
 """
 
@@ -16,6 +16,7 @@ from storage.accountability import (
     PodSchedule,
 )
 from storage.civic import GOAL_NAME_MAX_LENGTH, UNIT_MAX_LENGTH, Goal, GoalMeasurement, GoalRecorder
+from storage.dashboard import DashboardLink, DashboardSecret, DashboardSession, PublicPage
 from storage.exchange import (
     Budget,
     ExchangeMatch,
@@ -90,6 +91,9 @@ __all__ = [
     "Cheer",
     "Commitment",
     "ContributorNotice",
+    "DashboardLink",
+    "DashboardSecret",
+    "DashboardSession",
     "Feedback",
     "GOAL_NAME_MAX_LENGTH",
     "Goal",
@@ -116,6 +120,7 @@ __all__ = [
     "Prototype",
     "PrototypeMember",
     "PrototypeVersion",
+    "PublicPage",
     "Round",
     "SCHEDULER_JOBS_TABLE",
     "SentPrompt",

@@ -163,4 +163,5 @@ def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
     }
     env.update(DATA_DIR=str(tmp_path / "data"), DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
     env["EMBEDDING_MODEL"] = ""  # no model to load: tests that need it set it back
+    env["DASHBOARD_PORT"] = "0"  # no web server on a shared port: dashboard tests pick a free one
     return env

@@ -35,6 +35,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "discord_bot_token": "",
         "embedding_model": "",  # tests that need the model pass the session's shared embedder
         "multilingual_embedding_model": "",  # and the multilingual one, for French campaigns
+        "dashboard_port": 0,  # dashboard tests pass a free port
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

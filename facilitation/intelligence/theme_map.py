@@ -42,6 +42,14 @@ def project_2d(embeddings: np.ndarray, classes: np.ndarray) -> np.ndarray:
     return PCA(n_components=2, random_state=0).fit_transform(embeddings)
 
 
+def drawn_rows(count: int) -> np.ndarray:
+    """The rows a map draws: all of them, or above `MAP_MAX_POINTS` a fixed random sample, in order."""
+    rows = np.arange(count)
+    if count > MAP_MAX_POINTS:
+        rows = np.sort(np.random.default_rng(0).choice(rows, MAP_MAX_POINTS, replace=False))
+    return rows
+
+
 def draw_theme_map(
     embeddings: np.ndarray, theme_of: np.ndarray, legend: Sequence[str], other_label: str, title: str
 ) -> bytes:
@@ -49,9 +57,7 @@ def draw_theme_map(
 
     `theme_of[i]` is the index in `legend` of idea i's theme, or -1 for "other".
     """
-    rows = np.arange(len(embeddings))
-    if len(rows) > MAP_MAX_POINTS:
-        rows = np.sort(np.random.default_rng(0).choice(rows, MAP_MAX_POINTS, replace=False))
+    rows = drawn_rows(len(embeddings))
     themes = theme_of[rows]
     return draw_points(project_2d(embeddings[rows], themes), themes, legend, other_label, title)
 

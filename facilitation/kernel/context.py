@@ -47,6 +47,10 @@ class CoreConfig:
     """Quiet hours of members who chose none, "HH:MM-HH:MM" in their time zone; "" for none."""
     clock: Callable[[], datetime] = utcnow
     """The present, as aware UTC; tests inject their own to walk through days in a moment."""
+    web_url: str = ""
+    """Where people reach Townhall's web pages (the dashboard), without a trailing slash; "" when off."""
+    web_secret: str = ""
+    """The key signing web links and forms, from the settings; "" to use the one stored in the database."""
 
     def log_id(self, value: str | None) -> str:
         """A user or chat id as log lines carry it: keyed by the pseudonym secret (see kernel.log_ids)."""

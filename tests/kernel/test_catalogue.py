@@ -18,7 +18,9 @@ def messages_in_code() -> set[str | tuple[str, str]]:
     found: set[str | tuple[str, str]] = set()
     for folder in SOURCE_DIRS:
         for _filename, _line, message, _comments, _context in extract_from_dir(
-            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+            ROOT / folder,
+            method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
+            keywords=KEYWORDS,
         ):
             found.add(message)
     return found

@@ -39,7 +39,17 @@ def test_migrations_match_the_models(database_url):
     assert differences == []
 
 
-STORAGE_LAYERS = ("kernel", "membership", "intake", "intelligence", "planning", "accountability", "civic", "exchange")
+STORAGE_LAYERS = (
+    "kernel",
+    "membership",
+    "intake",
+    "intelligence",
+    "planning",
+    "accountability",
+    "civic",
+    "exchange",
+    "dashboard",
+)
 """storage's table modules, lowest first, in the order storage/models.py gives."""
 
 

@@ -22,6 +22,15 @@ def export_campaign(session: Session, campaign: Campaign, out_dir: Path, config:
     return write_package(session, campaign, out_dir, config.open_data_secret, config.open_data_license)
 
 
+def export_archive(session: Session, campaign: Campaign, config: CoreConfig) -> Path:
+    """The package written under the data folder and zipped, as /export and the dashboard hand it out
+    (/forget removes these files when they hold a forgotten member's words)."""
+    stamp = config.clock().strftime("%Y%m%d-%H%M%S")
+    out_dir = config.data_dir / EXPORTS_FOLDER / f"{campaign.hashtag}-{stamp}"
+    export_campaign(session, campaign, out_dir, config)
+    return archive(out_dir)
+
+
 @commands.command(
     "export",
     N_("Publish the campaign's open data package as a file"),
@@ -32,14 +41,11 @@ def export_command(ctx: Context, args: str) -> None:
     _ = ctx._
     campaign, _rest = resolve_campaign(ctx, args)
     ctx.require_facilitator(campaign)
-    stamp = ctx.now().strftime("%Y%m%d-%H%M%S")
-    out_dir = ctx.config.data_dir / EXPORTS_FOLDER / f"{campaign.hashtag}-{stamp}"
-    export_campaign(ctx.session, campaign, out_dir, ctx.config)
     ctx.reply(
         _(
             "Open data of #{hashtag}: a Frictionless data package with Polis-format files, licensed {license}.",
             hashtag=campaign.hashtag,
             license=ctx.config.open_data_license,
         ),
-        file_path=str(archive(out_dir)),
+        file_path=str(export_archive(ctx.session, campaign, ctx.config)),
     )

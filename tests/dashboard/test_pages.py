@@ -1,0 +1,63 @@
+"""The dashboard's other pages: delivery health as /status tells it, and the downloads."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import aiohttp
+
+from bot.testing.harness import FACILITATOR
+from storage.models import OpinionGroupState
+from tests.dashboard.conftest import dashboard_link
+from tests.planning.test_opinion_groups_in_chat import ten_residents_vote
+
+
+async def signed_in_client(web) -> tuple[aiohttp.ClientSession, str]:  # noqa: ANN001
+    client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    link = await dashboard_link(web)
+    async with client.get(link) as answer:
+        assert answer.status == 200
+    return client, link.split("/login/")[0] + "/c/1"
+
+
+async def test_delivery_health_shows_what_status_counts(web):
+    await web.start_parks()
+    await web.say("/idea Benches by the pond", user="alice")
+    client, base = await signed_in_client(web)
+    async with client, client.get(base + "/health") as answer:
+        html = await answer.text()
+    assert answer.status == 200 and "Delivered" in html and "1 open campaign" in html and "1 idea" in html
+    assert "No message failed." in html and "This process leads" in html
+
+
+async def test_downloads_give_the_open_data_package_and_the_citizen_report(web):
+    await web.start_parks()
+    await web.say("/idea Benches by the pond", user="alice")
+    client, base = await signed_in_client(web)
+    async with client:
+        async with client.get(base + "/downloads") as answer:
+            assert "opendata.zip" in await answer.text()
+        async with client.get(base + "/opendata.zip") as answer:
+            assert answer.headers["Content-Disposition"].startswith("attachment;")
+            package = zipfile.ZipFile(io.BytesIO(await answer.read()))
+        assert "Benches by the pond" in package.read("ideas.csv").decode()
+        async with client.get(base + "/report.html") as answer:
+            assert answer.status == 200 and "Better parks" in await answer.text()
+    async with aiohttp.ClientSession() as stranger, stranger.get(base + "/opendata.zip") as answer:
+        assert answer.status == 403
+
+
+async def test_opinion_groups_show_once_computed_and_reading_them_changes_nothing(web):
+    await ten_residents_vote(web)
+    client, base = await signed_in_client(web)
+    async with client:
+        async with client.get(base + "/themes") as answer:
+            html = await answer.text()
+        assert "Not computed yet" in html and "No themes yet" in html
+        await web.say("/groups", user=FACILITATOR)
+        stored = [(row.votes_key, row.state, row.previous_state) for row in web.rows(OpinionGroupState)]
+        async with client.get(base + "/themes") as answer:
+            html = await answer.text()
+    assert "Group A · 5 people" in html and "Group B · 5 people" in html and "More benches in the parks" in html
+    assert [(row.votes_key, row.state, row.previous_state) for row in web.rows(OpinionGroupState)] == stored

@@ -1,5 +1,5 @@
-"""The opinion groups section: the groups as /groups tells them, once they were computed; until then, a
-word that they are not."""
+"""The opinion groups section: the stored groups as /groups tells them, once the background job computed
+them; until then, a word that they are not."""
 
 from __future__ import annotations
 
@@ -7,16 +7,18 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from facilitation.planning.opinions import campaign_groups, groups_text
+from facilitation.planning.group_store import stored_groups
+from facilitation.planning.opinions import groups_text
 from storage.models import Campaign, OpinionGroupState
 
 
 def opinion_lines(
     session: Session, campaign: Campaign, _: Callable[..., str], ngettext: Callable[..., str]
 ) -> list[str] | None:
-    """The groups' digest line by line, or None when /groups never computed them for this campaign.
+    """The groups' digest line by line, or None while they were never computed for this campaign.
 
-    The session must not be committed: reading the groups must not count as asking for them again."""
-    if session.get(OpinionGroupState, campaign.id) is None:
+    Reading computes and stores nothing: the groups are recomputed in the background after votes."""
+    stored = session.get(OpinionGroupState, campaign.id)
+    if stored is None or stored.computed_at is None:
         return None
-    return groups_text(campaign_groups(session, campaign), _, ngettext).splitlines()
+    return groups_text(stored_groups(session, campaign), _, ngettext).splitlines()

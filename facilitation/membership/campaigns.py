@@ -268,7 +268,11 @@ def create_campaign(ctx: Context, args: str) -> None:
             )
         )
     campaign = Campaign(
-        hashtag=normalise_hashtag(tag), title=title, challenge=challenge, creator_member_id=ctx.member.id
+        hashtag=normalise_hashtag(tag),
+        title=title,
+        challenge=challenge,
+        creator_member_id=ctx.member.id,
+        created_at=ctx.now(),
     )
     ctx.session.add(campaign)
     ctx.session.flush()

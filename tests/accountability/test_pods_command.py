@@ -33,3 +33,13 @@ async def test_bare_pods_shows_them_and_re_forming_waits_for_a_confirmation(data
         assert "2 pods formed (rotation 2)" in "".join(
             sent.text for sent in await harness.press("Re-form the pods", user=FACILITATOR)
         )
+
+
+async def test_checkin_before_the_first_one_says_when_it_comes_to_a_member_of_a_pod(database_url, tmp_path):
+    async with Harness.running(database_url, tmp_path, clock=Clock(AFTERNOON)) as harness:
+        await harness.start_parks()
+        await commit_all(harness, ["alice", "bob", "carol", "dave"])
+        assert "in a pod" in await harness.reply_text("/checkin on track", user="alice", private=True)
+        await harness.say("/pods form 2", user=FACILITATOR)
+        early = await harness.reply_text("/checkin on track", user="alice", private=True)
+    assert early.startswith("Your first check-in comes on ") and early.endswith(": answer it then.")

@@ -27,7 +27,7 @@ def describe(language: str, commitment: Commitment) -> str:
     )
     if commitment.status == DONE:
         return line + " · " + _("done")
-    line += f" · {commitment.progress_percent}%"
+    line += " · " + _("{percent}%", percent=commitment.progress_percent)
     if commitment.progress_note:
         line += " · " + shorten(commitment.progress_note, ACTION_PREVIEW_WIDTH)
     return line

@@ -33,6 +33,8 @@ STEP = re.compile(r"\+ (?P<amount>\d+)(?P<unit>[dhm])")
 UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 PLACEHOLDER = re.compile(r"\{\w+\}|\n")
 FRENCH_SPEAKERS_SAY = "/lang fr"
+FRENCH_COLON = re.compile(r"\S:(?=\s|$)", re.MULTILINE)
+"""A colon stuck to the word before it, as English writes it (times such as 09:00 are not followed by a space)."""
 
 
 @dataclass
@@ -135,4 +137,6 @@ async def test_two_campaigns_replayed_days_later(database_url, tmp_path, embedde
         piece: message.text for message in to_french_speakers for piece in english if piece in message.text
     }
     assert left == {}, "English left in messages to French speakers"
+    unspaced = [message.text for message in to_french_speakers if FRENCH_COLON.search(message.text)]
+    assert unspaced == [], "French puts a space before a colon"
     assert seen.checked >= 40, "the script spot-checks what the answers say"

@@ -39,7 +39,8 @@ FRENCH_COLON = re.compile(r"\S:(?=\s|$)", re.MULTILINE)
 
 @dataclass
 class Replay:
-    """What the script did: every message sent, and the French speakers and chats it named."""
+    """What the script named (the French speakers and the French campaign's chats), and how many of its
+    checks passed."""
 
     french_users: set[str] = field(default_factory=set)
     french_chats: set[str] = field(default_factory=set)

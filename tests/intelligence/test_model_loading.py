@@ -12,9 +12,7 @@ GIVE_UP_SECONDS = 20
 """Far longer than a stop takes: past it, the stop was waiting for the model."""
 
 
-def test_townhall_stopped_while_its_model_loads_does_not_wait_for_the_model(
-    database_url, tmp_path, monkeypatch
-):
+def test_townhall_stopped_while_its_model_loads_does_not_wait_for_the_model(database_url, tmp_path, monkeypatch):
     """A piped `/help` must not wait for the model it never needed: nothing still waits for it at exit."""
     released = threading.Event()
 

@@ -20,6 +20,12 @@ Methods, all on the same rows:
 
 Prints ARI and NMI (arithmetic normalisation) for each, and the number of groups (for the baselines,
 the mean over the seeds).
+
+Bilingual check (`--sets bilingual`), for all-MiniLM-L6-v2 and the multilingual encoder: the 20 ideas of
+tests/fixtures/bilingual_pairs.csv written in English and in French (40 ideas, written for the test), grouped
+together; the share of pairs placed in the same theme, and the share shown as close ideas to each other
+(each among the other's `SIMILAR_SHOWN` closest at or above the model's threshold, both ways); and the time
+to encode 1,000 Polis statements. No French open data is at hand (../shared/data holds English only).
 """
 
 from __future__ import annotations
@@ -40,9 +46,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from facilitation.intelligence.clustering import find_themes  # noqa: E402
 from facilitation.intelligence.embeddings import Embedder  # noqa: E402
+from facilitation.intelligence.multilingual import MULTILINGUAL_EMBEDDING_MODEL  # noqa: E402
+from facilitation.intelligence.similarity import (  # noqa: E402
+    MULTILINGUAL_SIMILAR_THRESHOLD,
+    SIMILAR_SHOWN,
+    SIMILAR_THRESHOLD,
+)
 
 SEED = 0
 BASELINE_SEEDS = 5
+BILINGUAL_PAIRS = Path(__file__).resolve().parent.parent / "tests/fixtures/bilingual_pairs.csv"
+TIMED_TEXTS = 1000
 
 
 def polis(data: Path) -> tuple[list[str], list[str]]:
@@ -116,19 +130,68 @@ def score(labels: list[str], predicted: np.ndarray) -> tuple[int, float, float]:
     )
 
 
+def bilingual(data: Path, model: str) -> tuple[str, float, float, int, float]:
+    """(model, share of pairs in one theme, share shown as close ideas both ways, themes, seconds per
+    `TIMED_TEXTS` statements) for the bilingual fixture."""
+    with BILINGUAL_PAIRS.open(encoding="utf-8", newline="") as file:
+        pairs = [(row["en"], row["fr"]) for row in csv.DictReader(file)]
+    count = len(pairs)
+    texts = [english for english, _french in pairs] + [french for _english, french in pairs]
+    embedder = Embedder(model)
+    if not embedder.wait_ready():
+        raise SystemExit(f"the model {model} did not load")
+    try:
+        vectors = embedder.encode(texts)
+        timed = polis(data)[0][:TIMED_TEXTS]
+        started = time.perf_counter()
+        embedder.encode(timed)
+        seconds = (time.perf_counter() - started) * TIMED_TEXTS / len(timed)
+    finally:
+        embedder.close()
+    top, _fine, _seconds = theme_labels(vectors, texts)
+    together = np.mean([top[i] >= 0 and top[i] == top[i + count] for i in range(count)])
+    threshold = MULTILINGUAL_SIMILAR_THRESHOLD if model == MULTILINGUAL_EMBEDDING_MODEL else SIMILAR_THRESHOLD
+    scores = vectors @ vectors.T
+    np.fill_diagonal(scores, -np.inf)
+
+    def shown(row: int, twin: int) -> bool:
+        closest = np.argsort(-scores[row], kind="stable")[:SIMILAR_SHOWN]
+        return twin in closest and scores[row, twin] >= threshold
+
+    close = np.mean([shown(i, i + count) and shown(i + count, i) for i in range(count)])
+    return model, float(together), float(close), len(set(top.tolist()) - {-1}), seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--banking-rows", type=int, default=3000)
+    parser.add_argument("--sets", default="polis,banking,bilingual", help="comma-separated sets to run")
     args = parser.parse_args()
-    embedder = Embedder()
-    if not embedder.wait_ready():
-        raise SystemExit("the embedding model did not load")
-    try:
-        rows = evaluate("Polis", *polis(args.data), embedder)
-        rows += evaluate("Banking77", *banking(args.data, args.banking_rows), embedder)
-    finally:
-        embedder.close()
+    sets = set(args.sets.split(","))
+    rows = []
+    if sets & {"polis", "banking"}:
+        embedder = Embedder()
+        if not embedder.wait_ready():
+            raise SystemExit("the embedding model did not load")
+        try:
+            if "polis" in sets:
+                rows += evaluate("Polis", *polis(args.data), embedder)
+            if "banking" in sets:
+                rows += evaluate("Banking77", *banking(args.data, args.banking_rows), embedder)
+        finally:
+            embedder.close()
+    if "bilingual" in sets:
+        checks = [bilingual(args.data, model) for model in (Embedder().setting, MULTILINGUAL_EMBEDDING_MODEL)]
+        print()
+        print(
+            f"| {'model':<24} | {'pairs in one theme':>18} | {'pairs shown close':>17} | {'themes':>6} | s / 1,000 |"
+        )
+        print(f"|{'-' * 26}|{'-' * 20}|{'-' * 19}|{'-' * 8}|{'-' * 11}|")
+        for model, together, close, themes, seconds in checks:
+            print(f"| {model:<24} | {together:>18.0%} | {close:>17.0%} | {themes:>6} | {seconds:>9.1f} |")
+    if not rows:
+        return
     print()
     print(
         f"| {'data':<10} | {'method':<32} | {'groups':>6} | {'ARI':>5} | {'NMI':>5} | {'NMI over seeds':>14} |"

@@ -122,22 +122,29 @@ class Townhall:
         features: Iterable[CommandSet] = FEATURES,
         clock: Callable[[], datetime] = utcnow,
         embedder: Embedder | None = None,
+        multilingual: Embedder | None = None,
     ) -> None:
         """`embedder` shares an already loaded model (tests, tools); by default EMBEDDING_MODEL is loaded
-        in the background at start, and an empty EMBEDDING_MODEL turns similarity off."""
+        in the background at start, and an empty EMBEDDING_MODEL turns similarity off. `multilingual`
+        likewise for French and mixed campaigns (MULTILINGUAL_EMBEDDING_MODEL, loaded when one needs it;
+        empty: they use EMBEDDING_MODEL too)."""
         self.settings = settings
         self.adapters = list(adapters)
         self.database = Database(settings.effective_database_url)
         self._owns_embedder = embedder is None and bool(settings.embedding_model)
         if self._owns_embedder:
-            embedder = Embedder(settings.embedding_model)
+            embedder = settings.new_embedder()
         self.embedder = embedder
+        self._owns_multilingual = multilingual is None and bool(settings.multilingual_embedding_model)
+        if self._owns_multilingual and embedder is not None:
+            multilingual = settings.new_embedder(settings.multilingual_embedding_model)
+        self.multilingual = multilingual if embedder is not None else None
         self.core = Core(
             self.database,
             core_config(settings, self.adapters, clock),
             capabilities={adapter.platform: adapter.capabilities for adapter in self.adapters},
             features=features,
-            index=IdeaIndex(embedder) if embedder is not None else None,
+            index=IdeaIndex(embedder, self.multilingual) if embedder is not None else None,
         )
         self._embedding: asyncio.Task | None = None
         self._running = contextlib.AsyncExitStack()
@@ -164,6 +171,8 @@ class Townhall:
         if self.embedder is not None:
             if self._owns_embedder:
                 self._running.push_async_callback(asyncio.to_thread, self.embedder.close)
+            if self.multilingual is not None and self._owns_multilingual:
+                self._running.push_async_callback(asyncio.to_thread, self.multilingual.close)
             self.embedder.start()  # loads in the background: commands are answered meanwhile
             self._embedding = asyncio.create_task(embed_missing(self.core, self.core.index))
             self._running.push_async_callback(self._finish_embedding)  # if the start goes no further

@@ -233,6 +233,7 @@ def _import(settings: Settings, hashtag: str, file: Path, text_column: str, auth
 def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
     from bot.app import core_config
     from facilitation.intelligence.embeddings import Embedder
+    from facilitation.intelligence.similarity import needs_multilingual
     from facilitation.intelligence.themes import compute_themes, digest_text, draw_map
     from facilitation.kernel.context import Effects
     from facilitation.kernel.i18n import translator
@@ -242,18 +243,18 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
     if not settings.embedding_model:
         print("townhall themes: themes need EMBEDDING_MODEL, which is empty.", file=sys.stderr)
         return EXIT_CONFIGURATION_ERROR
-    embedder = Embedder(settings.embedding_model)
-    embedder.start()
+    embedder: Embedder | None = None
     try:
         with database_for(settings) as database, database.session() as session:
             campaign = campaign_named(session, hashtag)
             if campaign is None:
                 print(f"townhall themes: there is no campaign {hashtag}.", file=sys.stderr)
                 return EXIT_REFUSED
+            multilingual = settings.multilingual_embedding_model and needs_multilingual(campaign.language)
+            model = settings.multilingual_embedding_model if multilingual else settings.embedding_model
+            embedder = settings.new_embedder(model)
             if not embedder.wait_ready():
-                print(
-                    f"townhall themes: the model {settings.embedding_model!r} did not load.", file=sys.stderr
-                )
+                print(f"townhall themes: the model {model!r} did not load.", file=sys.stderr)
                 return EXIT_CONFIGURATION_ERROR
             # News for authors of newly placed ideas is stored here and sent by the running bot.
             effects = Effects(session=session, config=core_config(settings, []))
@@ -283,7 +284,8 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
         print(f"Wrote {len(result.ideas)} ideas in {len(result.themes)} themes to {csv_path}.")
         return 0
     finally:
-        embedder.close()
+        if embedder is not None:
+            embedder.close()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from pathlib import Path
 from adapters.recording import RecordingAdapter
 from bot.app import Townhall
 from bot.settings import Settings
-from facilitation.intelligence.embeddings import Embedder
 
 DEMO_DATA = Path(__file__).parent / "demo_data" / "bowling_green.csv"
 DEMO_FOLDER = "demo"
@@ -47,7 +46,7 @@ async def run_demo(settings: Settings) -> int:
             "facilitator_ids": [f"{RecordingAdapter.platform}:{DEMO_FACILITATOR}"],
         }
     )
-    embedder = Embedder(settings.embedding_model or Settings.model_fields["embedding_model"].default)
+    embedder = settings.new_embedder()
     adapter = RecordingAdapter()
     townhall = Townhall(demo_settings, [adapter], embedder=embedder)
     await townhall.start()

@@ -51,15 +51,18 @@ def print_groups(settings: Settings, hashtag: str, csv_path: Path | None) -> int
 
     from facilitation.intake.polis_import import POLIS_PLATFORM, polis_id
     from facilitation.kernel.i18n import translator
-    from facilitation.planning.opinions import campaign_groups, group_name, groups_text
-    from storage.models import Identity, Member
+    from facilitation.planning.group_store import refresh_groups, stored_groups
+    from facilitation.planning.opinions import group_name, groups_text
+    from storage.models import Identity, Member, utcnow
 
     with database_for(settings) as database, database.session() as session:
         campaign = campaign_named(session, hashtag)
         if campaign is None:
             print(f"townhall groups: there is no campaign {hashtag}.", file=sys.stderr)
             return EXIT_REFUSED
-        groups = campaign_groups(session, campaign)
+        assert campaign.id is not None
+        refresh_groups(session, campaign.id, utcnow())
+        groups = stored_groups(session, campaign)
         if csv_path is None:
             print(groups_text(groups, *translator(settings.default_language)))
             return 0

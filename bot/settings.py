@@ -20,9 +20,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from facilitation.civic.opendata.licenses import DEFAULT_LICENSE, LICENSES
 from facilitation.intelligence.embeddings import (
     DEFAULT_EMBEDDING_MODEL,
+    Embedder,
     EmbeddingUnavailable,
     resolve_model_folder,
 )
+from facilitation.intelligence.multilingual import MULTILINGUAL_EMBEDDING_MODEL
+from facilitation.intelligence.onnx_backend import EMBEDDING_BACKENDS, TORCH_BACKEND
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
 from facilitation.membership.preferences import format_quiet, parse_quiet_hours
 
@@ -67,6 +70,8 @@ class Settings(BaseSettings):
     default_quiet_hours: str = "21:00-08:00"
     log_level: str = "INFO"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    multilingual_embedding_model: str = MULTILINGUAL_EMBEDDING_MODEL
+    embedding_backend: str = TORCH_BACKEND
     open_data_secret: str = ""
     open_data_license: str = DEFAULT_LICENSE
 
@@ -142,15 +147,20 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a log level (DEBUG, INFO, WARNING, ERROR)")
         return level
 
-    @field_validator("embedding_model")
+    @field_validator("embedding_model", "multilingual_embedding_model")
     @classmethod
     def _loadable_model(cls, value: str) -> str:
-        if value and value != DEFAULT_EMBEDDING_MODEL:
+        if value and value not in (DEFAULT_EMBEDDING_MODEL, MULTILINGUAL_EMBEDDING_MODEL):
             try:
                 resolve_model_folder(value)
             except EmbeddingUnavailable as error:
                 raise ValueError(str(error)) from None
         return value
+
+    @field_validator("embedding_backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        return _one_of(value, EMBEDDING_BACKENDS)
 
     @field_validator("open_data_license")
     @classmethod
@@ -179,6 +189,15 @@ class Settings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(secrets.token_hex(32), encoding="utf-8")
         return path.read_text(encoding="utf-8").strip()
+
+    def new_embedder(self, model: str = "") -> Embedder:
+        """An encoder for `model` (EMBEDDING_MODEL by default, the bundled one when that is empty) on
+        EMBEDDING_BACKEND, not yet started; an ONNX backend keeps its export in the data folder."""
+        return Embedder(
+            model or self.embedding_model or DEFAULT_EMBEDDING_MODEL,
+            backend=self.embedding_backend,
+            export_folder=self.data_dir / "models",
+        )
 
     def facilitator_identities(self) -> set[tuple[str, str]]:
         """Configured facilitators as (platform, platform user id) pairs."""

@@ -13,12 +13,12 @@ from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
 from facilitation.intake import personal_data as intake_data
+from facilitation.intelligence import campaign_language, themes_command
 from facilitation.intelligence import personal_data as intelligence_data
-from facilitation.intelligence import themes_command
 from facilitation.kernel import help, status
 from facilitation.kernel.router import CommandSet
 from facilitation.membership import campaigns, members, news, notices, preferences, privacy
-from facilitation.planning import feedback, opinions, prototypes, rounds, votes
+from facilitation.planning import feedback, group_store, opinions, prototypes, rounds, votes
 from facilitation.planning import personal_data as planning_data
 
 FEATURES: tuple[CommandSet, ...] = (
@@ -29,12 +29,14 @@ FEATURES: tuple[CommandSet, ...] = (
     listing.commands,
     close_ideas.commands,
     themes_command.commands,
+    campaign_language.commands,
     members.commands,
     goals.commands,
     export.commands,
     rounds.commands,
     votes.commands,
     opinions.commands,
+    group_store.commands,
     prototypes.commands,
     feedback.commands,
     news.commands,

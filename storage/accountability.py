@@ -26,6 +26,8 @@ class Commitment(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True, ondelete="SET NULL")
     action: str = Field(max_length=COMMITMENT_ACTION_MAX_LENGTH)
+    private: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """Made with /commit private: counted everywhere, its action and notes shown to its owner alone."""
     due_on: date
     status: str = Field(default="open", max_length=16)
     progress_percent: int = 0

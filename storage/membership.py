@@ -47,6 +47,14 @@ class Identity(SQLModel, table=True):
     created_at: datetime = timestamp_field()
 
 
+class ForgottenAccount(SQLModel, table=True):
+    """A platform account whose member used /forget, known only by a keyed, non-reversible digest of
+    "platform:user_id" (see facilitation.kernel.identity): when the account writes again, its new
+    profile is told it starts afresh, and the row goes. Nothing else of the person is kept."""
+
+    digest: str = Field(primary_key=True, max_length=64)
+
+
 class Campaign(SQLModel, table=True):
     """An open-invitation mission on one shared challenge, tagged by a hashtag (stored lower-case, no #)."""
 
@@ -67,6 +75,9 @@ class Campaign(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)
     creator_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     created_at: datetime = timestamp_field()
+    language: str = Field(default="en", max_length=8, sa_column_kwargs={"server_default": "en"})
+    """The language of its ideas: "en", "fr" or "mixed" (French and English); it chooses the model that
+    embeds them (see facilitation/intelligence/campaign_language.py)."""
 
 
 class Membership(SQLModel, table=True):

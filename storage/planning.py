@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.kernel import TITLE_MAX_LENGTH, timestamp_field
+from storage.kernel import TITLE_MAX_LENGTH, UTCDateTime, timestamp_field
 
 
 class IdeaVote(SQLModel, table=True):
@@ -71,16 +71,25 @@ class Feedback(SQLModel, table=True):
 
 
 class OpinionGroupState(SQLModel, table=True):
-    """The last opinion groups computed for a campaign, kept so the next computation is stable: the number
-    of groups changes only after several wins and group ids follow their members.
+    """A campaign's opinion groups as last computed in the background, which /groups, /mygroup, /vote and
+    open data read: each grouped member's group (`labels`, member id to group id), every voter's place
+    on the map (`coordinates`, member id to [x, y]) and each idea's extremity (idea id to a number), with
+    the algorithm, its seed and when it ran; `labels` is empty when there were not enough votes.
 
-    `state` is what the computation returned and `previous_state` what it was given; `votes_key` names
-    the votes it read, so that asking again before any vote changed gives the same groups."""
+    `state` is what the computation returned, handed to the next one so that the number of groups
+    changes only after several wins and group ids follow their members; `votes_key` names the votes it
+    read (the same key: nothing to recompute), `votes_at` the latest of them."""
 
     campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
     algorithm: str = Field(max_length=32)
     seed: int
     votes_key: str = Field(max_length=64)
-    previous_state: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     state: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
-    computed_at: datetime = timestamp_field()
+    labels: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON)
+    coordinates: dict[str, list[float]] = Field(default_factory=dict, sa_type=sa.JSON)
+    extremity: dict[str, float] = Field(default_factory=dict, sa_type=sa.JSON)
+    votes_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When a vote first asked for groups newer than these; a recomputation is due after it."""
+    computed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the groups were last computed (or found unchanged); None before the first computation."""

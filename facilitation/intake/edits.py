@@ -70,7 +70,6 @@ def rewrite_ideas(ctx: Context, edited: list[Idea], text: str) -> None:
     The old vectors are deleted, for every model: an idea without a vector is what the background
     embedding looks for (see `facilitation.intelligence.catch_up`), so one missed now is computed later.
     """
-    vector = idea_vector(ctx, text)
     index = ctx.index
     for idea in edited:
         idea.text = text
@@ -78,7 +77,7 @@ def rewrite_ideas(ctx: Context, edited: list[Idea], text: str) -> None:
         if index is not None:
             ctx.on_commit.append(lambda idea=idea: index.removed(idea.campaign_id, idea.id))
         if idea.status == "open":
-            remember_vector(ctx, idea, vector)
+            remember_vector(ctx, idea, idea_vector(ctx, text, idea.campaign_id))
     ctx.reply(
         ctx.ngettext(
             "Idea {refs} updated.",

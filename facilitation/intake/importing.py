@@ -154,7 +154,7 @@ def import_ideas(
             if row.author not in members:
                 members[row.author] = member_for(
                     session, Sender(IMPORT_PLATFORM, row.author, display_name=row.author), config
-                ).id
+                ).member.id
             session.add(
                 Idea(
                     campaign_id=campaign.id,

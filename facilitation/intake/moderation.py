@@ -82,7 +82,11 @@ def unhide(ctx: Context, args: str) -> None:
     idea.status = "merged" if idea.merged_into_id is not None else "open"
     idea.hidden_reason = None
     index = ctx.index
-    stored = ctx.session.get(IdeaEmbedding, (idea.id, index.embedder.name)) if index is not None else None
+    stored = (
+        ctx.session.get(IdeaEmbedding, (idea.id, index.embedder_for(ctx.session, idea.campaign_id).name))
+        if index is not None
+        else None
+    )
     if index is not None and stored is not None and idea.status == "open":
         vector = vector_from_bytes(stored.vector)
         ctx.on_commit.append(lambda: index.added(idea.campaign_id, idea.id, idea.member_id, vector))

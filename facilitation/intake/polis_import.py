@@ -188,7 +188,7 @@ def import_polis(
     def member(participant: str) -> int:
         if participant not in members:
             sender = Sender(POLIS_PLATFORM, user_id(plan.source, participant), display_name="")
-            found = member_for(session, sender, config)
+            found = member_for(session, sender, config).member
             assert found.id is not None
             members[participant] = found.id
         return members[participant]

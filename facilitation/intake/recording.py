@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from facilitation.intake.close_ideas import close_ideas_section
 from facilitation.intelligence.embeddings import store_embeddings
-from facilitation.intelligence.similarity import REPEAT_THRESHOLD, Match
+from facilitation.intelligence.similarity import MULTILINGUAL_WAIT_SECONDS, REPEAT_THRESHOLD, Match
 from facilitation.kernel.context import Context
 from facilitation.kernel.events import Incoming
 from facilitation.kernel.fair_use import IDEAS_PER_MINUTE, WINDOW
@@ -112,7 +112,7 @@ def record_idea(ctx: Context, campaign: Campaign, text: str, message_id: str | N
                 limit=IDEAS_PER_MINUTE,
             )
         )
-    vector = idea_vector(ctx, text)
+    vector = idea_vector(ctx, text, campaign.id)
     own, matches = None, []
     if vector is not None and ctx.index is not None:
         own, matches = ctx.index.search(ctx.session, campaign.id, vector, ctx.member.id)
@@ -176,14 +176,20 @@ def idea_texts(incoming: Incoming) -> list[str]:
     return [cleaned] if cleaned and len(cleaned) <= IDEA_MAX_LENGTH else []
 
 
-def idea_vector(ctx: Context, text: str) -> np.ndarray | None:
-    """The idea's vector: encoded before the transaction, or now; None while the model loads."""
-    if ctx.index is None or not ctx.index.ready:
+def idea_vector(ctx: Context, text: str, campaign_id: int) -> np.ndarray | None:
+    """The idea's vector from its campaign's model: encoded before the transaction (the default model),
+    or now; None while the model loads."""
+    if ctx.index is None:
         return None
-    vector = ctx.vectors.get(text)
+    embedder = ctx.index.embedder_for(ctx.session, campaign_id)
+    if embedder is not ctx.index.embedder:
+        embedder.wait_ready(MULTILINGUAL_WAIT_SECONDS)
+    if not embedder.ready:
+        return None
+    vector = ctx.vectors.get(text) if embedder is ctx.index.embedder else None
     if vector is None:
         try:
-            vector = ctx.index.embedder.encode([text])[0]
+            vector = embedder.encode([text])[0]
         except Exception:
             log.exception("could not encode idea; recorded without close ideas")
             return None
@@ -193,13 +199,16 @@ def idea_vector(ctx: Context, text: str) -> np.ndarray | None:
 def remember_vector(ctx: Context, idea: Idea, vector: np.ndarray | None) -> None:
     """Store the new idea's vector, or queue it to be embedded and answered once the model is ready."""
     index = ctx.index
-    if index is None or index.embedder.failed:
+    if index is None:
+        return
+    embedder = index.embedder_for(ctx.session, idea.campaign_id)
+    if embedder.failed:
         return
     if vector is None:
         incoming = ctx.incoming
         ctx.on_commit.append(lambda: index.awaiting.__setitem__(idea.id, incoming))
         return
-    store_embeddings(ctx.session, [idea.id], vector[np.newaxis], index.embedder.name)
+    store_embeddings(ctx.session, [idea.id], vector[np.newaxis], embedder.name)
     ctx.on_commit.append(lambda: index.added(idea.campaign_id, idea.id, idea.member_id, vector))
 
 

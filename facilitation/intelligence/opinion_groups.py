@@ -1,7 +1,7 @@
 """Opinion groups: who thinks alike, from agree / disagree / pass votes, computed as Polis computes them.
 
-Pure functions over a participant × idea vote matrix (agree +1, disagree −1, pass 0, unseen NaN; hidden
-and withdrawn ideas already left out by the caller), so the evaluation can run them on Polis's own
+Pure functions over a participant × idea vote matrix (agree +1, disagree −1, pass 0, unseen NaN; ideas
+out of sight marked `moderated`, weighed as Polis weighs statements moderated out), so the evaluation can run them on Polis's own
 conversations without a database:
 
 - who is grouped: participants with at least min(7, ideas) votes, topped up with the most active voters
@@ -95,11 +95,13 @@ class OpinionMap:
     """The participants' positions and groups.
 
     `labels[i]` is participant i's group id, or -1 when not grouped; `coordinates` is each
-    participant's place on the two-dimensional map (every voter has one)."""
+    participant's place on the two-dimensional map (every voter has one); `extremity[j]` is how far
+    idea j pulls from the map's centre (see `project`)."""
 
     coordinates: np.ndarray
     labels: np.ndarray
     state: GroupingState
+    extremity: np.ndarray
 
     @property
     def group_ids(self) -> list[int]:
@@ -131,11 +133,14 @@ def grouped_participants(votes: np.ndarray, already: np.ndarray | None = None) -
     return grouped
 
 
-def project(votes: np.ndarray) -> np.ndarray:
-    """Each participant's place on the map: PCA to two components, scaled for sparse voters.
+def project(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each participant's place on the map (PCA to two components, scaled for sparse voters), and each
+    idea's extremity.
 
     Unseen votes take the idea's mean (so they add nothing once centred); a participant's projection
-    is then scaled by sqrt(ideas / their votes), as Polis does."""
+    is then scaled by sqrt(ideas / their votes), as Polis does. An idea's extremity is how far from the
+    centre a participant would sit who voted on it alone, disagreeing (Polis's comment extremity): large
+    for the ideas the map's axes are made of, 0 for an idea nobody voted on."""
     seen = ~np.isnan(votes)
     columns = seen.any(axis=0)
     matrix = votes[:, columns]
@@ -148,7 +153,11 @@ def project(votes: np.ndarray) -> np.ndarray:
     if components < 2:
         coordinates = np.hstack([coordinates, np.zeros((len(coordinates), 2 - components))])
     scale = np.sqrt(matrix.shape[1] / np.maximum(1, seen.sum(axis=1)))
-    return coordinates * scale[:, np.newaxis]
+    extremity = np.zeros(votes.shape[1])
+    extremity[columns] = (
+        np.sqrt(matrix.shape[1]) * np.abs(-1 - pca.mean_) * np.linalg.norm(pca.components_, axis=0)
+    )
+    return coordinates * scale[:, np.newaxis], extremity
 
 
 def base_clusters(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -239,7 +248,7 @@ def opinion_map(
     recomputation to the next); `previous` is the state the last recomputation returned.
     `moderated` marks columns treated as Polis treats statements moderated out: votes on them count
     toward who is grouped, and in the projection they are zeroed (weighing nothing in the PCA but
-    still counted in the sparsity scaling). Townhall's own hidden ideas are simply not in `votes`."""
+    still counted in the sparsity scaling); Townhall's hidden and withdrawn ideas are given so."""
     votes = np.asarray(votes, dtype=float)
     kept = votes if moderated is None else votes[:, ~moderated]
     missing = enough_votes(kept)
@@ -252,7 +261,7 @@ def opinion_map(
     if moderated is not None:
         votes = votes.copy()
         votes[:, moderated] = 0
-    coordinates = project(votes)
+    coordinates, extremity = project(votes)
     centres, weights, assignment = base_clusters(coordinates[grouped])
     best, clusterings = best_k_clusterings(centres, weights)
     k, last_k, last_count = smoothed_k(best, previous, list(clusterings))
@@ -270,4 +279,4 @@ def opinion_map(
             if g >= 0
         },
     )
-    return OpinionMap(coordinates=coordinates, labels=labels, state=state)
+    return OpinionMap(coordinates=coordinates, labels=labels, state=state, extremity=extremity)

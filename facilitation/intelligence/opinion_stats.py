@@ -10,8 +10,8 @@ the group labels `opinion_groups` gives (-1 for someone not grouped):
 - group-aware consensus: the product over groups of (agree + 1) / (seen + 2), high only when every
   group agrees;
 - areas of uncertainty: ideas passed on by more than 30% of those who saw them;
-- routing priority: which idea to deal a voter next, ideas few have seen and that are agreed on rather
-  than passed first (Polis's comment priority).
+- routing priority: which idea to deal a voter next, ideas few have seen, that are agreed on rather
+  than passed, and that pull far from the map's centre first (Polis's comment priority).
 """
 
 from __future__ import annotations
@@ -228,13 +228,16 @@ def uncertain_ideas(votes: np.ndarray) -> list[int]:
     return [int(i) for i in np.argsort(-share, kind="stable") if share[i] > UNCERTAIN_SHARE]
 
 
-def routing_priority(agree: np.ndarray, passes: np.ndarray, seen: np.ndarray) -> np.ndarray:
+def routing_priority(
+    agree: np.ndarray, passes: np.ndarray, seen: np.ndarray, extremity: np.ndarray | None = None
+) -> np.ndarray:
     """Per idea, how much one more vote on it helps the map, as Polis routes comments: its importance
-    (smoothed agree share times one minus the smoothed pass share), boosted while few have seen it,
-    squared. Polis also weighs how far the idea sits from the map's centre; that needs the groups
-    computed, which the update path does not wait for, so it is left out here."""
+    (smoothed agree share, times one minus the smoothed pass share, times one plus its extremity on the
+    map), boosted while few have seen it, squared. `extremity` comes from the last groups computed
+    (`opinion_groups.project`); an idea they did not include, or a campaign with no groups yet, has 0."""
     seen = np.asarray(seen, dtype=float)
     agreed = (np.asarray(agree, dtype=float) + 1) / (seen + 2)
     passed = (np.asarray(passes, dtype=float) + 1) / (seen + 2)
-    importance = (1 - passed) * agreed
+    pull = np.zeros_like(seen) if extremity is None else np.asarray(extremity, dtype=float)
+    importance = (1 - passed) * (pull + 1) * agreed
     return (importance * (1 + NEWNESS_BOOST * 2 ** (-seen / NEWNESS_HALF_LIFE))) ** 2

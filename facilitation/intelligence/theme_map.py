@@ -4,13 +4,17 @@ The projection is the plane that best separates the themes found (linear discrim
 embeddings, with the themes as classes), so that themes appear as distinct regions and ideas near the
 border of two themes sit between them. It is closed-form: quick and the same every time, unlike t-SNE,
 which took minutes for a few hundred ideas on a busy two-core machine. Above `MAP_MAX_POINTS` ideas a
-fixed random sample is drawn.
+fixed random sample is drawn. `draw_points` draws any such map (the opinion groups' too), and
+`saved_picture` keeps a map as a file named after what it shows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -49,17 +53,27 @@ def draw_theme_map(
     if len(rows) > MAP_MAX_POINTS:
         rows = np.sort(np.random.default_rng(0).choice(rows, MAP_MAX_POINTS, replace=False))
     themes = theme_of[rows]
-    points = project_2d(embeddings[rows], themes)
+    return draw_points(project_2d(embeddings[rows], themes), themes, legend, other_label, title)
+
+
+def draw_points(
+    points: np.ndarray, classes: np.ndarray, legend: Sequence[str], other_label: str, title: str
+) -> bytes:
+    """Points already placed in two dimensions, coloured by class, as a PNG (the theme map's look).
+
+    `classes[i]` is the index in `legend` of point i's class, or -1 for "other" (grey, as are classes
+    past `MAP_LEGEND_THEMES`)."""
     # The Agg canvas and no pyplot: no display is needed and no global state is shared between threads.
     figure = Figure(figsize=MAP_SIZE_INCHES, dpi=MAP_DPI)
     FigureCanvasAgg(figure)
     axes = figure.subplots()
     grey = (0.75, 0.75, 0.75)
-    small = (themes < 0) | (themes >= MAP_LEGEND_THEMES)
-    axes.scatter(points[small, 0], points[small, 1], s=10, color=grey, label=other_label)
+    small = (classes < 0) | (classes >= MAP_LEGEND_THEMES)
+    if small.any():
+        axes.scatter(points[small, 0], points[small, 1], s=10, color=grey, label=other_label)
     colours = matplotlib.colormaps["tab20" if len(legend) > 10 else "tab10"]
     for index, name in enumerate(legend[:MAP_LEGEND_THEMES]):
-        chosen = themes == index
+        chosen = classes == index
         axes.scatter(points[chosen, 0], points[chosen, 1], s=14, color=colours(index % 20), label=name)
     axes.set_title(title)
     axes.set_xticks([])
@@ -69,3 +83,20 @@ def draw_theme_map(
     picture = io.BytesIO()
     figure.savefig(picture, format="png")
     return picture.getvalue()
+
+
+def saved_picture(
+    path_for: Callable[[str], Path], shown: object, draw: Callable[[], bytes | None]
+) -> Path | None:
+    """A picture kept as a file named after what it shows (`shown`, plain JSON data): drawn and written
+    the first time, the same file reused while `shown` is the same; None when `draw` has nothing to draw.
+    `path_for(name)` places the file, given the short name made from `shown`."""
+    path = path_for(hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:16])
+    if path.exists():
+        return path
+    picture = draw()
+    if picture is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(picture)
+    return path

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from facilitation.intelligence import clustering
 from facilitation.intelligence.embeddings import Embedder, store_embeddings, stored_embeddings
-from facilitation.intelligence.theme_map import draw_theme_map
+from facilitation.intelligence.theme_map import draw_theme_map, saved_picture
 from facilitation.kernel.context import Effects
 from facilitation.kernel.refs import IDEA, idea_ref, ref, theme_ref
 from facilitation.kernel.text import shorten
@@ -349,8 +349,14 @@ def _tell_authors(effects: Effects, newly_placed: dict[int, Theme], placed_earli
             notify(effects, ideas[idea_id].member_id, THEMED, idea=idea, theme=ref, label=theme.label)
 
 
-def digest_text(result: CampaignThemes, _: Callable[..., str], ngettext: Callable[..., str]) -> str:
-    """The themes digest: each theme's label, id and count, sub-themes, and representative ideas verbatim."""
+def digest_text(
+    result: CampaignThemes,
+    _: Callable[..., str],
+    ngettext: Callable[..., str],
+    notes: Mapping[int, str] | None = None,
+) -> str:
+    """The themes digest: each theme's label, id and count, sub-themes, representative ideas verbatim,
+    and under each theme its line of `notes` (by theme id) when there is one."""
     hashtag = result.campaign.hashtag
     if not result.themes:
         return _(
@@ -379,6 +385,8 @@ def digest_text(result: CampaignThemes, _: Callable[..., str], ngettext: Callabl
             lines.append(
                 "  " + _("Verbatim, i{id}: “{text}”", id=idea_id, text=shorten(idea.text, QUOTE_WIDTH))
             )
+        if notes and theme.id in notes:
+            lines.append("  " + notes[theme.id])
     rest = result.themes[DIGEST_THEMES:]
     if rest:
         lines.append("")
@@ -468,13 +476,8 @@ def draw_map(result: CampaignThemes, folder: Path, _: Callable[..., str]) -> Pat
     legend = [(theme.id, theme.label) for theme, _c in result.themes]
     points = [(int(i), result.placement.get(int(i), (None, None))[0]) for i in result.idea_ids]
     texts = [_("other"), _("Themes of #{hashtag}", hashtag=result.campaign.hashtag)]
-    name = hashlib.sha256(json.dumps([legend, points, texts]).encode()).hexdigest()[:16]
-    path = folder / THEME_MAPS_FOLDER / f"{result.campaign.hashtag}-{name}.png"
-    if path.exists():
-        return path
-    picture = map_picture(result, _)
-    if picture is None:
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(picture)
-    return path
+    return saved_picture(
+        lambda name: folder / THEME_MAPS_FOLDER / f"{result.campaign.hashtag}-{name}.png",
+        [legend, points, texts],
+        lambda: map_picture(result, _),
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from facilitation.intelligence import clustering
+from facilitation.intelligence.similarity import MULTILINGUAL_WAIT_SECONDS
 from facilitation.intelligence.themes import (
     CampaignThemes,
     digest_text,
@@ -21,6 +22,7 @@ from facilitation.intelligence.themes import (
 )
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.events import Address
+from facilitation.kernel.hooks import THEME_LEANINGS
 from facilitation.kernel.i18n import N_, translator
 from facilitation.kernel.router import CommandSet, UserError
 from facilitation.membership.campaigns import resolve_campaign
@@ -37,7 +39,9 @@ def themes_command(ctx: Context, args: str) -> None:
     _ = ctx._
     campaign, _rest = resolve_campaign(ctx, args)
     index = ctx.index
-    embedder = index.embedder if index is not None else None
+    embedder = index.embedder_for(ctx.session, campaign.id) if index is not None else None
+    if embedder is not None and embedder is not index.embedder:
+        embedder.wait_ready(MULTILINGUAL_WAIT_SECONDS)
     if embedder is None or not embedder.ready:
         raise UserError(
             _("Themes need the language model, which is still loading. Please try again in a minute.")
@@ -86,7 +90,14 @@ def themes_command(ctx: Context, args: str) -> None:
 def post_themes(effects: Effects, address: Address, language: str, result: CampaignThemes) -> None:
     """The digest, then the map as a picture when there is one to draw, in the asker's language."""
     _, ngettext = translator(language)
-    effects.send(address, digest_text(result, _, ngettext), language=language)
+    ideas_of: dict[int, list[int]] = {}
+    for idea_id, (theme_id, _sub) in result.placement.items():
+        if theme_id is not None:
+            ideas_of.setdefault(theme_id, []).append(idea_id)
+    notes: dict[int, str] = {}
+    for part in effects.hooks.call(THEME_LEANINGS, effects, result.campaign, ideas_of, _):
+        notes.update(part)
+    effects.send(address, digest_text(result, _, ngettext, notes), language=language)
     path = draw_map(result, effects.config.data_dir, _)
     if path is not None:
         effects.send(

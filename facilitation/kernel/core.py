@@ -337,8 +337,8 @@ class Core:
     def context_for(
         self, session: Session, incoming: Incoming, vectors: Mapping[str, np.ndarray] | None = None
     ) -> Context:
-        member = member_for(session, incoming.sender, self.config)
-        return Context(
+        member, afresh = member_for(session, incoming.sender, self.config)
+        ctx = Context(
             session=session,
             config=self.config,
             incoming=incoming,
@@ -348,6 +348,16 @@ class Core:
             hooks=self.router.hooks,
             vectors=vectors or {},
         )
+        if afresh:  # said once: the digest that told it went with this update
+            ctx.reply(
+                ctx._(
+                    "You start afresh as {name}: the profile this account had was deleted with /forget, "
+                    "and nothing of it is known here. /me shows what Townhall holds about you now.",
+                    name=member.pseudonym,
+                ),
+                private=True,
+            )
+        return ctx
 
     @staticmethod
     def _run_on_commit(ctx: Context) -> None:

@@ -8,7 +8,7 @@ a part (an invitation's paragraph, a list of texts), collected in that order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -62,6 +62,16 @@ FOLLOWED_CHATS: Hook[Callable[[Session, str], Mapping[str, datetime]]] = Hook("f
 """Registry: the chats of a platform that the bot follows, each with the moment it began to, `(session,
 platform)`. A platform that reads back what it missed (Discord) reads a followed chat where nothing was
 handled yet on from that moment."""
+
+THEME_LEANINGS: Hook[
+    Callable[[Effects, Any, Mapping[int, Sequence[int]], Callable[..., str]], Mapping[int, str]]
+] = Hook("theme-leanings")
+"""Registry: how opinion groups lean on each theme, `(effects, campaign, idea ids by theme id, gettext)`:
+a line per theme id (the agree share of each group on its ideas), nothing when there are no groups."""
+
+CAMPAIGN_SETTING: Hook[Callable[[Context, Any, str, str], bool]] = Hook("campaign-setting")
+"""`/campaign #hashtag <name> <value>` for a setting owned by a capability above membership: `(ctx, campaign,
+name, value)`, the sender being a facilitator of the campaign; True when a subscriber took the name."""
 
 INVITATION_PARTS: Hook[Callable[[Context, Any], str | None]] = Hook("invitation-parts")
 """Registry: a paragraph for a campaign's open invitation, `(ctx, campaign)`, or None for nothing."""

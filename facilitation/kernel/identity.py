@@ -1,18 +1,24 @@
 """Who sent an update: the member behind a platform identity, created with a pseudonym on first contact.
 
-Every update is answered as a member, so the kernel resolves them before any feature runs.
+Every update is answered as a member, so the kernel resolves them before any feature runs. An account
+whose member used /forget is remembered only as a keyed digest of "platform:user_id" (the hash log lines
+carry, whole: see kernel.log_ids) in `ForgottenAccount`; when it writes again, its new member is told, once,
+that they start afresh, and the digest goes.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
+from typing import NamedTuple
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from facilitation.kernel.context import CoreConfig
 from facilitation.kernel.events import Sender
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
-from storage.models import Identity, Member
+from facilitation.kernel.log_ids import keyed_digest
+from storage.models import ForgottenAccount, Identity, Member
 
 _PSEUDONYM_FIRST = (
     "Amber",
@@ -71,7 +77,13 @@ def new_pseudonym(session: Session) -> str:
             return name
 
 
-def member_for(session: Session, sender: Sender, config: CoreConfig) -> Member:
+class Resolved(NamedTuple):
+    member: Member
+    afresh: bool
+    """The member was just created for an account whose earlier member used /forget."""
+
+
+def member_for(session: Session, sender: Sender, config: CoreConfig) -> Resolved:
     """The member behind a platform identity, created on first contact (language from the platform's hint)."""
     identity = session.exec(
         select(Identity).where(
@@ -82,7 +94,7 @@ def member_for(session: Session, sender: Sender, config: CoreConfig) -> Member:
         if sender.display_name and identity.display_name != sender.display_name:
             identity.display_name = sender.display_name
         keep_handle(session, identity, sender)
-        return session.get_one(Member, identity.member_id)
+        return Resolved(session.get_one(Member, identity.member_id), afresh=False)
     hint = (sender.language_hint or "").split("-")[0].lower()
     member = Member(
         pseudonym=new_pseudonym(session),
@@ -100,7 +112,25 @@ def member_for(session: Session, sender: Sender, config: CoreConfig) -> Member:
     session.add(identity)
     session.flush()
     keep_handle(session, identity, sender)
-    return member
+    forgotten = session.exec(  # type: ignore[call-overload]
+        delete(ForgottenAccount).where(
+            col(ForgottenAccount.digest) == account_digest(config, sender.platform, sender.user_id)
+        )
+    )
+    return Resolved(member, afresh=forgotten.rowcount > 0)
+
+
+def account_digest(config: CoreConfig, platform: str, user_id: str) -> str:
+    """What is kept of a forgotten account: the keyed hash of "platform:user_id"."""
+    return keyed_digest(config.open_data_secret, f"{platform}:{user_id}")
+
+
+def remember_forgotten(session: Session, config: CoreConfig, accounts: Iterable[tuple[str, str]]) -> None:
+    """Keep the digest of each (platform, user id) of a member being forgotten, and nothing else."""
+    for platform, user_id in set(accounts):
+        digest = account_digest(config, platform, user_id)
+        if session.get(ForgottenAccount, digest) is None:
+            session.add(ForgottenAccount(digest=digest))
 
 
 def keep_handle(session: Session, identity: Identity, sender: Sender) -> None:

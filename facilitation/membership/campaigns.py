@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, update
@@ -9,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.events import Address, Button
-from facilitation.kernel.hooks import CHAT_MOVED, FOLLOWED_CHATS, INVITATION_PARTS
+from facilitation.kernel.hooks import CAMPAIGN_SETTING, CHAT_MOVED, FOLLOWED_CHATS, INVITATION_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import (
     HASHTAG_OPTION,
@@ -128,13 +129,15 @@ def campaign_candidates(ctx: Context) -> list[Campaign]:
     return []
 
 
-def resolve_campaign(ctx: Context, args: str) -> tuple[Campaign, str]:
+def resolve_campaign(
+    ctx: Context, args: str, candidates: Callable[[Context], list[Campaign]] | None = None
+) -> tuple[Campaign, str]:
     """The campaign a command means, and the arguments left once a leading or trailing #hashtag is taken.
 
-    With no hashtag, the chat's campaign, else the sender's, else the only open one; otherwise the answer
-    lists the campaigns to choose from.
+    With no hashtag, the only one of `candidates` (by default `campaign_candidates`: the chat's campaign,
+    else the sender's, else the only open one); otherwise the answer lists the campaigns to choose from.
     """
-    campaign, rest = resolve_optional_campaign(ctx, args)
+    campaign, rest = resolve_optional_campaign(ctx, args, candidates)
     if campaign is None:
         raise UserError(ctx._("There is no campaign yet. A facilitator can start one with /campaign."))
     return campaign, rest
@@ -158,7 +161,9 @@ def unknown_campaign(ctx: Context, tag: str) -> UserError:
     )
 
 
-def resolve_optional_campaign(ctx: Context, args: str) -> tuple[Campaign | None, str]:
+def resolve_optional_campaign(
+    ctx: Context, args: str, candidates: Callable[[Context], list[Campaign]] | None = None
+) -> tuple[Campaign | None, str]:
     """As `resolve_campaign`, but None when there is no campaign at all, for commands that also serve
     everyone outside campaigns (pods)."""
     _ = ctx._
@@ -172,11 +177,11 @@ def resolve_optional_campaign(ctx: Context, args: str) -> tuple[Campaign | None,
         rest = args.strip()
         rest = rest[len(tag) :] if rest.startswith(tag) else rest[: -len(tag)]
         return campaign, rest.strip()
-    candidates = campaign_candidates(ctx)
-    if len(candidates) > 1:
-        tags = " ".join(f"#{campaign.hashtag}" for campaign in candidates)
+    found = (candidates or campaign_candidates)(ctx)
+    if len(found) > 1:
+        tags = " ".join(f"#{campaign.hashtag}" for campaign in found)
         raise UserError(_("Which campaign do you mean? Add its hashtag: {hashtags}", hashtags=tags))
-    return (candidates[0] if candidates else None), args.strip()
+    return (found[0] if found else None), args.strip()
 
 
 @commands.on(CHAT_MOVED)
@@ -247,6 +252,9 @@ def create_campaign(ctx: Context, args: str) -> None:
         return
     head, separator, challenge = args.partition("|")
     words = head.split()
+    if not separator and len(words) == 3 and open_campaign(ctx, words[0]) is not None:
+        change_setting(ctx, words[0], words[1].casefold(), words[2])
+        return
     if not words or not separator or not challenge.strip() or len(words) < 2:
         raise UsageError(_("A campaign needs a #hashtag, a title and, after a |, the challenge."))
     tag, title, challenge = words[0], " ".join(words[1:]), challenge.strip()
@@ -272,6 +280,7 @@ def create_campaign(ctx: Context, args: str) -> None:
         title=title,
         challenge=challenge,
         creator_member_id=ctx.member.id,
+        language="fr" if ctx.member.language == "fr" else "en",
         created_at=ctx.now(),
     )
     ctx.session.add(campaign)
@@ -285,6 +294,15 @@ def create_campaign(ctx: Context, args: str) -> None:
             title=title,
         )
     )
+
+
+def change_setting(ctx: Context, tag: str, name: str, value: str) -> None:
+    """`/campaign #hashtag <name> <value>` for an open campaign: a setting that a capability above owns
+    (the ideas' language); a name no one owns gets the usage of /campaign."""
+    campaign, _rest = resolve_campaign(ctx, tag)
+    ctx.require_facilitator(campaign)
+    if not ctx.hooks.first(CAMPAIGN_SETTING, ctx, campaign, name, value):
+        raise UsageError(ctx._("A campaign needs a #hashtag, a title and, after a |, the challenge."))
 
 
 def close_campaign(ctx: Context, args: str) -> None:
@@ -360,6 +378,12 @@ def invitation_text(ctx: Context, campaign: Campaign) -> str:
     return "\n\n".join([text, *parts])
 
 
+def invitable_campaigns(ctx: Context) -> list[Campaign]:
+    """What /invite without a hashtag may mean: every open campaign the sender facilitates. Neither the
+    chat's campaigns nor the sender's memberships narrow it, or a campaign just created would be left out."""
+    return [campaign for campaign in open_campaigns(ctx) if ctx.is_facilitator(campaign)]
+
+
 @commands.command(
     "invite",
     N_("Post a campaign's open invitation here and bind this chat to it"),
@@ -368,7 +392,7 @@ def invitation_text(ctx: Context, campaign: Campaign) -> str:
     options=(HASHTAG_OPTION,),
 )
 def invite(ctx: Context, args: str) -> None:
-    campaign, _rest = resolve_campaign(ctx, args)
+    campaign, _rest = resolve_campaign(ctx, args, invitable_campaigns)
     ctx.require_facilitator(campaign)
     others = [
         other for other in chat_campaigns(ctx) if other.id != campaign.id and not ctx.is_facilitator(other)

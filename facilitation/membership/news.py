@@ -3,14 +3,17 @@
 Features call `notify` when something happens to an idea (merged, placed in a theme, supported by
 `SUPPORT_MILESTONE` people, promoted to a prototype, that prototype publishing a version). Notices wait in
 `ContributorNotice`; the `notices:<member>` job sends them at most once per `NOTICE_INTERVAL`, as one
-message, a digest when several are waiting, and never inside the member's quiet hours (see
+message, a digest when several are waiting (one line per event: notices alike but for their idea are
+told as one, naming the ideas), and never inside the member's quiet hours (see
 facilitation.membership.preferences). Nothing is stored or sent for a member who used /mute (`Member.muted`, see
 facilitation.membership.members, whose `notify_member` carries the message).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +21,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from facilitation.kernel.context import Effects
-from facilitation.kernel.i18n import N_
+from facilitation.kernel.i18n import translator
 from facilitation.kernel.router import CommandSet
 from facilitation.kernel.scheduling import JobSpec
 from facilitation.membership.members import notify_member
@@ -107,23 +110,23 @@ def deliver_notices(effects: Effects, payload: dict) -> None:
     if run_at > now:
         effects.schedule(delivery_job(member.id, run_at))
         return
-    if notify_member(effects, member, notice_message(pending)):
+    if notify_member(effects, member, notice_message(pending, member.language)):
         for notice in pending:
             notice.sent_at = now
 
 
-def notice_message(notices: list[ContributorNotice]) -> Callable[[Callable[..., str]], str]:
-    """The message carrying `notices`, composed in its reader's language (see `notify_member`)."""
+def notice_message(notices: list[ContributorNotice], language: str) -> Callable[[Callable[..., str]], str]:
+    """The message carrying `notices`, composed in its reader's language (see `notify_member`): one line
+    per event, naming every idea of the reader's it concerns."""
+    ngettext = translator(language)[1]
 
     def compose(_: Callable[..., str]) -> str:
-        if len(notices) == 1:
-            lines = [_("News about your idea:")]
+        found = events(notices)
+        if len(found) == 1:
+            lines = [ngettext("News about your idea:", "News about your ideas:", len(found[0].ideas))]
         else:
-            lines = [_("{count} pieces of news about your ideas:", count=len(notices))]
-        lines += [
-            ("• " if len(notices) > 1 else "") + _(NOTICE_TEXTS[notice.kind], **notice.details)
-            for notice in notices
-        ]
+            lines = [_("{count} pieces of news about your ideas:", count=len(found))]
+        lines += [("• " if len(found) > 1 else "") + event.text(_, ngettext) for event in found]
         lines.append("")
         lines.append(_("Thank you for taking part. /mute stops these messages."))
         return "\n".join(lines)
@@ -131,16 +134,68 @@ def notice_message(notices: list[ContributorNotice]) -> Callable[[Callable[..., 
     return compose
 
 
-NOTICE_TEXTS: dict[str, str] = {
-    MERGED: N_("The close idea {idea} was merged into your idea {target}: they now count together."),
-    THEMED: N_("Your idea {idea} is part of the theme {theme}: {label}."),
-    SUPPORTED: N_("Your idea {idea} is supported by {count} people."),
-    PROTOTYPE: N_(
-        "Your idea {idea} led to the prototype {prototype}: {title}. Join its team with /team {prototype}."
+@dataclass
+class Event:
+    """Something that happened, told once: notices of one kind alike but for their idea."""
+
+    kind: str
+    details: dict[str, Any]
+    ideas: list[str] = field(default_factory=list)
+
+    def text(self, _: Callable[..., str], ngettext: Callable[..., str]) -> str:
+        *first, last = self.ideas
+        named = _("{first} and {last}", first=", ".join(first), last=last) if first else last
+        return NOTICE_TEXTS[self.kind](ngettext, len(self.ideas), {**self.details, "idea": named})
+
+
+def events(notices: list[ContributorNotice]) -> list[Event]:
+    """The events `notices` tell, in the order they came: a prototype grown from a theme holding three of
+    the reader's ideas is one event, not three."""
+    found: dict[tuple[str, str], Event] = {}
+    for notice in notices:
+        details = {key: value for key, value in notice.details.items() if key != "idea"}
+        key = (notice.kind, json.dumps(details, sort_keys=True))
+        event = found.setdefault(key, Event(notice.kind, details))
+        if notice.details["idea"] not in event.ideas:
+            event.ideas.append(notice.details["idea"])
+    return list(found.values())
+
+
+NOTICE_TEXTS: dict[str, Callable[[Callable[..., str], int, dict[str, Any]], str]] = {
+    MERGED: lambda ngettext, ideas, details: ngettext(
+        "The close idea {idea} was merged into your idea {target}: they now count together.",
+        "The close ideas {idea} were merged into your idea {target}: they now count together.",
+        ideas,
+        idea=details["idea"],
+        target=details["target"],
     ),
-    VERSION: N_(
+    THEMED: lambda ngettext, ideas, details: ngettext(
+        "Your idea {idea} is part of the theme {theme}: {label}.",
+        "Your ideas {idea} are part of the theme {theme}: {label}.",
+        ideas,
+        **details,
+    ),
+    SUPPORTED: lambda ngettext, ideas, details: ngettext(
+        "Your idea {idea} is supported by {supporters} people.",
+        "Your ideas {idea} are each supported by {supporters} people.",
+        ideas,
+        idea=details["idea"],
+        supporters=details["count"],
+    ),
+    PROTOTYPE: lambda ngettext, ideas, details: ngettext(
+        "Your idea {idea} led to the prototype {prototype}: {title}. Join its team with /team {prototype}.",
+        "Your ideas {idea} led to the prototype {prototype}: {title}. Join its team with /team {prototype}.",
+        ideas,
+        **details,
+    ),
+    VERSION: lambda ngettext, ideas, details: ngettext(
         "The prototype {prototype} ({title}), grown from your idea {idea}, published version {version}: "
-        "{changes}. Tell them what you think with /feedback {prototype} <1-5> <your words>."
+        "{changes}. Tell them what you think with /feedback {prototype} <1-5> <your words>.",
+        "The prototype {prototype} ({title}), grown from your ideas {idea}, published version {version}: "
+        "{changes}. Tell them what you think with /feedback {prototype} <1-5> <your words>.",
+        ideas,
+        **details,
     ),
 }
-"""The news each kind of notice carries; `details` fills it in, in the reader's language at sending time."""
+"""The news each kind of notice carries, for one idea or several; `details` fills it in, in the reader's
+language at sending time."""

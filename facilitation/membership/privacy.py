@@ -17,6 +17,7 @@ from facilitation.kernel.context import Context
 from facilitation.kernel.forgetting import erase_kernel_traces, quoting
 from facilitation.kernel.hooks import PERSONAL_DATA, Forgetting, PersonalData
 from facilitation.kernel.i18n import N_
+from facilitation.kernel.identity import remember_forgotten
 from facilitation.kernel.router import CommandSet, UserError
 from facilitation.membership.preferences import format_quiet, is_paused, local_day, quiet_window, show_day
 from storage.db import scrub_deleted
@@ -185,6 +186,7 @@ def forget_confirmed(ctx: Context, payload: dict) -> None:
     ctx.on_commit.append(lambda: remove_files(files))
     drop_news_quoting(ctx, forgetting)
     erase_kernel_traces(ctx.session, forgetting)
+    remember_forgotten(ctx.session, ctx.config, forgetting.accounts)  # a digest each, to greet them if back
     ctx.session.exec(delete(Member).where(col(Member.id) == forgetting.member_id))  # the rest follows
     if forgetting.keep_contributions:
         text = _("Done: you are deleted; your ideas stay, without your name. Goodbye, and thank you.")

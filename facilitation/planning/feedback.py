@@ -1,7 +1,8 @@
 """Feedback on prototype versions: a rating from 1 to 5, by /feedback or a button, with the member's words.
 
 A member's latest rating of a version is the one counted; every text they wrote is kept. Shown under a
-version, the texts are grouped into themes as ideas are, or quoted when they cannot be.
+version, the texts of the ratings that count are grouped into themes as ideas are, or quoted when they
+cannot be: a replaced rating's words go with it.
 """
 
 from __future__ import annotations
@@ -34,24 +35,36 @@ QUOTE_WIDTH = 120
 """How much of a text is quoted under a prototype: its feedback, the idea it grows from, what a version changed."""
 
 
-def latest_ratings(feedback: Iterable[Feedback]) -> dict[int | None, int]:
-    """Each member's latest rating (rows in the order they were written)."""
-    ratings: dict[int | None, int] = {}
+def latest_feedback(feedback: Iterable[Feedback]) -> dict[int, Feedback]:
+    """Each member's latest rating, with its text (rows in the order they were written), by member; a
+    forgotten member's rows (no member) count each on its own."""
+    latest: dict[int, Feedback] = {}
     for row in feedback:
-        ratings[row.member_id if row.member_id is not None else -row.id] = row.rating
-    return ratings
+        latest[row.member_id if row.member_id is not None else -(row.id or 0)] = row
+    return latest
 
 
-def feedback_summaries(ctx: Context, texts_per_version: list[list[str]]) -> list[list[str]]:
+def latest_ratings(feedback: Iterable[Feedback]) -> dict[int, int]:
+    """Each member's latest rating: the ones counted."""
+    return {member: row.rating for member, row in latest_feedback(feedback).items()}
+
+
+def counted_texts(feedback: Iterable[Feedback]) -> list[str]:
+    """The texts of the ratings that count, oldest first: what a version's feedback is said to say."""
+    rows = sorted(latest_feedback(feedback).values(), key=lambda row: row.id or 0)
+    return [row.text for row in rows if row.text]
+
+
+def feedback_summaries(ctx: Context, campaign_id: int, texts_per_version: list[list[str]]) -> list[list[str]]:
     """What each version's feedback texts say, as lines to show under it.
 
     With the language model loaded, the texts are grouped into themes exactly as ideas are
     (`facilitation.intelligence.clustering` on their embeddings: labels from keywords, a representative text quoted).
     Otherwise a few texts are quoted, with why there are no themes: too few or too different texts, or
-    a model still loading (nothing is said when no model is configured). The texts are encoded here, on
-    the core's worker thread, in one call for all versions.
+    a model still loading (nothing is said when no model is configured). The texts are encoded here, by
+    the campaign's model, on the core's worker thread, in one call for all versions.
     """
-    embedder = ctx.index.embedder if ctx.index is not None else None
+    embedder = ctx.index.embedder_for(ctx.session, campaign_id) if ctx.index is not None else None
     groupable = [
         texts[-FEEDBACK_GROUPED_MAX:] if len(texts) >= themes.MIN_THEME_SIZE else []
         for texts in texts_per_version

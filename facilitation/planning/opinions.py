@@ -1,27 +1,19 @@
-"""A campaign's opinion groups, from its stored votes: who thinks alike and what each group stands for.
+"""A campaign's opinion groups in chat: who thinks alike and what each group stands for.
 
-The votes of a campaign's ideas in sight (hidden and withdrawn ideas left out) make the participant ×
-idea matrix; `intelligence.opinion_groups` finds the groups and `intelligence.opinion_stats` what each
-stands for. `groups_text` writes the digest `townhall groups` prints, in the reader's language.
+The groups are those last computed in the background (`group_store`); what each stands for
+(`intelligence.opinion_stats`) is counted from the current votes on ideas in sight. `groups_text` writes
+the digest /groups sends and `townhall groups` prints, in the reader's language, `group_map` its picture,
+and `theme_leanings` how each group leans on each theme, for the round and /themes digests.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
-from sqlmodel import Session, col, select
 
-from facilitation.intelligence.opinion_groups import (
-    ALGORITHM_VERSION,
-    SEED,
-    GroupingState,
-    NotEnoughVotes,
-    OpinionMap,
-    opinion_map,
-)
+from facilitation.intelligence.opinion_groups import NotEnoughVotes, OpinionMap
 from facilitation.intelligence.opinion_stats import (
     Counts,
     common_ground,
@@ -29,76 +21,26 @@ from facilitation.intelligence.opinion_stats import (
     group_counts,
     representative_ideas,
 )
-from facilitation.kernel.context import Context
+from facilitation.intelligence.theme_map import draw_points, saved_picture
+from facilitation.kernel.context import Context, Effects
+from facilitation.kernel.hooks import THEME_LEANINGS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.refs import idea_ref
 from facilitation.kernel.router import CommandSet
 from facilitation.membership.campaigns import resolve_campaign
-from facilitation.planning.votes import AGREE, CHOICES, DISAGREE, MATRIX_VALUES, vote_matrix
-from storage.models import Campaign, Idea, OpinionGroupState, utcnow
+from facilitation.planning.group_store import CampaignGroups, stored_groups
+from facilitation.planning.regrouping import request_groups
+from facilitation.planning.votes import AGREE, CHOICES, DISAGREE, MATRIX_VALUES
+from storage.models import Campaign
 
 COMMON_GROUND = 3
 DIVISIVE = 3
 MY_DIFFERENCES = 3
 VALUE_CHOICES = {value: choice for choice, value in MATRIX_VALUES.items()}
 LEANINGS = {AGREE: N_("agree"), DISAGREE: N_("disagree")}
+GROUP_MAPS_FOLDER = "group-maps"
 
 commands = CommandSet()
-
-
-@dataclass(frozen=True)
-class CampaignGroups:
-    """A campaign's matrix (members × ideas in sight) and what was found in it."""
-
-    campaign: Campaign
-    member_ids: list[int]
-    ideas: list[Idea]
-    votes: np.ndarray
-    found: OpinionMap | NotEnoughVotes
-
-    def group_of(self) -> dict[int, int]:
-        """Member id → group id, for the grouped members."""
-        if not isinstance(self.found, OpinionMap):
-            return {}
-        return {m: int(g) for m, g in zip(self.member_ids, self.found.labels, strict=True) if g >= 0}
-
-
-def votes_key(member_ids: list[int], idea_ids: list[int], votes: np.ndarray) -> str:
-    """A short name for exactly these votes: the same key means nothing changed since last time."""
-    digest = hashlib.sha256()
-    digest.update(np.asarray(member_ids, dtype=np.int64).tobytes())
-    digest.update(np.asarray(idea_ids, dtype=np.int64).tobytes())
-    digest.update(np.nan_to_num(votes, nan=9.0).astype(np.int8).tobytes())
-    return digest.hexdigest()
-
-
-def campaign_groups(session: Session, campaign: Campaign) -> CampaignGroups:
-    """The campaign's opinion groups computed from its stored votes, stable from one computation to the next.
-
-    The state the last computation returned is handed to this one and the new state stored; asked again
-    before any vote changed, the computation is given the same state as last time, so it answers alike
-    (a question does not count as one more recomputation toward a new number of groups)."""
-    assert campaign.id is not None
-    member_ids, idea_ids, votes = vote_matrix(session, campaign.id)
-    by_id = {idea.id: idea for idea in session.exec(select(Idea).where(col(Idea.id).in_(idea_ids)))}
-    key = votes_key(member_ids, idea_ids, votes)
-    stored = session.get(OpinionGroupState, campaign.id)
-    if stored is not None and stored.algorithm != ALGORITHM_VERSION:
-        stored.previous_state, stored.state = {}, {}
-    if stored is not None and stored.votes_key == key:
-        given = stored.previous_state
-    else:
-        given = stored.state if stored is not None else {}
-    found = opinion_map(votes, member_ids, GroupingState.from_json(given))
-    if isinstance(found, OpinionMap):
-        if stored is None:
-            stored = OpinionGroupState(
-                campaign_id=campaign.id, algorithm=ALGORITHM_VERSION, seed=SEED, votes_key=key
-            )
-        stored.algorithm, stored.seed, stored.votes_key = ALGORITHM_VERSION, SEED, key
-        stored.previous_state, stored.state, stored.computed_at = given, found.state.as_json(), utcnow()
-        session.add(stored)
-    return CampaignGroups(campaign, member_ids, [by_id[i] for i in idea_ids], votes, found)
 
 
 def group_name(group_id: int) -> str:
@@ -126,6 +68,11 @@ def groups_text(groups: CampaignGroups, _: Callable[..., str], ngettext: Callabl
             "Not enough votes yet in {hashtag} to find opinion groups: {needed} needed.",
             hashtag=hashtag,
             needed=_(" and ").join(needs),
+        )
+    if found is None:
+        return _(
+            "The opinion groups of {hashtag} are being computed from the latest votes: ask again in a moment.",
+            hashtag=hashtag,
         )
     counts = group_counts(groups.votes, found.labels)
     grouped = int((found.labels >= 0).sum())
@@ -166,6 +113,8 @@ def groups_text(groups: CampaignGroups, _: Callable[..., str], ngettext: Callabl
             )
             idea = groups.ideas[index]
             lines.append(f"  {idea_ref(idea)} · {idea.text} ({leanings})")
+    if groups.stale:
+        lines.append(_("Votes came in since these groups were found: they are updating…"))
     return "\n".join(lines)
 
 
@@ -184,7 +133,7 @@ def nearest_group(found: OpinionMap, row: int) -> int:
     """The participant's group, or for someone not grouped the group whose centre on the map is nearest."""
     if found.labels[row] >= 0:
         return int(found.labels[row])
-    centres = {g: found.coordinates[found.labels == g].mean(axis=0) for g in found.group_ids}
+    centres = {g: np.nanmean(found.coordinates[found.labels == g], axis=0) for g in found.group_ids}
     return min(centres, key=lambda g: float(np.linalg.norm(found.coordinates[row] - centres[g])))
 
 
@@ -223,7 +172,7 @@ def my_group_text(
 ) -> str:
     """Privately: the group the member is nearest, where they differ from it, and a bridge idea."""
     found = groups.found
-    if isinstance(found, NotEnoughVotes):
+    if not isinstance(found, OpinionMap):
         return groups_text(groups, _, ngettext)
     if member_id not in groups.member_ids:
         return _(
@@ -231,6 +180,11 @@ def my_group_text(
             hashtag=groups.campaign.hashtag,
         )
     row = groups.member_ids.index(member_id)
+    if np.isnan(found.coordinates[row]).any():
+        return _(
+            "Your votes are not in the opinion groups of #{hashtag} yet: they are updating. Ask again in a moment.",
+            hashtag=groups.campaign.hashtag,
+        )
     group = nearest_group(found, row)
     counts = group_counts(groups.votes, found.labels)
     size = int((found.labels == group).sum())
@@ -278,6 +232,57 @@ def my_group_text(
     return "\n".join(lines)
 
 
+def group_map(groups: CampaignGroups, folder: Path, _: Callable[..., str]) -> Path | None:
+    """The participants' map coloured by group, as a PNG file in `folder` (reused while the same), or None
+    when there are no groups to draw."""
+    found = groups.found
+    if not isinstance(found, OpinionMap):
+        return None
+    placed = ~np.isnan(found.coordinates).any(axis=1)
+    points, labels = found.coordinates[placed], found.labels[placed]
+    index_of = {group: index for index, group in enumerate(found.group_ids)}
+    classes = np.array([index_of.get(int(g), -1) for g in labels], dtype=int)
+    legend = [
+        _("Group {name} · {count}", name=group_name(g), count=int((labels == g).sum()))
+        for g in found.group_ids
+    ]
+    texts = [_("not grouped"), _("Opinion groups of #{hashtag}", hashtag=groups.campaign.hashtag)]
+    return saved_picture(
+        lambda name: folder / GROUP_MAPS_FOLDER / f"{groups.campaign.hashtag}-{name}.png",
+        [points.round(4).tolist(), classes.tolist(), legend, texts],
+        lambda: draw_points(points, classes, legend, *texts),
+    )
+
+
+@commands.on(THEME_LEANINGS)
+def theme_leanings(
+    effects: Effects, campaign: Campaign, ideas_of: Mapping[int, Sequence[int]], _: Callable[..., str]
+) -> dict[int, str]:
+    """Per theme, each opinion group's agree share over its votes on the theme's ideas: "Groups: A 80%
+    agree, B 10% agree"; nothing when the campaign has no groups."""
+    groups = stored_groups(effects.session, campaign)
+    found = groups.found
+    if not isinstance(found, OpinionMap) or len(found.group_ids) < 2:
+        return {}
+    column_of = {idea.id: index for index, idea in enumerate(groups.ideas)}
+    counts = group_counts(groups.votes, found.labels)
+    notes = {}
+    for theme_id, idea_ids in ideas_of.items():
+        columns = [column_of[i] for i in idea_ids if i in column_of]
+        leanings = [
+            _(
+                "{name} {agree}% agree",
+                name=group_name(g),
+                agree=percent(int(c.agree[columns].sum()), int(c.seen[columns].sum())),
+            )
+            for g, c in counts.items()
+            if columns and c.seen[columns].sum() > 0
+        ]
+        if leanings:
+            notes[theme_id] = _("Opinion groups: {leanings}", leanings=", ".join(leanings))
+    return notes
+
+
 @commands.command(
     "groups",
     N_("See who thinks alike, what each group stands for and what nearly everyone shares"),
@@ -285,7 +290,14 @@ def my_group_text(
 )
 def groups_command(ctx: Context, args: str) -> None:
     campaign, _rest = resolve_campaign(ctx, args)
-    ctx.reply(groups_text(campaign_groups(ctx.session, campaign), ctx._, ctx.ngettext))
+    assert campaign.id is not None
+    groups = stored_groups(ctx.session, campaign)
+    if groups.stale:  # a hidden or withdrawn idea changes the map too, with no vote to ask for it
+        ctx.schedule(request_groups(ctx.session, campaign.id, ctx.now()))
+    ctx.reply(groups_text(groups, ctx._, ctx.ngettext))
+    picture = group_map(groups, ctx.config.data_dir, ctx._)
+    if picture is not None:
+        ctx.reply(ctx._("Opinion groups of #{hashtag}", hashtag=campaign.hashtag), image_path=str(picture))
 
 
 @commands.command(
@@ -296,5 +308,5 @@ def groups_command(ctx: Context, args: str) -> None:
 def my_group_command(ctx: Context, args: str) -> None:
     campaign, _rest = resolve_campaign(ctx, args)
     assert ctx.member.id is not None
-    groups = campaign_groups(ctx.session, campaign)
+    groups = stored_groups(ctx.session, campaign)
     ctx.reply(my_group_text(groups, ctx.member.id, ctx._, ctx.ngettext), private=True)

@@ -11,6 +11,7 @@ from facilitation.kernel.forgetting import REDACTED
 from facilitation.kernel.hooks import Forgetting, PersonalData
 from facilitation.kernel.refs import PROTOTYPE, ref
 from facilitation.kernel.router import CommandSet
+from facilitation.planning.group_store import forget_member
 from storage.models import Feedback, IdeaVote, Prototype, PrototypeMember, PrototypeVersion, Round
 
 commands = CommandSet()
@@ -67,7 +68,8 @@ def _count(ctx: Context, model: type, member_column: object) -> int:
 def erase(ctx: Context, forgetting: Forgetting) -> None:
     """Votes and team places go with the member. Feedback and versions stay without their author when
     the member keeps their contributions; else feedback goes and a version's words are replaced (its
-    number stays, with the feedback others gave it). Prototypes and rounds they started stay, nameless."""
+    number stays, with the feedback others gave it). Prototypes and rounds they started stay, nameless.
+    The member leaves the stored opinion groups at once; they are recomputed without their votes."""
     member_id = forgetting.member_id
     session = ctx.session
     rated = select(Feedback.version_id).where(Feedback.member_id == member_id)
@@ -92,6 +94,8 @@ def erase(ctx: Context, forgetting: Forgetting) -> None:
         .where(col(PrototypeVersion.author_member_id) == member_id)
         .values(author_member_id=None)
     )
+    for job in forget_member(session, member_id, ctx.now()):
+        ctx.schedule(job)
 
 
 commands.holds(

@@ -24,6 +24,7 @@ from facilitation.planning.feedback import (
     QUOTE_WIDTH,
     RATING_MAX,
     RATING_MIN,
+    counted_texts,
     feedback_summaries,
     latest_ratings,
 )
@@ -194,7 +195,7 @@ def show_prototype(ctx: Context, prototype: Prototype) -> None:
         )
         for version in versions
     ]
-    summaries = feedback_summaries(ctx, [[row.text for row in rows if row.text] for rows in feedback])
+    summaries = feedback_summaries(ctx, prototype.campaign_id, [counted_texts(rows) for rows in feedback])
     for version, rows, summary in zip(versions, feedback, summaries, strict=True):
         moment = format_moment(version.created_at, ctx.member.timezone, ctx.member.language)
         if version.number == 1:

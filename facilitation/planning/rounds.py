@@ -23,6 +23,7 @@ from facilitation.kernel.router import CommandSet, Role, UsageError, UserError
 from facilitation.kernel.scheduling import JobSpec
 from facilitation.kernel.text import clean_user_text
 from facilitation.membership.campaigns import OPEN, announce, open_round, resolve_campaign
+from facilitation.planning.opinions import theme_leanings
 from facilitation.planning.votes import idea_lines, vote_buttons
 from storage.models import Campaign, Idea, Member, Round
 
@@ -268,9 +269,10 @@ def idea_count(session: Session, round_: Round) -> int:
 
 def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> list[str]:
     """The round's themes digest: its ideas grouped by the campaign's themes (computed now, ids kept),
-    each with its votes; without the language model, the ideas alone."""
+    each with its votes and how each opinion group leans on the theme's ideas; without the language
+    model, the ideas alone."""
     _, ngettext = texts_for(effects)
-    embedder = effects.index.embedder if effects.index is not None else None
+    embedder = effects.index.embedder_for(effects.session, campaign.id) if effects.index is not None else None
     if embedder is not None and not embedder.failed:
         embedder.wait_ready(MODEL_WAIT_SECONDS)
     try:
@@ -281,6 +283,12 @@ def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> lis
     for idea in ideas:
         grouped.setdefault(result.placement.get(idea.id, (None, None))[0], []).append(idea)
     lines = [_("Themes of this round:")]
+    leanings = theme_leanings(
+        effects,
+        campaign,
+        {theme_id: [i.id for i in members] for theme_id, members in grouped.items() if theme_id},
+        _,
+    )
     for theme, _children in result.themes:
         if theme.id in grouped:
             members = grouped[theme.id]
@@ -288,6 +296,8 @@ def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> lis
                 f"{theme_ref(theme.id)} · {theme.label} — "
                 + ngettext("{count} idea of this round", "{count} ideas of this round", len(members))
             )
+            if theme.id in leanings:
+                lines.append("  " + leanings[theme.id])
             lines += ["  " + line for line in idea_lines(effects, members)]
     if None in grouped:
         lines.append(_("In no theme yet:"))

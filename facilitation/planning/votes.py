@@ -1,5 +1,6 @@
 """Votes on ideas: agree, disagree or pass, one per member and idea, changeable; the next idea to vote
-on, dealt by Polis's routing priority; and /top.
+on, dealt by Polis's routing priority; and /top. Each vote asks for the campaign's opinion groups to be
+recomputed in the background (`regrouping`).
 
 Votes live one row per member and idea (`IdeaVote`), so `vote_matrix` reads the participant x idea
 matrix that opinion groups (Polis-style) are computed from.
@@ -21,8 +22,19 @@ from facilitation.kernel.refs import idea_ref, parse_ref, theme_ref
 from facilitation.kernel.router import CommandSet, UsageError, UserError
 from facilitation.kernel.text import shorten
 from facilitation.membership.campaigns import OPEN, resolve_campaign
+from facilitation.planning.regrouping import request_groups
 from storage.db import insert_if_absent
-from storage.models import Campaign, Idea, IdeaSupport, IdeaTheme, IdeaVote, Member, Round, Theme
+from storage.models import (
+    Campaign,
+    Idea,
+    IdeaSupport,
+    IdeaTheme,
+    IdeaVote,
+    Member,
+    OpinionGroupState,
+    Round,
+    Theme,
+)
 
 commands = CommandSet()
 
@@ -209,6 +221,7 @@ def cast_vote(ctx: Context, idea: Idea, choice: str) -> None:
         vote.choice = choice
         vote.updated_at = ctx.now()
     ctx.session.flush()
+    ctx.schedule(request_groups(ctx.session, idea.campaign_id, ctx.now()))
     counts = vote_counts(ctx.session, [idea.id])[idea.id]
     another = ctx.button(_("Vote on another"), "vote_next", campaign_id=idea.campaign_id)
     ctx.reply(answer + "\n" + tally(ctx, counts), buttons=(another,), private=True)
@@ -216,7 +229,8 @@ def cast_vote(ctx: Context, idea: Idea, choice: str) -> None:
 
 def next_idea(session: Session, campaign: Campaign, member: Member) -> Idea | None:
     """The idea whose vote helps the map most that the member may still vote on: in sight, not merged,
-    not their own, not yet voted on by them, and not in a closed round."""
+    not their own, not yet voted on by them, and not in a closed round. How far each idea pulls on the
+    map comes from the groups last stored."""
     voted = select(IdeaVote.idea_id).where(IdeaVote.member_id == member.id)
     closed_rounds = select(Round.id).where(Round.campaign_id == campaign.id, Round.status != OPEN)
     candidates = list(
@@ -234,10 +248,13 @@ def next_idea(session: Session, campaign: Campaign, member: Member) -> Idea | No
     if not candidates:
         return None
     counts = vote_counts(session, [idea.id for idea in candidates])
+    groups = session.get(OpinionGroupState, campaign.id)
+    extremity = groups.extremity if groups is not None else {}
     priority = routing_priority(
         np.array([counts[idea.id][AGREE] for idea in candidates]),
         np.array([counts[idea.id][PASS] for idea in candidates]),
         np.array([sum(counts[idea.id][c] for c in CHOICES) for idea in candidates]),
+        np.array([extremity.get(str(idea.id), 0.0) for idea in candidates]),
     )
     best = max(range(len(candidates)), key=lambda i: (priority[i], -(candidates[i].id or 0)))
     return candidates[best]
@@ -345,13 +362,17 @@ def top_command(ctx: Context, args: str) -> None:
     ctx.reply("\n".join(lines), buttons=vote_buttons(ctx, ideas))
 
 
-def vote_matrix(session: Session, campaign_id: int) -> tuple[list[int], list[int], np.ndarray]:
-    """Members (rows) x ideas (columns) of a campaign: 1 agree, -1 disagree, 0 pass, NaN no vote."""
-    rows = session.exec(
+def vote_matrix(
+    session: Session, campaign_id: int, out_of_sight: bool = False
+) -> tuple[list[int], list[int], np.ndarray]:
+    """Members (rows) x ideas (columns) of a campaign: 1 agree, -1 disagree, 0 pass, NaN no vote; ideas
+    hidden or withdrawn are left out unless `out_of_sight` (the opinion map weighs them as Polis does)."""
+    query = (
         select(IdeaVote.member_id, IdeaVote.idea_id, IdeaVote.choice)
         .join(Idea, col(Idea.id) == col(IdeaVote.idea_id))
-        .where(Idea.campaign_id == campaign_id, Idea.shown())
-    ).all()
+        .where(Idea.campaign_id == campaign_id)
+    )
+    rows = session.exec(query if out_of_sight else query.where(Idea.shown())).all()
     members = sorted({member_id for member_id, _idea, _choice in rows})
     ideas = sorted({idea_id for _member, idea_id, _choice in rows})
     matrix = np.full((len(members), len(ideas)), np.nan)

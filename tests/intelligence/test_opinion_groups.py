@@ -141,3 +141,28 @@ def test_routing_deals_unseen_ideas_before_passed_on_ones_and_fades_the_newness(
     assert priority[2] > priority[0]  # agreed on: it shows where people stand
     assert priority[2] > priority[3]  # as seen, but seen by fewer: it needs the votes more
     assert np.isclose(priority[0], (0.25 * 9) ** 2)  # (1 - 1/2) * 1/2, boosted ninefold, squared
+
+
+def test_an_idea_that_splits_the_camps_pulls_further_from_the_centre_and_is_dealt_first():
+    result = opinion_map(two_camps())
+    assert isinstance(result, OpinionMap)
+    # ideas 0-3 split the camps, everyone agrees with idea 4: Polis's comment extremity
+    assert min(result.extremity[:4]) > 2 * result.extremity[4]
+    agree, passes, seen = np.array([5, 10]), np.array([0, 0]), np.array([10, 10])
+    flat = routing_priority(agree, passes, seen)
+    weighed = routing_priority(agree, passes, seen, np.array([result.extremity[0], result.extremity[4]]))
+    assert flat[1] > flat[0] and weighed[0] > weighed[1]  # the splitting idea, half agreed, now comes first
+
+
+def test_votes_on_moderated_ideas_still_count_toward_who_is_grouped_as_in_polis():
+    votes = two_camps()
+    votes[:, :] = np.where(np.isnan(votes), N, votes)
+    sparse = np.full((1, 6), N)
+    sparse[0, 4:] = A  # two votes on ideas in sight, five more on moderated ones
+    with_moderated = np.hstack([np.vstack([votes, sparse]), np.full((21, 5), N)])
+    with_moderated[20, 6:] = A
+    moderated = np.array([False] * 6 + [True] * 5)
+    result = opinion_map(with_moderated, moderated=moderated)
+    assert isinstance(result, OpinionMap)
+    assert result.labels[20] >= 0  # seven votes in all: grouped, as Polis groups them
+    assert np.allclose(result.extremity[6:], 0)  # moderated ideas weigh nothing on the map

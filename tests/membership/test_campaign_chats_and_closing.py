@@ -43,3 +43,16 @@ async def test_a_facilitator_of_one_campaign_cannot_invite_it_into_another_campa
         "This chat belongs to #parks: only its facilitators can invite another campaign"
     )
     assert "recorded in #parks" in await harness.reply_text("/idea More salt on the path", user="alice")
+
+
+async def test_invite_without_a_hashtag_offers_every_campaign_the_facilitator_runs(harness):
+    """Created minutes after the first, #vieillir is neither this chat's nor one the facilitator joined:
+    /invite still offers it (it used to pick the chat's or the joined campaign alone)."""
+    await harness.start_parks()
+    await harness.say("/join #parks", user=FACILITATOR)
+    await harness.say("/campaign #vieillir Bien vieillir | Comment bien vieillir ici ?", user=FACILITATOR)
+    for private in (False, True):
+        answer = await harness.reply_text("/invite", user=FACILITATOR, private=private)
+        assert "Which campaign do you mean? Add its hashtag: #parks #vieillir" in answer
+    invited = await harness.reply_text("/invite #vieillir", user=FACILITATOR, chat="seniors")
+    assert "Open invitation: #vieillir" in invited

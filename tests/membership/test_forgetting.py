@@ -19,7 +19,7 @@ from facilitation.features import FEATURES
 from facilitation.kernel.forgetting import REDACTED
 from facilitation.kernel.hooks import PERSONAL_DATA
 from facilitation.kernel.router import Router
-from storage.models import Idea, Identity, Member, OutboxMessage, Theme
+from storage.models import ForgottenAccount, Idea, Identity, Member, OutboxMessage, Theme
 
 START = datetime(2030, 10, 28, 18, tzinfo=UTC)  # a Monday afternoon in Montreal, outside quiet hours
 USER = "quillon"
@@ -196,3 +196,29 @@ async def test_forget_takes_the_members_words_out_of_themes_and_theme_maps(simil
     done = [sent.text for sent in await harness.press("Delete me and my ideas", user=USER)]
     assert any("1 file made earlier with your words" in text for text in done), done
     assert table_findings(harness, [PLANTED]) == [] and not list((tmp_path / "theme-maps").iterdir())
+
+
+async def test_writing_after_forget_says_once_that_you_start_afresh(harness):
+    """The account that used /forget is kept only as a keyed digest: its next message gets a new profile
+    and is told so, once; an account never forgotten is not."""
+    await harness.start_parks()
+    await harness.say(f"/idea Benches by the {PLANTED} pond #parks", user=USER)
+    before = pseudonym_of(harness, USER)
+    await harness.say("/forget", user=USER)
+    await harness.press("Delete me and my ideas", user=USER)
+    [kept] = harness.rows(ForgottenAccount)
+    assert USER not in kept.digest and len(kept.digest) == 64
+
+    first = await harness.say("/ideas #parks", user=USER)
+    after = pseudonym_of(harness, USER)
+    [told] = [sent for sent in first if "You start afresh" in sent.text]
+    assert f"You start afresh as {after}" in told.text and told.message.private
+    assert after != before and harness.rows(ForgottenAccount) == []
+    again = await harness.reply_text("/ideas #parks", user=USER)
+    assert "afresh" not in again
+    assert "afresh" not in await harness.reply_text("/ideas #parks", user="newcomer")
+
+    await harness.say("/forget", user=USER)
+    await harness.press("Delete me and my ideas", user=USER)
+    in_french = await harness.reply_text("/ideas #parks", user=USER, language="fr-CA")
+    assert "Vous repartez de zéro sous le nom" in in_french

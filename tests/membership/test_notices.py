@@ -183,3 +183,41 @@ async def test_news_when_an_idea_is_first_placed_or_moves_not_for_the_same_place
     assert computed(found((0, 1, 2, 4), (3, 5))) == [("i5", "t1"), ("i6", "t2")]  # moved, and first placed
     assert computed(found((0, 1, 2, 4), (3,), other=(5,))) == []  # to "other"
     assert computed(found((0, 1, 2, 4), (3, 5))) == []  # back where its author already knows it is
+
+
+async def test_one_line_per_event_naming_every_idea_it_concerns(database_url, tmp_path):
+    """A prototype grown from a theme holding two of alice's ideas is one event for her, and so is each
+    of its versions: three lines (and the theme's), not one per idea."""
+    clock = Clock(NOON)
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.start_parks()
+        await harness.say("/idea Solar lamps along the path", user="alice")
+        await harness.say("/idea Reflectors on the benches", user="alice")
+        await harness.say("/idea A kiosk by the gate", user="bob")
+        with harness.townhall.database.session() as session:
+            campaign = session.get_one(Campaign, 1)
+            effects = Effects(session=session, config=harness.townhall.core.config)
+            store_themes(effects, campaign, np.arange(1, 4), found((0, 1, 2)))
+            session.commit()
+        await harness.say("/prototype t1 Night lights pilot", user=FACILITATOR)
+        await harness.say("/version p1 Added two solar lamps", user=FACILITATOR)
+        await harness.say("/version p1 Brighter bulbs", user=FACILITATOR)
+        await run_notices(harness, "alice")
+        [digest] = news_for(harness, "alice")
+        bullets = [line for line in digest.splitlines() if line.startswith("• ")]
+        assert bullets == [
+            "• Your ideas i1 and i2 are part of the theme t1: Theme 0.",
+            "• Your ideas i1 and i2 led to the prototype p1: Night lights pilot. Join its team with /team p1.",
+            "• The prototype p1 (Night lights pilot), grown from your ideas i1 and i2, published version v1: "
+            "Added two solar lamps. Tell them what you think with /feedback p1 <1-5> <your words>.",
+            "• The prototype p1 (Night lights pilot), grown from your ideas i1 and i2, published version v2: "
+            "Brighter bulbs. Tell them what you think with /feedback p1 <1-5> <your words>.",
+        ]
+        assert "4 pieces of news about your ideas" in digest
+
+        await harness.say("/lang fr", user="alice")
+        await harness.say("/version p1 Un banc sous la lampe", user=FACILITATOR)
+        clock.advance(timedelta(days=1))
+        await run_notices(harness, "alice")
+        in_french = private_to(harness, "alice")[-1].text
+        assert "né de vos idées i1 et i2" in in_french, in_french

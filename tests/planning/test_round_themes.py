@@ -162,3 +162,22 @@ async def test_a_versions_feedback_is_grouped_into_themes_as_ideas_are(database_
         assert "No themes: these 3 texts are too few or too different to group." in v2
         assert "No themes: 1 text is too few to group." in v3
     gated.close()
+
+
+@pytest.mark.embeddings
+async def test_a_replaced_rating_leaves_the_feedback_themes(database_url, tmp_path, embedder):
+    """Three alike texts make a theme; when one of them was replaced by its author's later rating, the
+    two that count are too few: no theme of 3 beside "2 ratings"."""
+    async with Harness.running(database_url, tmp_path, embedder=embedder) as harness:
+        await harness.start_parks()
+        await harness.say("/idea Solar lamps along the path")
+        await harness.say("/prototype i1 Night lights pilot", user=FACILITATOR)
+        await harness.say("/version p1 Added two solar lamps", user=FACILITATOR)
+        await harness.say("/feedback p1 2 The lamps are too dim at night", user="carol")
+        await harness.say("/feedback p1 2 The lamps are far too dim at night", user="dave")
+        await harness.say("/feedback p1 3 The lamps are still too dim at night", user="carol")
+        await wait_for(lambda: embedder.ready)
+        shown = await harness.reply_text("/prototype p1")
+        assert "2 ratings · mean rating 2.5 / 5" in shown
+        assert "Themes of the feedback:" not in shown and "(3)" not in shown
+        assert "No themes: 2 texts are too few to group." in shown

@@ -123,6 +123,24 @@ async def test_a_prototype_with_two_versions_and_feedback_on_each(harness):
     ]
 
 
+async def test_a_replaced_rating_takes_its_words_out_of_what_the_version_is_said_to_hear(harness):
+    """Each member's latest rating counts, and only its words are quoted (or grouped into themes): a
+    replaced rating's text no longer stands beside a count that left it out."""
+    await harness.start_parks()
+    await harness.say("/idea Solar lamps along the path")
+    await harness.say("/prototype i1 Night lights pilot", user=FACILITATOR)
+    await harness.say("/version p1 Added two solar lamps", user=FACILITATOR)
+    await harness.say("/feedback p1 2 Far too dark at the gate", user="carol")
+    await harness.say("/feedback p1 3 Fine near the pond", user="dave")
+    await harness.say("/feedback p1 5 Now the gate is bright", user="carol")  # replaces her rating of 2
+
+    shown = await harness.reply_text("/prototype p1")
+    assert "2 ratings · mean rating 4.0 / 5" in shown
+    assert "“Now the gate is bright”" in shown and "“Fine near the pond”" in shown
+    assert "Far too dark" not in shown
+    assert len(harness.rows(Feedback)) == 3  # her earlier words stay in the history (and open data)
+
+
 async def test_me_lists_votes_feedback_and_teams_and_forget_takes_feedback_with_the_ideas(harness):
     await harness.start_parks()
     await harness.say("/idea Solar lamps along the path", user="bob")

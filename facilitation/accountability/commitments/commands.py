@@ -30,6 +30,8 @@ commands = CommandSet()
 
 MAX_DUE_DAYS = 730
 """Two years: further than that is a plan, not a commitment."""
+PRIVATE_WORDS = ("private", "privé", "privée")
+"""`/commit private …` (in French `privé`): the action and its notes reach its owner alone."""
 MINE_DONE_SHOWN = 5
 OPEN_COMMITMENTS_MAX = 20
 """Open commitments one member may hold at once: more than anyone keeps, and each brings its reminders."""
@@ -75,7 +77,10 @@ def _take_links(ctx: Context, text: str) -> tuple[dict[str, int], str, list[str]
 @commands.command(
     "commit",
     N_("Commit to an action by a date"),
-    N_("/commit <action> by <date: 2026-12-15, friday, in 2 weeks> [theme N | prototype N] [#hashtag]"),
+    N_(
+        "/commit [private] <action> by <date: 2026-12-15, friday, in 2 weeks> [theme N | prototype N] "
+        "[#hashtag]"
+    ),
     options=(
         Option("action", N_("What you will do"), required=True),
         Option("due", N_("By when: 2026-12-15, friday, in 2 weeks"), required=True, separator=" by "),
@@ -87,6 +92,10 @@ def commit(ctx: Context, args: str) -> None:
     _ = ctx._
     now = ctx.now()
     text = clean_user_text(args)
+    first, _space, rest = text.partition(" ")
+    private = first.casefold() in PRIVATE_WORDS
+    if private:
+        text = rest
     links, text, notes = _take_links(ctx, text)
     campaign, text = _commitment_campaign(ctx, text)
     today = local_day(ctx.member, now)
@@ -124,6 +133,7 @@ def commit(ctx: Context, args: str) -> None:
         member_id=ctx.member.id,
         campaign_id=campaign.id if campaign else None,
         action=action,
+        private=private,
         due_on=due,
         created_at=now,
         updated_at=now,
@@ -156,7 +166,22 @@ def commit(ctx: Context, args: str) -> None:
             ref=commitment_ref(commitment),
         )
     )
-    ctx.reply("\n".join(lines))
+    if private:
+        lines.append(
+            _(
+                "Private: only you see what it says. Your pod sees that you hold a commitment and how far "
+                "it is, and the campaign's figures count it, without its words."
+            )
+        )
+    else:
+        lines.append(
+            _(
+                "Commitments are public: your pod sees this one, and the campaign's open data publishes its "
+                "words (under a pseudonymous id). To keep an action to yourself, write "
+                "/commit private <action> by <date>."
+            )
+        )
+    ctx.reply("\n".join(lines), private=private)
 
 
 def _refuse_past_the_open_limit(ctx: Context) -> None:
@@ -224,7 +249,7 @@ def progress(ctx: Context, args: str) -> None:
         answer += " " + _("Your news: {note}", note=shorten(note, ACTION_PREVIEW_WIDTH))
     if commitment.progress_percent == 100 and commitment.status == OPEN:
         answer += " " + _("All there? Mark it with /done {ref}.", ref=commitment_ref(commitment))
-    ctx.reply(answer)
+    ctx.reply(answer, private=commitment.private)
 
 
 @commands.command("done", N_("Mark a commitment as done"), N_("/done <commitment>"))
@@ -242,7 +267,8 @@ def done(ctx: Context, args: str) -> None:
             "Done: {ref} “{action}”. Thank you for following through!",
             ref=commitment_ref(commitment),
             action=shorten(commitment.action, ACTION_PREVIEW_WIDTH),
-        )
+        ),
+        private=commitment.private,
     )
 
 

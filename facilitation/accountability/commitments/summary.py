@@ -16,19 +16,25 @@ DONE = "done"
 ACTION_PREVIEW_WIDTH = 80
 
 
-def describe(language: str, commitment: Commitment) -> str:
-    """One line: `c3 · Clear Rue Clark — by Friday 4 December · 50% · crew found`."""
+def describe(language: str, commitment: Commitment, to_owner: bool = True) -> str:
+    """One line: `c3 · Clear Rue Clark — by Friday 4 December · 50% · crew found`.
+
+    A private commitment reads so to its owner; to anyone else (their pod) it is `a private commitment`,
+    with its day and progress but neither its action nor its notes."""
     _ = translator(language)[0]
+    hidden = commitment.private and not to_owner
     line = _(
         "{ref} · {action} — by {day}",
         ref=commitment_ref(commitment),
-        action=shorten(commitment.action, ACTION_PREVIEW_WIDTH),
+        action=_("a private commitment") if hidden else shorten(commitment.action, ACTION_PREVIEW_WIDTH),
         day=show_day(language, commitment.due_on),
     )
+    if commitment.private and to_owner:
+        line += " · " + _("private")
     if commitment.status == DONE:
         return line + " · " + _("done")
     line += " · " + _("{percent}%", percent=commitment.progress_percent)
-    if commitment.progress_note:
+    if commitment.progress_note and not hidden:
         line += " · " + shorten(commitment.progress_note, ACTION_PREVIEW_WIDTH)
     return line
 

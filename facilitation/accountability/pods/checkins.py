@@ -226,7 +226,8 @@ def send_nudge(effects: Effects, payload: dict) -> None:
         if checkin.note:
             lines.append(quote(_, checkin.note))
         lines += [
-            f"• {describe(peer.language, commitment)}" for commitment in open_commitments(session, author.id)
+            f"• {describe(peer.language, commitment, to_owner=False)}"
+            for commitment in open_commitments(session, author.id)
         ]
         lines.append(
             _("Take a moment to read it and respond: cheer them on, or offer a hand if they need one.")

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from facilitation.civic.opendata.tables import Pseudonyms
-from facilitation.planning.opinions import campaign_groups
+from facilitation.planning.group_store import stored_groups
 from facilitation.planning.votes import MATRIX_VALUES
 from storage.models import Campaign, Idea, IdeaVote, visible_ideas
 
@@ -99,7 +99,7 @@ def polis_tables(
     voters = {vote.member_id for vote in cast}
     group_of = {
         participant(member_id): group
-        for member_id, group in campaign_groups(session, campaign).group_of().items()
+        for member_id, group in stored_groups(session, campaign).group_of().items()
         if member_id in voters
     }
     ordered_ids = sorted(idea_ids)

@@ -343,11 +343,12 @@ def _feedback_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> 
 @open_data_table(
     "commitments",
     "Actions members committed to in the campaign, and how far they are. Progress notes are not "
-    "published: members write them for their pod.",
+    "published: members write them for their pod. A private commitment (/commit private) has a row, "
+    "its action left empty.",
     """
     commitment_id     integer   Commitment identifier (shown in chat as c<id>)
     owner             string    Pseudonymous id of the member who committed
-    action            string    The action, as its owner stated it
+    action            string    The action, as its owner stated it; empty for a private commitment
     due_on            date      The day it is due, in the owner's calendar
     status            string    open or done
     progress_percent  integer   Progress the owner reported, from 0 to 100
@@ -363,7 +364,7 @@ def _commitment_rows(session: Session, campaign: Campaign, author: Pseudonyms) -
         yield (
             commitment.id,
             author(commitment.member_id),
-            commitment.action,
+            "" if commitment.private else commitment.action,
             commitment.due_on.isoformat(),
             commitment.status,
             commitment.progress_percent,

@@ -159,11 +159,16 @@ class Scheduler:
             del self._running[key]
             self._due_again.discard(key)
 
+    def pause(self) -> None:
+        """Start no new job (the first step of a stop); those running go on."""
+        if self._scheduler is not None:
+            self._scheduler.pause()
+
     async def _finish_running_jobs(self) -> None:
         """Let the running jobs end, up to `STOP_WAIT_FOR_JOBS_SECONDS`; no new one starts meanwhile."""
         if self._scheduler is None or not self._running:
             return
-        self._scheduler.pause()
+        self.pause()
         _done, unfinished = await asyncio.wait(
             list(self._running.values()), timeout=STOP_WAIT_FOR_JOBS_SECONDS
         )

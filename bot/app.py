@@ -204,7 +204,8 @@ class Townhall:
             log.info("adapter started platform=%s", adapter.platform)
         self._running.push_async_callback(self._last_delivery_pass)
         self._running.push_async_callback(self.core.finish_deferred, STOP_WAIT_FOR_DEFERRED_SECONDS)
-        self._running.push_async_callback(self._finish_embedding)  # first at stop: waiting ideas answered
+        self._running.push_async_callback(self._finish_embedding)  # then waiting ideas are answered
+        self._running.callback(self.scheduler.pause)  # first at stop: no new job starts (running ones end)
 
     async def _upgrade_when_reachable(self) -> None:
         """Bring the schema up to date, waiting for a database that cannot be reached (a server down, a

@@ -32,7 +32,8 @@ def describe(ctx: Context) -> list[str]:
         else _("Your commitments: {commitments}", commitments=none)
     ]
     for commitment in commitments:
-        line = f"  {commitment_ref(commitment)} · {shorten(commitment.action, PREVIEW_WIDTH)} ({commitment.progress_percent}%)"
+        percent = _("{percent}%", percent=commitment.progress_percent)
+        line = f"  {commitment_ref(commitment)} · {shorten(commitment.action, PREVIEW_WIDTH)} ({percent})"
         if commitment.progress_note:
             line += " · " + shorten(commitment.progress_note, PREVIEW_WIDTH)
         lines.append(line)

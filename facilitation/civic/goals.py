@@ -293,7 +293,11 @@ def list_goals(ctx: Context, args: str) -> None:
         lines.append(
             "  "
             + ", ".join(
-                f"{m.recorded_at.astimezone(zone).strftime('%Y-%m-%d')}: {format_number(m.value)}"
+                _(
+                    "{day}: {value}",
+                    day=m.recorded_at.astimezone(zone).strftime("%Y-%m-%d"),
+                    value=format_number(m.value),
+                )
                 for m in recent
             )
         )

@@ -110,6 +110,14 @@ def week_of(moment: datetime | date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def first_week(session: Session, campaign: Campaign | None) -> date | None:
+    """The Monday of the week `campaign` (or the first campaign) was created; None with no campaign."""
+    if campaign is not None:
+        return week_of(campaign.created_at)
+    created = session.exec(select(func.min(Campaign.created_at))).one()
+    return week_of(created) if created is not None else None
+
+
 def checkin_weeks(
     session: Session, campaign: Campaign | None, first: date | None = None, last: date | None = None
 ) -> list[CheckInWeek]:

@@ -27,10 +27,11 @@ from facilitation.civic.progress import (
     active_pod_count,
     checkin_weeks,
     commitment_counts,
+    first_week,
     prototype_counts,
     week_of,
 )
-from facilitation.intelligence.themes import map_picture, stored_themes
+from facilitation.intelligence.themes import CampaignThemes, map_picture, stored_themes
 from facilitation.kernel.context import Context
 from facilitation.kernel.hooks import REPORT_PARTS
 from facilitation.kernel.i18n import N_, decimal, translator
@@ -58,7 +59,8 @@ CHART_MARGIN = 32
 MAX_BAR_WIDTH = 48
 QUOTES_SHOWN = 5
 REPORT_WEEKS = 4
-"""How many calendar weeks, this one included, /report's check-in response rate covers, one line each."""
+"""How many calendar weeks, this one included, /report's check-in response rate covers, one line each
+(fewer for a campaign younger than that)."""
 REPORTS_FOLDER = "reports"
 """Under the data folder: where citizen reports sent in chat are written."""
 
@@ -95,10 +97,30 @@ def line_chart(points: list[tuple[datetime, float]], target: float, label: str) 
         f'<line class="target" x1="{CHART_MARGIN}" x2="{CHART_WIDTH - CHART_MARGIN}" y1="{y(target):.1f}" '
         f'y2="{y(target):.1f}"/><text x="{CHART_WIDTH - CHART_MARGIN}" y="{y(target) - 4:.1f}" '
         f'text-anchor="end">{_escape(format_number(target))}</text>'
-        f'<polyline points="{path}"/>{dots}'
-        f'<text x="{CHART_MARGIN}" y="{CHART_HEIGHT - 8}">{start:%Y-%m-%d}</text>'
-        f'<text x="{CHART_WIDTH - CHART_MARGIN}" y="{CHART_HEIGHT - 8}" text-anchor="end">{end:%Y-%m-%d}</text>'
+        f'<polyline points="{path}"/>{dots}{_axis_ends(*_moment_labels(start, end))}'
         "</svg>"
+    )
+
+
+def _moment_labels(start: datetime, end: datetime) -> tuple[str, str]:
+    """The two ends of a time axis, as precise as they need to be to differ: days, else times of day (UTC);
+    a single moment gives one label."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if start.date() != end.date():
+        return f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}"
+    if f"{start:%H:%M}" == f"{end:%H:%M}":
+        return f"{start:%Y-%m-%d}", ""
+    return f"{start:%Y-%m-%d %H:%M} UTC", f"{end:%H:%M} UTC"
+
+
+def _axis_ends(first: str, last: str) -> str:
+    """Labels under both ends of the horizontal axis, or one in the middle when there is only `first`."""
+    y = CHART_HEIGHT - 8
+    if not last:
+        return f'<text x="{CHART_WIDTH / 2:.0f}" y="{y}" text-anchor="middle">{_escape(first)}</text>'
+    return (
+        f'<text x="{CHART_MARGIN}" y="{y}">{_escape(first)}</text>'
+        f'<text x="{CHART_WIDTH - CHART_MARGIN}" y="{y}" text-anchor="end">{_escape(last)}</text>'
     )
 
 
@@ -122,8 +144,7 @@ def bar_chart(
     )
     return (
         f'<svg class="chart" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" aria-label="{_escape(label)}">'
-        f'{bars}<text x="{CHART_MARGIN}" y="{CHART_HEIGHT - 8}">{first}</text>'
-        f'<text x="{CHART_WIDTH - CHART_MARGIN}" y="{CHART_HEIGHT - 8}" text-anchor="end">{last}</text>'
+        f"{bars}{_axis_ends(str(first), str(last) if last != first else '')}"
         f'<text x="{CHART_MARGIN}" y="{CHART_MARGIN - 8}">{top}</text></svg>'
     )
 
@@ -246,7 +267,7 @@ def _themes(session: Session, campaign: Campaign, _: Translate, ngettext: Transl
         parts.append(
             _element("p", _("No themes yet: they appear once enough ideas have been grouped by meaning."))
         )
-        return parts
+        return parts + _other_ideas(result, _, ngettext)
     computed = min(theme.computed_at for theme, _children in result.themes)
     parts.append(
         _element(
@@ -288,7 +309,19 @@ def _themes(session: Session, campaign: Campaign, _: Translate, ngettext: Transl
             for idea_id in theme.representative_idea_ids
             if idea_id in result.ideas
         ]
-    return parts
+    return parts + _other_ideas(result, _, ngettext)
+
+
+def _other_ideas(result: CampaignThemes, _: Translate, ngettext: Translate) -> list[str]:
+    """Every idea that fit no theme when themes were last computed, quoted whole."""
+    if not result.other:
+        return []
+    count = ngettext("{count} idea fits no theme:", "{count} ideas fit no theme:", len(result.other))
+    return [
+        _element("h3", _("Other ideas")),
+        _element("p", count),
+        *(_quote(result.ideas[idea_id], _) for idea_id in sorted(result.other)),
+    ]
 
 
 def _prototypes(
@@ -409,7 +442,8 @@ def report_command(ctx: Context, args: str) -> None:
     lines.append(ngettext("{count} active pod.", "{count} active pods.", active))
     lines.append(_("Check-ins answered, week by week:"))
     this_week = week_of(now)
-    weeks = checkin_weeks(ctx.session, campaign, this_week - timedelta(weeks=REPORT_WEEKS - 1), this_week)
+    first = max(this_week - timedelta(weeks=REPORT_WEEKS - 1), first_week(ctx.session, campaign) or this_week)
+    weeks = checkin_weeks(ctx.session, campaign, first, this_week)
     lines += [_response_line(ctx, week) for week in weeks]
     prototypes = prototype_counts(ctx.session, campaign)
     if prototypes is not None:

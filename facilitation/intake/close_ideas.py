@@ -49,7 +49,7 @@ def close_ideas_section(ctx: Context, idea: Idea, matches: list[Match]) -> tuple
     for close, pseudonym in shown:
         ref = idea_ref(close)
         author = pseudonym or _("a former member")
-        lines.append(f"{ref} · {author}: {shorten(close.text, IDEA_PREVIEW_WIDTH)}")
+        lines.append(f"{ref} · " + _("{name}:", name=author) + " " + shorten(close.text, IDEA_PREVIEW_WIDTH))
         buttons.append(ctx.button(_("Support {ref}", ref=ref), "idea_support", idea_id=close.id))
         buttons.append(
             ctx.button(_("Merge mine into {ref}", ref=ref), "idea_merge", idea_id=idea.id, into_id=close.id)

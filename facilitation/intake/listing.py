@@ -81,7 +81,9 @@ def show_ideas_page(ctx: Context, campaign: Campaign, page: int) -> None:
     ]
     for idea, pseudonym in rows:
         author = pseudonym or _("a former member")
-        lines.append(f"{idea_ref(idea)} · {author}: {shorten(idea.text, IDEA_PREVIEW_WIDTH)}")
+        lines.append(
+            f"{idea_ref(idea)} · " + _("{name}:", name=author) + " " + shorten(idea.text, IDEA_PREVIEW_WIDTH)
+        )
     buttons = vote_buttons(ctx, [idea for idea, _pseudonym in rows])
     if len(buttons) < len(rows):  # a message carries only so many buttons: say how to vote on the rest
         lines.append(

@@ -79,6 +79,9 @@ class Effects:
     """Similar-idea lookups and the embedding model; None when similarity is off (no model configured)."""
     hooks: Hooks = field(default_factory=Hooks)
     """The running features' hook subscribers, for a feature that offers a hook point to those above it."""
+    language: str | None = None
+    """The language a job writes in when it speaks for someone (a round's reminder and digest, in the
+    language of whoever opened it); None for the configured default. Replies use the sender's."""
 
     def now(self) -> datetime:
         """The present from the configured clock: use it for every time a handler decides or stores."""
@@ -228,12 +231,15 @@ class Context(Effects):
 
 
 def texts_for(effects: Effects) -> tuple[Callable[..., str], Callable[..., str]]:
-    """`(_, ngettext)`: the sender's language when answering someone, else the configured default."""
+    """`(_, ngettext)`: the sender's language when answering someone, else the job's (see
+    `Effects.language`) or the configured default."""
     if isinstance(effects, Context):
         return effects._, effects.ngettext
-    return translator(effects.config.default_language)
+    return translator(effects.language or effects.config.default_language)
 
 
 def reader_language(effects: Effects) -> str:
-    """The language of the sender when answering someone, else the configured default."""
-    return effects.member.language if isinstance(effects, Context) else effects.config.default_language
+    """The language of the sender when answering someone, else the job's or the configured default."""
+    if isinstance(effects, Context):
+        return effects.member.language
+    return effects.language or effects.config.default_language

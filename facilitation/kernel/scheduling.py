@@ -7,12 +7,18 @@ which jobs the stored state calls for; the leader runs them at start and every `
 repairs a job lost between a commit and a crash and picks up jobs decided by non-leader processes. Job
 handlers must therefore be idempotent: check the state, act once, update the state.
 
+A job that falls due again while it is still running (decided again by a reconcile or a new event while
+it waits its turn on the core's worker) is coalesced: it runs once more when the running one ends, and
+is never reported as skipped. At stop, running jobs are given `STOP_WAIT_FOR_JOBS_SECONDS` to end; those
+still waiting then are dropped quietly, and the reconcilers give them back at the next start.
+
 Only one process runs the scheduler (see `storage.leader`); the others wait to take over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,6 +39,11 @@ LEADER_RETRY_SECONDS = 15.0
 often the leader checks that it still holds its lock."""
 RECONCILE_SECONDS = 60.0
 """How often the leader re-derives jobs from the stored state."""
+STOP_WAIT_FOR_JOBS_SECONDS = 5.0
+"""How long a stop waits for the jobs already running (or waiting for the core's worker) to end."""
+INSTANCES_ALLOWED = 1_000_000
+"""APScheduler's per-job limit, set out of reach: `Scheduler._run` coalesces a job due while it runs, so
+APScheduler never has to skip (and report) one."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,9 @@ class Scheduler:
         self._lock = LeaderLock(database.engine)
         self._scheduler: AsyncIOScheduler | None = None
         self._task: asyncio.Task[None] | None = None
+        self._running: dict[str, asyncio.Task[Any]] = {}
+        """Each running job's task, by its kind and payload (what makes a job id)."""
+        self._due_again: set[str] = set()
 
     @property
     def leading(self) -> bool:
@@ -85,12 +99,12 @@ class Scheduler:
         if self.leading or not await asyncio.to_thread(self._lock.try_acquire):
             return
         global _active_runner
-        _active_runner = self._run_job
+        _active_runner = self._run
         scheduler = AsyncIOScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=self.database.engine, tablename=SCHEDULER_JOBS_TABLE)
             },
-            job_defaults={"misfire_grace_time": None, "coalesce": True},
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": INSTANCES_ALLOWED},
             timezone=UTC,
         )
         scheduler.start()
@@ -120,8 +134,46 @@ class Scheduler:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-            if _active_runner is self._run_job:
+            if _active_runner == self._run:
                 _active_runner = None
+
+    async def _run(self, kind: str, payload: dict[str, Any]) -> None:
+        """Run a job, or if the same job is running, have it run once more when it ends."""
+        key = json.dumps([kind, payload], sort_keys=True, default=str)
+        if key in self._running:
+            self._due_again.add(key)
+            log.debug("job kind=%s due again while running: it runs once more after", kind)
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._running[key] = task
+        try:
+            while True:
+                self._due_again.discard(key)
+                await self._run_job(kind, payload)
+                if key not in self._due_again:
+                    return
+        except asyncio.CancelledError:  # the stop gave up waiting: the reconcilers bring it back
+            log.debug("job kind=%s left for the next start", kind)
+        finally:
+            del self._running[key]
+            self._due_again.discard(key)
+
+    def pause(self) -> None:
+        """Start no new job (the first step of a stop); those running go on."""
+        if self._scheduler is not None:
+            self._scheduler.pause()
+
+    async def _finish_running_jobs(self) -> None:
+        """Let the running jobs end, up to `STOP_WAIT_FOR_JOBS_SECONDS`; no new one starts meanwhile."""
+        if self._scheduler is None or not self._running:
+            return
+        self.pause()
+        _done, unfinished = await asyncio.wait(
+            list(self._running.values()), timeout=STOP_WAIT_FOR_JOBS_SECONDS
+        )
+        if unfinished:
+            log.info("stopping with %d jobs unfinished: they run at the next start", len(unfinished))
 
     async def reconcile(self) -> None:
         """Add every job the stored state calls for that the job store lacks."""
@@ -168,5 +220,6 @@ class Scheduler:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        await self._finish_running_jobs()
         self._stand_down()
         await asyncio.to_thread(self._lock.release)

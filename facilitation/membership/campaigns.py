@@ -281,6 +281,7 @@ def create_campaign(ctx: Context, args: str) -> None:
         challenge=challenge,
         creator_member_id=ctx.member.id,
         language="fr" if ctx.member.language == "fr" else "en",
+        created_at=ctx.now(),
     )
     ctx.session.add(campaign)
     ctx.session.flush()

@@ -26,7 +26,7 @@ from facilitation.kernel.text import clean_user_text
 from facilitation.membership.campaigns import OPEN, announce, open_round, resolve_campaign
 from facilitation.planning.opinions import theme_leanings
 from facilitation.planning.votes import idea_lines, vote_buttons
-from storage.models import Campaign, Idea, Round
+from storage.models import Campaign, Idea, Member, Round
 
 commands = CommandSet()
 
@@ -223,6 +223,7 @@ def remind_round(effects: Effects, payload: dict) -> None:
     if round_ is None or round_.status != OPEN or round_.reminded_at is not None or now >= round_.closes_at:
         return
     round_.reminded_at = now
+    speak_for_opener(effects, round_)
     campaign = effects.session.get_one(Campaign, round_.campaign_id)
     _, ngettext = texts_for(effects)
     minutes = max(1, round((round_.closes_at - max(now, reminder_time(round_))).total_seconds() / 60))
@@ -251,7 +252,16 @@ def remind_round(effects: Effects, payload: dict) -> None:
 def close_due_round(effects: Effects, payload: dict) -> None:
     round_ = effects.session.get(Round, payload["round_id"])
     if round_ is not None and round_.status == OPEN:
+        speak_for_opener(effects, round_)
         close_round(effects, round_)
+
+
+def speak_for_opener(effects: Effects, round_: Round) -> None:
+    """A job posts a round's reminder and digest in the language of whoever opened the round, who runs
+    it in that language, rather than in the configured default."""
+    opener = effects.session.get(Member, round_.opened_by_member_id) if round_.opened_by_member_id else None
+    if opener is not None:
+        effects.language = opener.language
 
 
 def idea_count(session: Session, round_: Round) -> int:

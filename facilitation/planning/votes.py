@@ -146,7 +146,7 @@ def show_card(ctx: Context, idea: Idea) -> None:
         raise UserError(_("Idea {ref} is no longer shown: it takes no votes.", ref=idea_ref(idea)))
     counts = vote_counts(ctx.session, [idea.id])[idea.id]
     mine = own_vote(ctx.session, idea, ctx.member)
-    lines = [f"{idea_ref(idea)}: {idea.text}", tally(ctx, counts)]
+    lines = [_("{name}:", name=idea_ref(idea)) + " " + idea.text, tally(ctx, counts)]
     if mine is not None:
         lines.append(_("Your vote: {choice}.", choice=_(CHOICES[mine.choice])))
     buttons = (ctx.button(_("Support {ref}", ref=idea_ref(idea)), "idea_support", idea_id=idea.id),) + tuple(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.testing.harness import FACILITATOR, Clock, Harness
 from storage.models import Pod
 from tests.accountability.test_accountability import AFTERNOON, commit_all
@@ -33,3 +35,31 @@ async def test_bare_pods_shows_them_and_re_forming_waits_for_a_confirmation(data
         assert "2 pods formed (rotation 2)" in "".join(
             sent.text for sent in await harness.press("Re-form the pods", user=FACILITATOR)
         )
+
+
+async def test_checkin_before_the_first_one_says_when_it_comes_to_a_member_of_a_pod(database_url, tmp_path):
+    async with Harness.running(database_url, tmp_path, clock=Clock(AFTERNOON)) as harness:
+        await harness.start_parks()
+        await commit_all(harness, ["alice", "bob", "carol", "dave"])
+        assert "in a pod" in await harness.reply_text("/checkin on track", user="alice", private=True)
+        await harness.say("/pods form 2", user=FACILITATOR)
+        early = await harness.reply_text("/checkin on track", user="alice", private=True)
+    assert early.startswith("Your first check-in comes on ") and early.endswith(": answer it then.")
+
+
+async def test_a_pod_member_with_every_commitment_done_is_not_asked_to_check_in(database_url, tmp_path):
+    clock = Clock(AFTERNOON)
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.start_parks()
+        await commit_all(harness, ["alice", "bob", "carol", "dave"])
+        await harness.say("/pods form 2", user=FACILITATOR)
+        await harness.say("/done c1", user="alice", private=True)
+        before = len(harness.adapter.sent)
+        await harness.run_until(clock, AFTERNOON + timedelta(days=30))
+        later = harness.adapter.sent[before:]
+    asked = {sent.address.chat_id for sent in later if sent.text.startswith("Check-in time")}
+    assert asked == {
+        "bob",
+        "carol",
+        "dave",
+    }  # so alice never misses one, and her peers never hear she is quiet

@@ -6,13 +6,15 @@ from __future__ import annotations
 import base64
 import html
 import re
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
-from bot.testing.harness import Clock, Harness, townhall
-from storage.models import Idea, Theme
+from bot.testing.harness import FACILITATOR, Clock, Harness, townhall
+from storage.models import Idea, IdeaTheme, Theme
 from tests.civic.test_open_data import PLANTED, PRIVATE_WORDS, START, lived_in_campaign
 
 
@@ -153,3 +155,68 @@ async def test_report_in_chat_keeps_the_summary_and_attaches_the_citizen_report(
 
     _summary, in_french = await harness.say("/report #parks", user="zoe", language="fr")
     assert "Objectifs partagés" in Path(in_french.message.file_path).read_text(encoding="utf-8")
+
+
+def axis_labels(page: str) -> list[list[str]]:
+    """The date labels under each chart's horizontal axis, chart by chart."""
+    return [
+        re.findall(r'<text x="[\d.]+" y="172"(?: text-anchor="\w+")?>([^<]*)</text>', chart)
+        for chart in re.findall(r"<svg.*?</svg>", page)
+    ]
+
+
+async def test_a_goal_chart_measured_within_one_day_shows_distinct_readable_ends(database_url, tmp_path):
+    clock = Clock(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.start_parks()
+        await harness.say("/goal benches 40 benches", user=FACILITATOR)
+        await harness.say("/goal benches 12", user=FACILITATOR)
+        clock.advance(hours=5, minutes=30)
+        await harness.say("/goal benches 18", user=FACILITATOR)
+        _summary, attached = await harness.say("/report", user="bob")
+    page, _parsed = read_page(Path(attached.message.file_path))
+    assert axis_labels(page) == [["2026-12-02 09:00 UTC", "14:30 UTC"]]  # no idea yet: no idea chart
+
+
+async def test_a_chart_of_a_single_moment_has_one_date_under_it(database_url, tmp_path):
+    clock = Clock(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.start_parks()
+        await harness.say("/goal benches 40 benches", user=FACILITATOR)
+        await harness.say("/goal benches 12", user=FACILITATOR)
+        await harness.say("/goal benches 18", user=FACILITATOR)
+        await harness.say("/idea More shade by the pond", user="alice")
+        _summary, attached = await harness.say("/report", user="bob")
+    page, _parsed = read_page(Path(attached.message.file_path))
+    assert axis_labels(page) == [["2026-12-02"], ["2026-12-02"]]
+
+
+async def test_the_report_lists_the_ideas_that_fit_no_theme_verbatim(harness):
+    await harness.start_parks()
+    for text in ("Shade trees on the path", "More shade trees", "A <b>chess</b> table by the gate"):
+        await harness.say(f"/idea {text}", user="alice")
+    shade, more_shade, chess = harness.rows(Idea)
+    with Session(harness.townhall.database.engine) as session:  # themes as /themes stores them
+        theme = Theme(campaign_id=shade.campaign_id, label="shade trees", idea_count=2)
+        session.add(theme)
+        session.flush()
+        session.add_all(
+            [
+                IdeaTheme(idea_id=shade.id, theme_id=theme.id),
+                IdeaTheme(idea_id=more_shade.id, theme_id=theme.id),
+                IdeaTheme(idea_id=chess.id, theme_id=None),
+            ]
+        )
+        session.commit()
+    _summary, attached = await harness.say("/report", user="bob")
+    page, parsed = read_page(Path(attached.message.file_path))
+    assert "Other ideas" in parsed.text
+    others = page.split("Other ideas", 1)[1]
+    assert "A &lt;b&gt;chess&lt;/b&gt; table by the gate <small>(verbatim, i3)</small>" in others
+    assert "Shade trees on the path" not in others
+
+
+async def test_report_in_chat_counts_check_in_weeks_from_the_campaign_s_first_week(harness):
+    await harness.start_parks()
+    summary, _attached = await harness.say("/report", user="bob")
+    assert summary.text.count("week of") == 1, summary.text

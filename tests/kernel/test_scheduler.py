@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -108,3 +110,58 @@ async def test_only_one_process_leads_and_a_follower_takes_over_when_it_stops(
                 break
             await asyncio.sleep(0.05)
         assert second.townhall.scheduler.leading
+
+
+work_done: list[str] = []
+
+
+@reminders.job("slow")
+def slow_job(effects: Effects, payload: dict) -> None:
+    """Work that takes a while on the core's worker, as a busy replay's jobs do."""
+    time.sleep(payload["seconds"])
+    work_done.append(payload["name"])
+
+
+def slow_job_spec(name: str, seconds: float) -> JobSpec:
+    return JobSpec(f"slow:{name}", "slow", datetime.now(UTC), {"name": name, "seconds": seconds})
+
+
+def problems(records: list[logging.LogRecord]) -> list[str]:
+    """Log lines a reader would take for trouble: warnings, errors and tracebacks."""
+    return [
+        record.getMessage()
+        for record in records
+        if record.levelno >= logging.WARNING or record.exc_info is not None
+    ]
+
+
+async def test_a_job_due_again_while_it_runs_is_coalesced_not_reported_as_skipped(
+    database_url, tmp_path, caplog
+):
+    caplog.set_level(logging.INFO)
+    work_done.clear()
+    async with Harness.running(database_url, tmp_path, features=FEATURES_WITH_REMINDERS) as harness:
+        scheduler = harness.townhall.scheduler
+        scheduler.submit([slow_job_spec("digest", 0.5)])
+        await asyncio.sleep(0.2)  # it runs now on the worker
+        scheduler.submit([slow_job_spec("digest", 0.5)])  # decided again (a reconcile, a new event)
+        for _ in range(60):
+            if len(work_done) == 2:
+                break
+            await asyncio.sleep(0.05)
+    assert work_done == ["digest", "digest"]  # the second run waits for the first, then runs: none lost
+    assert not [line for line in caplog.messages if "skipped" in line]
+    assert problems(caplog.records) == []
+
+
+async def test_stopping_with_many_jobs_due_logs_no_traceback(database_url, tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(scheduling, "STOP_WAIT_FOR_JOBS_SECONDS", 0.5)
+    caplog.set_level(logging.INFO)
+    work_done.clear()
+    async with Harness.running(database_url, tmp_path, features=FEATURES_WITH_REMINDERS) as harness:
+        harness.townhall.scheduler.submit([slow_job_spec(f"news{n}", 0.05) for n in range(40)])
+        await asyncio.sleep(0.3)  # some have run, the others wait for the worker
+    assert problems(caplog.records) == []
+    assert "CancelledError" not in caplog.text and "Traceback" not in caplog.text
+    assert 0 < len(work_done) < 40  # the stop let running work finish, then left the rest
+    assert "stopping with" in caplog.text and "jobs unfinished: they run at the next start" in caplog.text

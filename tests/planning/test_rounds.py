@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -151,3 +151,23 @@ async def test_a_round_opened_where_no_campaign_is_bound_closes_with_its_digest_
         assert any("closes in about" in text for text in in_console), "the reminder reaches the chat"
         digest = [text for text in in_console if "Round r1 of #parks is closed" in text]
         assert len(digest) == 1 and "i1 · More lights near the gate" in digest[0]
+
+
+async def test_a_round_s_reminder_and_digest_speak_the_language_of_whoever_opened_it(database_url, tmp_path):
+    clock = Clock(datetime(2031, 1, 6, 9, 0, tzinfo=UTC))
+    async with Harness.running(database_url, tmp_path, clock=clock) as harness:
+        await harness.say("/lang fr", user="amelie", chat="sante")
+        await harness.say(
+            "/campaign #bienvieillir Bien vieillir | Comment bouger davantage ?", user=FACILITATOR
+        )
+        await harness.say("/facilitator @amelie #bienvieillir", user=FACILITATOR)
+        await harness.say("/invite #bienvieillir", user="amelie", chat="sante")
+        await harness.say("/round 1d Qu'est-ce qui vous ferait marcher ?", user="amelie", chat="sante")
+        await harness.say("/idea Un club de marche", user="benoit", chat="sante")
+        before = len(harness.adapter.sent)
+        await harness.run_until(clock, clock() + timedelta(days=2))
+        posted = [sent.text for sent in harness.adapter.sent[before:] if sent.address.chat_id == "sante"]
+    reminder, digest = posted
+    assert reminder.startswith("La manche r1 de #bienvieillir se termine dans")
+    assert digest.startswith("La manche r1 de #bienvieillir est close. 1 idée a été partagée.")
+    assert "Un club de marche (soutiens 0 · d'accord 0" in digest

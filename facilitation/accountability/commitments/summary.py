@@ -33,7 +33,7 @@ def describe(language: str, commitment: Commitment, to_owner: bool = True) -> st
         line += " · " + _("private")
     if commitment.status == DONE:
         return line + " · " + _("done")
-    line += f" · {commitment.progress_percent}%"
+    line += " · " + _("{percent}%", percent=commitment.progress_percent)
     if commitment.progress_note and not hidden:
         line += " · " + shorten(commitment.progress_note, ACTION_PREVIEW_WIDTH)
     return line

@@ -68,7 +68,8 @@ def _wait_until(effects: Effects, link: PodMember, moment: datetime) -> None:
 
 @commands.job(CHECKIN_JOB)
 def send_checkin(effects: Effects, payload: dict) -> None:
-    """Send a pod member's check-in once, unless re-timed, paused or in quiet hours; plan the next one."""
+    """Send a pod member's check-in once, unless re-timed, paused, in quiet hours or with no open
+    commitment; plan the next one."""
     session, config, now = effects.session, effects.config, effects.now()
     link = session.get(PodMember, (payload["pod_id"], payload["member_id"]))
     pod = session.get(Pod, payload["pod_id"])
@@ -86,7 +87,9 @@ def send_checkin(effects: Effects, payload: dict) -> None:
     if later > now:
         _wait_until(effects, link, later)
         return
-    if member_address(session, member) is None:  # muted (or no account left): ask again next cycle
+    if member_address(session, member) is None or not open_commitments(session, member.id):
+        # muted (or no account left), or nothing left to report on: neither asked nor counted as quiet
+        # this cycle; ask again next cycle
         _wait_until(effects, link, next_slot(member, config, now + timedelta(days=pod.cadence_days)))
         return
     sequence = link.checkins_sent + 1

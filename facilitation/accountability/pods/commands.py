@@ -3,6 +3,7 @@ sets their rotation (facilitators); /checkin answers the latest check-in in word
 
 from __future__ import annotations
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from facilitation.accountability.pods.checkins import BLOCKED, NEED_HELP, ON_TRACK, record_answer
@@ -14,7 +15,8 @@ from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import CommandSet, Role, UsageError, UserError
 from facilitation.kernel.text import clean_user_text
 from facilitation.membership.campaigns import resolve_optional_campaign
-from storage.models import Campaign, CheckIn, Member, PodMember, PodSchedule
+from facilitation.membership.preferences import local_day, show_day
+from storage.models import Campaign, CheckIn, Member, Pod, PodMember, PodSchedule
 
 commands = CommandSet()
 
@@ -138,6 +140,14 @@ def checkin_command(ctx: Context, args: str) -> None:
         select(CheckIn).where(CheckIn.member_id == ctx.member.id).order_by(col(CheckIn.sent_at).desc())
     ).first()
     if checkin is None:
+        first = ctx.session.exec(
+            select(func.min(PodMember.next_checkin_at))
+            .join(Pod, col(Pod.id) == col(PodMember.pod_id))
+            .where(PodMember.member_id == ctx.member.id, col(Pod.ended_at).is_(None))
+        ).one()
+        if first is not None:
+            day = show_day(ctx.member.language, local_day(ctx.member, first))
+            raise UserError(_("Your first check-in comes on {day}: answer it then.", day=day))
         raise UserError(_("You have no check-in yet. It comes once you are in a pod."))
     status = None
     lowered = text.casefold()

@@ -259,7 +259,7 @@ def _peer_lines(session: Session, language: str, peers: Sequence[Member]) -> lis
     lines = []
     for peer in peers:
         commitments = open_commitments(session, peer.id)
-        lines.append(f"• {peer.pseudonym}:")
+        lines.append("• " + _("{name}:", name=peer.pseudonym))
         lines += [f"   {describe(language, commitment, to_owner=False)}" for commitment in commitments] or [
             "   " + _("no open commitment")
         ]

@@ -5,6 +5,10 @@ embeddings, with the themes as classes), so that themes appear as distinct regio
 border of two themes sit between them. It is closed-form: quick and the same every time, unlike t-SNE,
 which took minutes for a few hundred ideas on a busy two-core machine. Above `MAP_MAX_POINTS` ideas a
 fixed random sample is drawn.
+
+Each theme's label is written on the plot, where its ideas are; a theme keeps its colour from one
+computation to the next (the colour follows its id); the view is framed on the ideas, leaving out the
+few farthest ones rather than shrinking every theme to a corner.
 """
 
 from __future__ import annotations
@@ -19,12 +23,18 @@ from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
+MAP_MIN_IDEAS = 10
+"""Below this many ideas no map is drawn: a few dots say nothing the digest does not."""
 MAP_MAX_POINTS = 2000
 """Ideas drawn at most; above this, a fixed random sample is drawn."""
-MAP_LEGEND_THEMES = 12
-"""Themes named in the legend; the smaller ones share one grey colour."""
+MAP_LABELLED_THEMES = 15
+"""Themes named on the plot, largest first; the smaller ones are drawn but not named."""
+FRAMED_SHARE = 0.98
+"""The view holds this share of the ideas on each axis (the farthest 1 % on each side may fall out)."""
 MAP_SIZE_INCHES = (9.0, 7.0)
 MAP_DPI = 110
+PALETTE = matplotlib.colormaps["tab20"]
+GREY = (0.75, 0.75, 0.75)
 
 
 def project_2d(embeddings: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -38,34 +48,70 @@ def project_2d(embeddings: np.ndarray, classes: np.ndarray) -> np.ndarray:
     return PCA(n_components=2, random_state=0).fit_transform(embeddings)
 
 
-def draw_theme_map(
-    embeddings: np.ndarray, theme_of: np.ndarray, legend: Sequence[str], other_label: str, title: str
-) -> bytes:
-    """The ideas drawn coloured by theme, as a PNG.
+def theme_colour(theme_id: int) -> tuple[float, ...]:
+    """The colour of a theme, the same at every computation: chosen by its id (grey is left for "other")."""
+    return PALETTE(theme_id % PALETTE.N)
 
-    `theme_of[i]` is the index in `legend` of idea i's theme, or -1 for "other".
+
+def draw_theme_map(
+    embeddings: np.ndarray,
+    theme_of: np.ndarray,
+    themes: Sequence[tuple[int, str]],
+    other_label: str,
+    title: str,
+) -> bytes:
+    """The ideas drawn coloured by theme, with each theme's name next to its ideas, as a PNG.
+
+    `themes` holds (theme id, name), largest first; `theme_of[i]` is the index in `themes` of idea i's
+    theme, or -1 for "other".
     """
     rows = np.arange(len(embeddings))
     if len(rows) > MAP_MAX_POINTS:
         rows = np.sort(np.random.default_rng(0).choice(rows, MAP_MAX_POINTS, replace=False))
-    themes = theme_of[rows]
-    points = project_2d(embeddings[rows], themes)
+    placed = theme_of[rows]
+    points = project_2d(embeddings[rows], placed)
     # The Agg canvas and no pyplot: no display is needed and no global state is shared between threads.
     figure = Figure(figsize=MAP_SIZE_INCHES, dpi=MAP_DPI)
     FigureCanvasAgg(figure)
     axes = figure.subplots()
-    grey = (0.75, 0.75, 0.75)
-    small = (themes < 0) | (themes >= MAP_LEGEND_THEMES)
-    axes.scatter(points[small, 0], points[small, 1], s=10, color=grey, label=other_label)
-    colours = matplotlib.colormaps["tab20" if len(legend) > 10 else "tab10"]
-    for index, name in enumerate(legend[:MAP_LEGEND_THEMES]):
-        chosen = themes == index
-        axes.scatter(points[chosen, 0], points[chosen, 1], s=14, color=colours(index % 20), label=name)
+    outside = placed < 0
+    axes.scatter(points[outside, 0], points[outside, 1], s=10, color=GREY)
+    for index, (theme_id, _name) in enumerate(themes):
+        chosen = placed == index
+        axes.scatter(points[chosen, 0], points[chosen, 1], s=14, color=theme_colour(theme_id))
+    _frame(axes, points)
+    for index, (theme_id, name) in enumerate(themes[:MAP_LABELLED_THEMES]):
+        chosen = placed == index
+        if chosen.any():
+            x, y = np.median(points[chosen], axis=0)
+            axes.annotate(
+                name,
+                (x, y),
+                ha="center",
+                va="center",
+                fontsize=8,
+                bbox={
+                    "boxstyle": "round",
+                    "facecolor": "white",
+                    "edgecolor": theme_colour(theme_id),
+                    "alpha": 0.85,
+                },
+            )
+    if outside.any():
+        axes.annotate(other_label, (0.01, 0.01), xycoords="axes fraction", fontsize=8, color="grey")
     axes.set_title(title)
     axes.set_xticks([])
     axes.set_yticks([])
-    axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
     figure.tight_layout()
     picture = io.BytesIO()
     figure.savefig(picture, format="png")
     return picture.getvalue()
+
+
+def _frame(axes: object, points: np.ndarray) -> None:
+    """Limits holding `FRAMED_SHARE` of the points on each axis, with a margin."""
+    edge = (1 - FRAMED_SHARE) / 2 * 100
+    low, high = np.percentile(points, [edge, 100 - edge], axis=0)
+    margin = (high - low) * 0.08 + 1e-9
+    axes.set_xlim(low[0] - margin[0], high[0] + margin[0])
+    axes.set_ylim(low[1] - margin[1], high[1] + margin[1])

@@ -258,7 +258,10 @@ def idea_count(session: Session, round_: Round) -> int:
 
 def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> list[str]:
     """The round's themes digest: its ideas grouped by the campaign's themes (computed now, ids kept),
-    each with its votes; without the language model, the ideas alone."""
+    each with the votes it has; without the language model, the ideas alone.
+
+    Themes are apart by a blank line and none inside one: a digest too long for one message is cut
+    between themes (the outbox cuts at a blank line first)."""
     _, ngettext = texts_for(effects)
     embedder = effects.index.embedder if effects.index is not None else None
     if embedder is not None and not embedder.failed:
@@ -274,14 +277,17 @@ def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> lis
     for theme, _children in result.themes:
         if theme.id in grouped:
             members = grouped[theme.id]
+            lines.append("")
             lines.append(
                 f"{theme_ref(theme.id)} · {theme.label} — "
                 + ngettext("{count} idea of this round", "{count} ideas of this round", len(members))
             )
             lines += ["  " + line for line in idea_lines(effects, members)]
     if None in grouped:
+        lines.append("")
         lines.append(_("In no theme yet:"))
         lines += ["  " + line for line in idea_lines(effects, grouped[None])]
+    lines.append("")
     lines.append(_("A facilitator can start a prototype from a theme with /prototype <theme id> <title>."))
     return lines
 

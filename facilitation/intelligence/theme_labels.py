@@ -44,6 +44,8 @@ LONGER_SUPPORT_SHARE = 0.5
 """A longer phrase holding the best keyword replaces it when used by at least this share of its ideas."""
 LABEL_MIN_SIMILARITY = 0.25
 """Below this closeness to the theme's centre (cosine), no phrase says it: the opening words do."""
+SIMILARITY_TIE = 0.03
+"""Phrases this close in closeness to the centre are told apart by how many ideas use them."""
 OPENING_WORDS = 6
 PROVENANCE_IDEAS = 5
 """Ideas a label names as its source, at most."""
@@ -210,7 +212,10 @@ def keywords_and_label(
     ]
     if not eligible:
         return keywords, opening_label(central_text, central_row)
-    best = eligible[0]
+    # Of the phrases about as close as the closest, the one most ideas use: a label that does not turn
+    # on the model's last digits (they vary with the batch a phrase is encoded in).
+    close = [i for i in eligible if relevance[i] >= relevance[eligible[0]] - SIMILARITY_TIE]
+    best = max(close, key=lambda i: (len(found.rows[i]), -i))
     longer = [
         i
         for i in eligible

@@ -119,14 +119,14 @@ def votes_held(effects: Effects, counts: Counter[str]) -> str:
     return " · ".join(_(text, count=counts[kind]) for kind, text in parts.items() if counts[kind])
 
 
-def idea_lines(effects: Effects, ideas: list[Idea]) -> list[str]:
+def idea_lines(effects: Effects, ideas: list[Idea], width: int = LINE_WIDTH) -> list[str]:
     """One line per idea: its id, its words and the votes it has (none said when it has none, so that
-    a digest of many ideas is not a column of zeros)."""
+    a digest of many ideas is not a column of zeros); words longer than `width` are cut."""
     counts = vote_counts(effects.session, [idea.id for idea in ideas])
     lines = []
     for idea in ideas:
         held = votes_held(effects, counts[idea.id])
-        lines.append(f"{idea_ref(idea)} · {shorten(idea.text, LINE_WIDTH)}" + (f" ({held})" if held else ""))
+        lines.append(f"{idea_ref(idea)} · {shorten(idea.text, width)}" + (f" ({held})" if held else ""))
     return lines
 
 

@@ -190,3 +190,16 @@ async def test_a_large_campaigns_themes_are_grouped_off_the_worker_while_others_
     digest = await similar_harness.wait_for_text("Themes in #parks — 30 ideas")
     assert THEME_LINE.findall(digest)
     await similar_harness.wait_for_text("Theme map of #parks")
+
+
+@pytest.mark.embeddings
+async def test_a_campaign_too_small_for_a_map_is_told_so_instead_of_a_few_dots(similar_harness):
+    await similar_harness.start_parks()
+    await post_ideas(
+        similar_harness, ["More lights along the paths at night", "Brighter lamps on the paths at night"]
+    )
+    sent = await similar_harness.say("/themes", user="zoe")
+    assert not [one for one in sent if one.message.image_path]
+    assert any(
+        "No theme map yet: a map is drawn from 10 ideas, and #parks has 2." in one.text for one in sent
+    )

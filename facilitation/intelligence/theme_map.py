@@ -33,7 +33,10 @@ FRAMED_SHARE = 0.98
 """The view holds this share of the ideas on each axis (the farthest 1 % on each side may fall out)."""
 MAP_SIZE_INCHES = (9.0, 7.0)
 MAP_DPI = 110
-PALETTE = matplotlib.colormaps["tab20"]
+PALETTE = [
+    colour for index, colour in enumerate(matplotlib.colormaps["tab20"].colors) if index not in (14, 15)
+]
+"""tab20 without its two greys: grey is for "other"."""
 GREY = (0.75, 0.75, 0.75)
 
 
@@ -50,7 +53,7 @@ def project_2d(embeddings: np.ndarray, classes: np.ndarray) -> np.ndarray:
 
 def theme_colour(theme_id: int) -> tuple[float, ...]:
     """The colour of a theme, the same at every computation: chosen by its id (grey is left for "other")."""
-    return PALETTE(theme_id % PALETTE.N)
+    return PALETTE[theme_id % len(PALETTE)]
 
 
 def draw_theme_map(

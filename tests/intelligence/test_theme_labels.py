@@ -128,3 +128,4 @@ def test_a_few_hundred_ideas_give_a_readable_handful_of_themes_and_fine_sub_them
 
 def test_a_theme_keeps_its_colour_on_the_map_whatever_its_rank():
     assert theme_colour(7) == theme_colour(7) and theme_colour(7) != theme_colour(8)
+    assert all(len(set(theme_colour(i)[:3])) > 1 for i in range(40))  # no theme in the grey of "other"

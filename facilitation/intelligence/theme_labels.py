@@ -196,7 +196,8 @@ def keywords_and_label(
 ) -> tuple[tuple[str, ...], Label]:
     """The theme's keywords (most telling first, each saying something the others do not) and its label.
 
-    `taken` holds labels already given at this level: a theme does not repeat a larger one's label."""
+    `taken` holds labels already given (lower-cased): a theme does not repeat a larger one's label, nor
+    a piece of it (a sub-theme of "Bowling Green" is not "Bowling")."""
     if not found.terms:
         return (), opening_label(central_text, central_row)
     vectors = np.array([vector_of(found, index) for index in range(len(found.terms))])
@@ -208,7 +209,7 @@ def keywords_and_label(
         for i in np.argsort(-relevance, kind="stable")
         if len(found.rows[i]) >= needed
         and relevance[i] >= LABEL_MIN_SIMILARITY
-        and reader.as_written(found.terms[i]).casefold() not in taken
+        and not any(f" {found.terms[i]} " in f" {label} " for label in taken)
     ]
     if not eligible:
         return keywords, opening_label(central_text, central_row)

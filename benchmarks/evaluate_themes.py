@@ -26,6 +26,10 @@ tests/fixtures/bilingual_pairs.csv written in English and in French (40 ideas, w
 together; the share of pairs placed in the same theme, and the share shown as close ideas to each other
 (each among the other's `SIMILAR_SHOWN` closest at or above the model's threshold, both ways); and the time
 to encode 1,000 Polis statements. No French open data is at hand (../shared/data holds English only).
+
+Label check: the share of theme and sub-theme labels that are phrases found word for word in their
+own ideas (`theme_labels.is_phrase_of`), and how many are the opening words of the most central idea.
+Timing: `find_themes` with labels on 10,000 ideas, the rows of both sets repeated with a little noise.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from facilitation.intelligence.clustering import find_themes  # noqa: E402
+from facilitation.intelligence.clustering import ThemeMap, find_themes  # noqa: E402
 from facilitation.intelligence.embeddings import Embedder  # noqa: E402
 from facilitation.intelligence.multilingual import MULTILINGUAL_EMBEDDING_MODEL  # noqa: E402
 from facilitation.intelligence.similarity import (  # noqa: E402
@@ -52,11 +56,13 @@ from facilitation.intelligence.similarity import (  # noqa: E402
     SIMILAR_SHOWN,
     SIMILAR_THRESHOLD,
 )
+from facilitation.intelligence.theme_labels import OPENING, is_phrase_of  # noqa: E402
 
 SEED = 0
 BASELINE_SEEDS = 5
 BILINGUAL_PAIRS = Path(__file__).resolve().parent.parent / "tests/fixtures/bilingual_pairs.csv"
 TIMED_TEXTS = 1000
+TIMED_IDEAS = 10_000
 
 
 def polis(data: Path) -> tuple[list[str], list[str]]:
@@ -73,10 +79,12 @@ def banking(data: Path, count: int) -> tuple[list[str], list[str]]:
     return [rows[i]["text"] for i in chosen], [rows[i]["label"] for i in chosen]
 
 
-def theme_labels(vectors: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray, float]:
-    """Theme and sub-theme number per row (-1: other), and the seconds the grouping took."""
+def theme_labels(
+    vectors: np.ndarray, texts: list[str], embedder: Embedder
+) -> tuple[np.ndarray, np.ndarray, float, ThemeMap]:
+    """Theme and sub-theme number per row (-1: other), the seconds the grouping took, and the themes."""
     started = time.perf_counter()
-    found = find_themes(vectors, texts)
+    found = find_themes(vectors, texts, encode=embedder.encode)
     seconds = time.perf_counter() - started
     top = np.full(len(texts), -1)
     fine = np.full(len(texts), -1)
@@ -88,10 +96,36 @@ def theme_labels(vectors: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.
         for sub in theme.subthemes:
             fine[list(sub.members)] = next_fine
             next_fine += 1
-    return top, fine, seconds
+    return top, fine, seconds, found
 
 
-def evaluate(name: str, texts: list[str], labels: list[str], embedder: Embedder) -> list[tuple]:
+def label_check(name: str, texts: list[str], found: ThemeMap) -> str:
+    """How many labels are phrases of their own ideas, and how many are opening words."""
+    themes = [level for theme in found.themes for level in (theme, *theme.subthemes)]
+    phrases = sum(is_phrase_of(theme.label.text, [texts[i] for i in theme.members]) for theme in themes)
+    openings = sum(theme.label.method == OPENING for theme in themes)
+    return (
+        f"{name}: {phrases}/{len(themes)} labels are phrases of their ideas ({openings} opening words); "
+        + "; ".join(theme.label.text for theme in found.themes)
+    )
+
+
+def timing(vectors: np.ndarray, texts: list[str], embedder: Embedder) -> str:
+    """Seconds `find_themes` takes, labels included, on `TIMED_IDEAS` ideas."""
+    rng = np.random.default_rng(SEED)
+    rows = np.arange(TIMED_IDEAS) % len(texts)
+    noisy = vectors[rows] + 0.02 * rng.standard_normal((TIMED_IDEAS, vectors.shape[1]))
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    started = time.perf_counter()
+    found = find_themes(noisy.astype(np.float32), [texts[i] for i in rows], encode=embedder.encode)
+    seconds = time.perf_counter() - started
+    subthemes = sum(len(theme.subthemes) for theme in found.themes)
+    return f"{TIMED_IDEAS:,} ideas: {len(found.themes)} themes, {subthemes} sub-themes in {seconds:.1f} s"
+
+
+def evaluate(
+    name: str, texts: list[str], labels: list[str], embedder: Embedder, notes: list[str], encoded: list
+) -> list[tuple]:
     k = len(set(labels))
     started = time.perf_counter()
     vectors = embedder.encode(texts)
@@ -111,7 +145,9 @@ def evaluate(name: str, texts: list[str], labels: list[str], embedder: Embedder)
         count, ari, nmi = scores.mean(axis=0)
         nmi_range = f"{scores[:, 2].min():.3f}-{scores[:, 2].max():.3f}"
         rows.append((name, method, round(count), ari, nmi, nmi_range))
-    top, fine, seconds = theme_labels(vectors, texts)
+    encoded.append((vectors, texts))
+    top, fine, seconds, found = theme_labels(vectors, texts, embedder)
+    notes.append(label_check(name, texts, found))
     for method, predicted in (
         ("Townhall themes (automatic)", top),
         ("Townhall sub-themes (automatic)", fine),
@@ -170,15 +206,19 @@ def main() -> None:
     args = parser.parse_args()
     sets = set(args.sets.split(","))
     rows = []
+    notes: list[str] = []
+    encoded: list[tuple[np.ndarray, list[str]]] = []
     if sets & {"polis", "banking"}:
         embedder = Embedder()
         if not embedder.wait_ready():
             raise SystemExit("the embedding model did not load")
         try:
             if "polis" in sets:
-                rows += evaluate("Polis", *polis(args.data), embedder)
+                rows += evaluate("Polis", *polis(args.data), embedder, notes, encoded)
             if "banking" in sets:
-                rows += evaluate("Banking77", *banking(args.data, args.banking_rows), embedder)
+                rows += evaluate("Banking77", *banking(args.data, args.banking_rows), embedder, notes, encoded)
+            vectors = np.vstack([matrix for matrix, _texts in encoded])
+            notes.append(timing(vectors, [text for _m, texts in encoded for text in texts], embedder))
         finally:
             embedder.close()
     if "bilingual" in sets:
@@ -199,6 +239,8 @@ def main() -> None:
     print(f"|{'-' * 12}|{'-' * 34}|{'-' * 8}|{'-' * 7}|{'-' * 7}|{'-' * 16}|")
     for name, method, count, ari, nmi, nmi_range in rows:
         print(f"| {name:<10} | {method:<32} | {count:>6} | {ari:5.3f} | {nmi:5.3f} | {nmi_range:>14} |")
+    print()
+    print("\n".join(notes))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ class Theme(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaign.id", ondelete="CASCADE")
     parent_id: int | None = Field(default=None, foreign_key="theme.id", ondelete="CASCADE")
     label: str = Field(max_length=THEME_LABEL_MAX_LENGTH)
+    label_source: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    """How the label was picked by the program: {"method": "phrase" (found in its ideas) or "opening"
+    (the opening words of its most central idea), "ideas": the ids of the ideas it was taken from}."""
     keywords: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     idea_count: int = 0
     representative_idea_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)

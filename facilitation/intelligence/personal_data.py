@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from facilitation.intelligence.clustering import label_from_keywords
+from facilitation.intelligence.theme_labels import label_from_keywords
 from facilitation.intelligence.themes import THEME_MAPS_FOLDER
 from facilitation.kernel.context import Context
 from facilitation.kernel.hooks import Forgetting, PersonalData
@@ -26,17 +26,17 @@ def describe(ctx: Context) -> list[str]:
 
 def erase(ctx: Context, forgetting: Forgetting) -> None:
     """Once the member's ideas are deleted, themes of their campaigns lose the keywords only those ideas
-    had, and quotes of them; a label that changes is noted, so that messages quoting it lose it too."""
+    had, and quotes of them; the label becomes the first keyword left, and the old one is noted, so that
+    messages quoting it lose it too."""
     if forgetting.keep_contributions or not forgetting.words:
         return
     session = ctx.session
     deleted = " ".join(forgetting.words).casefold()
     themes = session.exec(select(Theme).where(col(Theme.campaign_id).in_(forgetting.campaign_ids))).all()
     for campaign_id in {theme.campaign_id for theme in themes}:
-        remaining = " ".join(
-            session.exec(select(Idea.text).where(Idea.campaign_id == campaign_id)).all()
-        ).casefold()
-        existing = set(session.exec(select(Idea.id).where(Idea.campaign_id == campaign_id)).all())
+        left = dict(session.exec(select(Idea.id, Idea.text).where(Idea.campaign_id == campaign_id)).all())
+        remaining = " ".join(left.values()).casefold()
+        existing = set(left)
         for theme in (theme for theme in themes if theme.campaign_id == campaign_id):
             keywords = [
                 word
@@ -44,10 +44,11 @@ def erase(ctx: Context, forgetting: Forgetting) -> None:
                 if word.casefold() not in deleted or word.casefold() in remaining
             ]
             theme.representative_idea_ids = [i for i in theme.representative_idea_ids if i in existing]
-            if keywords != theme.keywords:
+            sources = theme.label_source.get("ideas", [])
+            if keywords != theme.keywords or any(idea_id not in existing for idea_id in sources):
                 forgetting.words.add(theme.label)
                 theme.keywords = keywords
-                theme.label = label_from_keywords(keywords)
+                theme.label, theme.label_source = label_from_keywords(keywords, left)
             session.add(theme)
 
 

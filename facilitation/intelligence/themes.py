@@ -25,7 +25,8 @@ from sqlmodel import Session, col, select
 
 from facilitation.intelligence import clustering
 from facilitation.intelligence.embeddings import Embedder, store_embeddings, stored_embeddings
-from facilitation.intelligence.theme_map import draw_theme_map, saved_picture
+from facilitation.intelligence.theme_labels import Encode, provenance
+from facilitation.intelligence.theme_map import MAP_MIN_IDEAS, draw_theme_map, saved_picture
 from facilitation.kernel.context import Effects
 from facilitation.kernel.refs import IDEA, idea_ref, ref, theme_ref
 from facilitation.kernel.text import shorten
@@ -87,10 +88,13 @@ class ThemeInputs:
     """Idea id to the idea it counts with: itself, or the end of its chain of merges."""
     weights: np.ndarray
     fingerprint: str
+    encode: Encode
+    """The model that embedded the ideas, which also weighs label phrases by meaning."""
 
     def group(self) -> clustering.ThemeMap:
         """The grouping itself: computation only, no database, so it may run off the core's worker."""
-        return clustering.find_themes(self.matrix, [self.ideas[int(i)].text for i in self.ids], self.weights)
+        texts = [self.ideas[int(i)].text for i in self.ids]
+        return clustering.find_themes(self.matrix, texts, self.weights, self.encode)
 
 
 def theme_inputs(
@@ -112,7 +116,8 @@ def theme_inputs(
         if target in row_of:
             weights[row_of[target]] += 1
     grouped = [(idea.id, idea.text, idea.status, idea.merged_into_id) for idea in ideas.values()]
-    return ThemeInputs(ideas, ids, matrix, joined, weights, ideas_fingerprint(grouped, embedder.name))
+    fingerprint = ideas_fingerprint(grouped, embedder.name)
+    return ThemeInputs(ideas, ids, matrix, joined, weights, fingerprint, embedder.encode)
 
 
 def save_themes(
@@ -271,7 +276,9 @@ def store_themes(
             session.add(row)
         keywords = list(found_theme.keywords)
         if not (row.keywords and set(row.keywords[: clustering.LABEL_KEYWORDS]) <= set(keywords)):
-            row.label = found_theme.label[:THEME_LABEL_MAX_LENGTH]  # the old label no longer says it
+            label = found_theme.label  # the old label no longer says it
+            row.label = label.text[:THEME_LABEL_MAX_LENGTH]
+            row.label_source = provenance(label.method, (int(ids[i]) for i in label.rows))
         row.keywords = keywords
         row.parent_id = parent_id
         row.idea_count = found_theme.count
@@ -410,6 +417,8 @@ def digest_text(
                 ids=shown + more,
             )
         )
+    lines.append("")
+    lines.append(_("Labels are phrases picked by the program from each theme's ideas, not written by anyone."))
     return "\n".join(lines)
 
 
@@ -456,16 +465,18 @@ def stored_themes(session: Session, campaign: Campaign) -> CampaignThemes:
 
 
 def map_picture(result: CampaignThemes, _: Callable[..., str]) -> bytes | None:
-    """The theme map as PNG bytes, or None when there are no themes or no vectors to draw."""
-    if not result.themes or not len(result.idea_ids):
+    """The theme map as PNG bytes, or None when there are no themes or too few ideas to draw."""
+    if not result.themes or len(result.idea_ids) < MAP_MIN_IDEAS:
         return None
     index_of = {theme.id: index for index, (theme, _c) in enumerate(result.themes)}
     theme_of = np.array(
         [index_of.get(result.placement.get(int(i), (None, None))[0], -1) for i in result.idea_ids]
     )
-    legend = [f"{theme_ref(theme.id)} {shorten(theme.label, 40)}" for theme, _c in result.themes]
+    names = [
+        (theme.id or 0, f"{theme_ref(theme.id)} {shorten(theme.label, 40)}") for theme, _c in result.themes
+    ]
     title = _("Themes of #{hashtag}", hashtag=result.campaign.hashtag)
-    return draw_theme_map(result.matrix, theme_of, legend, _("other"), title)
+    return draw_theme_map(result.matrix, theme_of, names, _("grey: other"), title)
 
 
 def draw_map(result: CampaignThemes, folder: Path, _: Callable[..., str]) -> Path | None:
@@ -475,7 +486,7 @@ def draw_map(result: CampaignThemes, folder: Path, _: Callable[..., str]) -> Pat
     the same themes asked for again reuse the picture already drawn rather than write another."""
     legend = [(theme.id, theme.label) for theme, _c in result.themes]
     points = [(int(i), result.placement.get(int(i), (None, None))[0]) for i in result.idea_ids]
-    texts = [_("other"), _("Themes of #{hashtag}", hashtag=result.campaign.hashtag)]
+    texts = [_("grey: other"), _("Themes of #{hashtag}", hashtag=result.campaign.hashtag)]
     return saved_picture(
         lambda name: folder / THEME_MAPS_FOLDER / f"{result.campaign.hashtag}-{name}.png",
         [legend, points, texts],

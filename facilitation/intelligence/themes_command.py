@@ -12,6 +12,7 @@ import numpy as np
 
 from facilitation.intelligence import clustering
 from facilitation.intelligence.similarity import MULTILINGUAL_WAIT_SECONDS
+from facilitation.intelligence.theme_map import MAP_MIN_IDEAS
 from facilitation.intelligence.themes import (
     CampaignThemes,
     digest_text,
@@ -88,7 +89,7 @@ def themes_command(ctx: Context, args: str) -> None:
 
 
 def post_themes(effects: Effects, address: Address, language: str, result: CampaignThemes) -> None:
-    """The digest, then the map as a picture when there is one to draw, in the asker's language."""
+    """The digest, then the map as a picture, or why there is none yet, in the asker's language."""
     _, ngettext = translator(language)
     ideas_of: dict[int, list[int]] = {}
     for idea_id, (theme_id, _sub) in result.placement.items():
@@ -99,6 +100,17 @@ def post_themes(effects: Effects, address: Address, language: str, result: Campa
         notes.update(part)
     effects.send(address, digest_text(result, _, ngettext, notes), language=language)
     path = draw_map(result, effects.config.data_dir, _)
+    if path is None and result.themes:
+        effects.send(
+            address,
+            _(
+                "No theme map yet: a map is drawn from {minimum} ideas, and #{hashtag} has {count}.",
+                minimum=MAP_MIN_IDEAS,
+                hashtag=result.campaign.hashtag,
+                count=len(result.idea_ids),
+            ),
+            language=language,
+        )
     if path is not None:
         effects.send(
             address,

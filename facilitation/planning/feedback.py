@@ -59,7 +59,8 @@ def feedback_summaries(ctx: Context, campaign_id: int, texts_per_version: list[l
     """What each version's feedback texts say, as lines to show under it.
 
     With the language model loaded, the texts are grouped into themes exactly as ideas are
-    (`facilitation.intelligence.clustering` on their embeddings: labels from keywords, a representative text quoted).
+    (`facilitation.intelligence.clustering` on their embeddings: labels are phrases of the texts, a representative
+    text quoted).
     Otherwise a few texts are quoted, with why there are no themes: too few or too different texts, or
     a model still loading (nothing is said when no model is configured). The texts are encoded here, by
     the campaign's model, on the core's worker thread, in one call for all versions.
@@ -75,7 +76,9 @@ def feedback_summaries(ctx: Context, campaign_id: int, texts_per_version: list[l
         start = 0
         for index, texts in enumerate(groupable):
             if texts:
-                found[index] = themes.find_themes(vectors[start : start + len(texts)], texts)
+                found[index] = themes.find_themes(
+                    vectors[start : start + len(texts)], texts, encode=embedder.encode
+                )
                 start += len(texts)
     summaries = []
     for texts, grouped, themes_found in zip(texts_per_version, groupable, found, strict=True):
@@ -97,7 +100,10 @@ def feedback_theme_lines(ctx: Context, texts: list[str], found: themes.ThemeMap)
         lines.append(
             "   • "
             + ctx._(
-                "{label} ({count}): {quote}", label=theme.label, count=theme.count, quote=quote(ctx._, text)
+                "{label} ({count}): {quote}",
+                label=theme.label.text,
+                count=theme.count,
+                quote=quote(ctx._, text),
             )
         )
     rest = len(found.themes) - FEEDBACK_THEMES_SHOWN

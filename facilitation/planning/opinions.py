@@ -243,7 +243,7 @@ def group_map(groups: CampaignGroups, folder: Path, _: Callable[..., str]) -> Pa
     index_of = {group: index for index, group in enumerate(found.group_ids)}
     classes = np.array([index_of.get(int(g), -1) for g in labels], dtype=int)
     legend = [
-        _("Group {name} · {count}", name=group_name(g), count=int((labels == g).sum()))
+        (int(g), _("Group {name} · {count}", name=group_name(g), count=int((labels == g).sum())))
         for g in found.group_ids
     ]
     texts = [_("not grouped"), _("Opinion groups of #{hashtag}", hashtag=groups.campaign.hashtag)]

@@ -25,7 +25,7 @@ from facilitation.kernel.scheduling import JobSpec
 from facilitation.kernel.text import clean_user_text
 from facilitation.membership.campaigns import OPEN, announce, open_round, resolve_campaign
 from facilitation.planning.opinions import theme_leanings
-from facilitation.planning.votes import idea_lines, vote_buttons
+from facilitation.planning.votes import LINE_WIDTH, idea_lines, vote_buttons
 from storage.models import Campaign, Idea, Member, Round
 
 commands = CommandSet()
@@ -39,6 +39,13 @@ MODEL_WAIT_SECONDS = 30.0
 REMINDER_SHARE = 0.8
 """The reminder goes out when this share of the round's window has passed."""
 PROMPT_MAX_LENGTH = 500
+DIGEST_CHARS = 3400
+"""A round's digest is made to fit this many characters, one message on every platform that takes
+4,000 (Telegram, the console), by quoting each idea shorter as the round has more of them..."""
+DIGEST_QUOTE_MIN = 40
+"""...but never shorter than this: a larger round's digest goes in several messages, cut between themes."""
+DIGEST_LINE_EXTRA = 40
+"""Characters of an idea's line besides its words: its id, its votes, the theme lines shared out."""
 CLOSED = "closed"
 
 _DURATION_PATTERN = re.compile(r"^(\d{1,7})(m|min|h|d|w|y)$")
@@ -270,8 +277,11 @@ def idea_count(session: Session, round_: Round) -> int:
 
 def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> list[str]:
     """The round's themes digest: its ideas grouped by the campaign's themes (computed now, ids kept),
-    each with its votes and how each opinion group leans on the theme's ideas; without the language
-    model, the ideas alone."""
+    each with the votes it has and how each opinion group leans on the theme's ideas; without the
+    language model, the ideas alone.
+
+    Themes are apart by a blank line and none inside one: a digest too long for one message is cut
+    between themes (the outbox cuts at a blank line first)."""
     _, ngettext = texts_for(effects)
     embedder = effects.index.embedder_for(effects.session, campaign.id) if effects.index is not None else None
     if embedder is not None and not embedder.failed:
@@ -280,6 +290,7 @@ def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> lis
         result = compute_themes(effects, campaign, embedder)
     except ThemesUnavailable:
         return idea_lines(effects, ideas)
+    width = max(DIGEST_QUOTE_MIN, min(LINE_WIDTH, DIGEST_CHARS // max(len(ideas), 1) - DIGEST_LINE_EXTRA))
     grouped: dict[int | None, list[Idea]] = {}
     for idea in ideas:
         grouped.setdefault(result.placement.get(idea.id, (None, None))[0], []).append(idea)
@@ -293,16 +304,19 @@ def round_digest(effects: Effects, campaign: Campaign, ideas: list[Idea]) -> lis
     for theme, _children in result.themes:
         if theme.id in grouped:
             members = grouped[theme.id]
+            lines.append("")
             lines.append(
                 f"{theme_ref(theme.id)} · {theme.label} — "
                 + ngettext("{count} idea of this round", "{count} ideas of this round", len(members))
             )
             if theme.id in leanings:
                 lines.append("  " + leanings[theme.id])
-            lines += ["  " + line for line in idea_lines(effects, members)]
+            lines += ["  " + line for line in idea_lines(effects, members, width)]
     if None in grouped:
+        lines.append("")
         lines.append(_("In no theme yet:"))
-        lines += ["  " + line for line in idea_lines(effects, grouped[None])]
+        lines += ["  " + line for line in idea_lines(effects, grouped[None], width)]
+    lines.append("")
     lines.append(_("A facilitator can start a prototype from a theme with /prototype <theme id> <title>."))
     return lines
 

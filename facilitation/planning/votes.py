@@ -119,13 +119,27 @@ def tally(effects: Effects, counts: Counter[str]) -> str:
     )
 
 
-def idea_lines(effects: Effects, ideas: list[Idea]) -> list[str]:
-    """One line per idea: its id, its words and its votes."""
+def votes_held(effects: Effects, counts: Counter[str]) -> str:
+    """The kinds of vote an idea has received, with their counts; empty when it has none."""
+    _, _n = texts_for(effects)
+    parts = {
+        SUPPORT: N_("support {count}"),
+        AGREE: N_("agree {count}"),
+        DISAGREE: N_("disagree {count}"),
+        PASS: N_("pass {count}"),
+    }
+    return " · ".join(_(text, count=counts[kind]) for kind, text in parts.items() if counts[kind])
+
+
+def idea_lines(effects: Effects, ideas: list[Idea], width: int = LINE_WIDTH) -> list[str]:
+    """One line per idea: its id, its words and the votes it has (none said when it has none, so that
+    a digest of many ideas is not a column of zeros); words longer than `width` are cut."""
     counts = vote_counts(effects.session, [idea.id for idea in ideas])
-    return [
-        f"{idea_ref(idea)} · {shorten(idea.text, LINE_WIDTH)} ({tally(effects, counts[idea.id])})"
-        for idea in ideas
-    ]
+    lines = []
+    for idea in ideas:
+        held = votes_held(effects, counts[idea.id])
+        lines.append(f"{idea_ref(idea)} · {shorten(idea.text, width)}" + (f" ({held})" if held else ""))
+    return lines
 
 
 def vote_buttons(effects: Effects, ideas: list[Idea]) -> tuple[Button, ...]:

@@ -14,6 +14,7 @@ from bot.demo import demo_statements
 from bot.testing.harness import FACILITATOR, Harness
 from facilitation.intelligence import clustering as themes
 from facilitation.intelligence import themes_command
+from facilitation.intelligence.theme_labels import is_phrase_of
 from facilitation.intelligence.themes import THEME_MAPS_FOLDER, ThemeInputs
 from storage.models import Idea, Theme
 
@@ -34,7 +35,7 @@ def test_themes_on_real_ideas_have_labels_counts_and_verbatim_representatives(sa
     assert len(found.themes) >= 2
     assert sum(theme.count for theme in found.themes) + found.other_count == len(texts)
     for theme in found.themes:
-        assert theme.label.strip() and theme.keywords
+        assert theme.label.text.strip() and theme.keywords
         assert 1 <= len(theme.representatives) <= themes.REPRESENTATIVES
         assert set(theme.representatives) <= set(theme.members)
     counts = [theme.count for theme in found.themes]
@@ -61,7 +62,7 @@ def test_an_idea_unlike_all_others_goes_to_other():
     found = themes.find_themes(np.vstack([vectors, odd]), [*texts, "a recipe for pancakes"])
     assert len(found.themes) == 3
     assert found.other == (30,) and found.other_count == 1
-    assert any("benches" in theme.label.lower() for theme in found.themes)
+    assert any("benches" in theme.label.text.lower() for theme in found.themes)
 
 
 def test_merged_ideas_count_with_the_idea_they_joined():
@@ -102,6 +103,11 @@ async def test_themes_command_sends_the_digest_and_a_theme_map_then_keeps_ids(si
     assert quoted
     for number, text in quoted:
         assert stored[int(number)].startswith(text.removesuffix("…"))
+    assert "Labels are phrases picked by the program from each theme's ideas" in digest.text
+    for theme in similar_harness.rows(Theme):
+        sources = theme.label_source["ideas"]
+        assert theme.label_source["method"] in ("phrase", "opening") and sources, theme
+        assert is_phrase_of(theme.label, [stored[idea_id] for idea_id in sources]), theme
     assert picture.message.image_path is not None
     image = picture.message.image_path
     assert image.startswith(str(tmp_path)) and Path(image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -184,3 +190,16 @@ async def test_a_large_campaigns_themes_are_grouped_off_the_worker_while_others_
     digest = await similar_harness.wait_for_text("Themes in #parks — 30 ideas")
     assert THEME_LINE.findall(digest)
     await similar_harness.wait_for_text("Theme map of #parks")
+
+
+@pytest.mark.embeddings
+async def test_a_campaign_too_small_for_a_map_is_told_so_instead_of_a_few_dots(similar_harness):
+    await similar_harness.start_parks()
+    await post_ideas(
+        similar_harness, ["More lights along the paths at night", "Brighter lamps on the paths at night"]
+    )
+    sent = await similar_harness.say("/themes", user="zoe")
+    assert not [one for one in sent if one.message.image_path]
+    assert any(
+        "No theme map yet: a map is drawn from 10 ideas, and #parks has 2." in one.text for one in sent
+    )

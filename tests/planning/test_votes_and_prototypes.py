@@ -46,11 +46,11 @@ async def test_votes_change_and_count_once_per_member(harness):
     assert int(np.isnan(matrix).sum()) == 3  # three member x idea pairs without a vote
 
     top = await harness.reply_text("/top")  # ranked by supports and agrees: i1's agree counts
-    assert "i1 · More lights near the gate (support 0 · agree 1 · disagree 1" in top and "i2 ·" not in top
+    assert "i1 · More lights near the gate (agree 1 · disagree 1)" in top and "i2 ·" not in top
     await harness.say("/vote i2", user="alice")
     assert "You support i2" in (await harness.press("Support i2", user="alice"))[0].text
     top = await harness.reply_text("/top")
-    assert "Most supported ideas in #parks" in top and "i2 · A night patrol (support 1 · agree 0" in top
+    assert "Most supported ideas in #parks" in top and "i2 · A night patrol (support 1 · pass 1)" in top
 
 
 async def test_bad_votes_get_a_clear_answer_and_change_nothing(harness):

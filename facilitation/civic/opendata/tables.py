@@ -222,11 +222,13 @@ def _idea_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> Iter
 
 @open_data_table(
     "themes",
-    "Themes and sub-themes: groups of ideas close in meaning, as last computed, labelled by their keywords.",
+    "Themes and sub-themes: groups of ideas close in meaning, as last computed, labelled by the program.",
     """
     theme_id              integer   Theme identifier (shown in chat as t<id>)
     parent_theme_id       integer   For a sub-theme, the theme it is part of; empty for a theme
-    label                 string    Short label made of the top keywords
+    label                 string    Short label picked by the program (no person wrote it), word for word from its ideas
+    label_method          string    How: phrase (a phrase found in its ideas) or opening (the opening words of its most central idea)
+    label_ideas           string    The ideas the label was taken from (ideas.idea_id), separated by spaces
     keywords              string    Its keywords, most telling first, separated by "; "
     idea_count            integer   Ideas in it when last computed, counting those merged into them
     representative_ideas  string    The ideas closest to its centre (ideas.idea_id), separated by spaces
@@ -242,6 +244,8 @@ def _theme_rows(session: Session, campaign: Campaign, author: Pseudonyms) -> Ite
             theme.id,
             theme.parent_id,
             theme.label,
+            theme.label_source.get("method", ""),
+            " ".join(str(i) for i in theme.label_source.get("ideas", []) if i in visible),
             "; ".join(theme.keywords),
             theme.idea_count,
             " ".join(str(i) for i in theme.representative_idea_ids if i in visible),

@@ -122,7 +122,7 @@ async def test_groups_and_mygroup_speak_french(harness):
     assert "Un pont : i" in mine
     await harness.say("/lang fr", user="zoe")
     card = await harness.say("/vote", user="zoe")
-    assert card[0].message.private and card[0].text.split(":")[0] in {f"i{n}" for n in range(1, 9)}
+    assert card[0].message.private and card[0].text.split(":")[0].strip() in {f"i{n}" for n in range(1, 9)}
     assert [b.label for b in card[0].message.buttons][-3:] == ["D'accord", "Pas d'accord", "Je passe"]
     await harness.say("/vote i1 disagree", user="resident5")
     assert "Des votes sont arrivés depuis que ces groupes ont été trouvés : ils se mettent à jour…" in (
@@ -219,7 +219,7 @@ async def test_vote_deals_first_the_ideas_that_divide_the_groups(harness):
     # Everyone has seen every idea; i9 and i10 are agreed by all, i1 to i8 split the groups: Polis's
     # routing weighs how far an idea pulls on the map, so a newcomer is dealt a dividing idea first.
     card = await harness.say("/vote", user="zoe")
-    assert card[0].message.private and card[0].text.split(":")[0] in {f"i{n}" for n in range(1, 9)}
+    assert card[0].message.private and card[0].text.split(":")[0].strip() in {f"i{n}" for n in range(1, 9)}
     assert [b.label for b in card[0].message.buttons][-3:] == ["Agree", "Disagree", "Pass"]
 
 
@@ -273,7 +273,7 @@ def test_in_the_console_ten_residents_vote_then_groups_mygroup_and_vote_answer_i
     assert "Groupes d'opinion dans #parks (10 votants regroupés) :" in run.stdout
     assert "Dans #parks, vous êtes le plus proche du groupe" in run.stdout
     assert re.search(
-        r"you › /vote\ntownhall › i[1-8]: .+\n.*d'accord \d+.*\n.*\[5\] Soutenir i\d+\n.*\[6\] D'accord",
+        r"you › /vote\ntownhall › i[1-8] : .+\n.*d'accord \d+.*\n.*\[5\] Soutenir i\d+\n.*\[6\] D'accord",
         run.stdout,
     )
     assert "Opinion groups of #parks" in run.stdout and "Groupes d'opinion de #parks" in run.stdout

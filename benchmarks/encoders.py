@@ -80,9 +80,11 @@ def close_titles(vectors: np.ndarray) -> list[frozenset[int]]:
     return shown
 
 
-def nmi_scores(vectors: np.ndarray, texts: list[str], labels: list[str]) -> tuple[float, float]:
+def nmi_scores(
+    vectors: np.ndarray, texts: list[str], labels: list[str], embedder: Embedder
+) -> tuple[float, float]:
     """NMI of the automatic themes and of KMeans told the true k (mean over three seeds)."""
-    top, _fine, _seconds = theme_labels(vectors, texts)
+    top, _fine, _seconds, _found = theme_labels(vectors, texts, embedder)
     k = len(set(labels))
     kmeans = [
         normalized_mutual_info_score(labels, KMeans(k, n_init=10, random_state=seed).fit_predict(vectors))
@@ -131,7 +133,7 @@ def main() -> None:
     nmi: dict[str, dict[str, tuple[float, float]]] = {}
     for set_name, (texts, labels) in labelled.items():
         for name, embedder in embedders.items():
-            nmi.setdefault(name, {})[set_name] = nmi_scores(embedder.encode(texts), texts, labels)
+            nmi.setdefault(name, {})[set_name] = nmi_scores(embedder.encode(texts), texts, labels, embedder)
     for embedder in embedders.values():
         embedder.close()
 

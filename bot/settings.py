@@ -25,7 +25,7 @@ from facilitation.intelligence.embeddings import (
     resolve_model_folder,
 )
 from facilitation.intelligence.multilingual import MULTILINGUAL_EMBEDDING_MODEL
-from facilitation.intelligence.onnx_backend import EMBEDDING_BACKENDS, TORCH_BACKEND
+from facilitation.intelligence.onnx_backend import EMBEDDING_BACKENDS, ONNX_BACKEND
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
 from facilitation.membership.preferences import format_quiet, parse_quiet_hours
 
@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     multilingual_embedding_model: str = MULTILINGUAL_EMBEDDING_MODEL
-    embedding_backend: str = TORCH_BACKEND
+    embedding_backend: str = ONNX_BACKEND
     open_data_secret: str = ""
     open_data_license: str = DEFAULT_LICENSE
     dashboard_listen: str = "127.0.0.1"

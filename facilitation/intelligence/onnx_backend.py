@@ -178,6 +178,8 @@ class OnnxSentenceEncoder:
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = os.cpu_count() or 1
+        # Idle threads sleep instead of spinning: the encoder shares the cores with the core's worker.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         model_file = export_folder / (_INT8_FILE if quantised else _FP32_FILE)
         self._session = onnxruntime.InferenceSession(
             str(model_file), options, providers=["CPUExecutionProvider"]

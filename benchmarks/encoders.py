@@ -94,16 +94,18 @@ def nmi_scores(
 
 
 def cold_start(backend: str, export_folder: Path) -> tuple[float, float]:
-    """Seconds to the first vector and peak resident MiB, in a fresh process."""
+    """Seconds to the first vector and peak resident MiB, in a fresh process (read from VmHWM: the
+    child's ru_maxrss would carry the parent's peak across exec on Linux)."""
     script = (
-        "import resource, sys, time\n"
+        "import sys, time\n"
         "from pathlib import Path\n"
         "from facilitation.intelligence.embeddings import Embedder\n"
         "started = time.perf_counter()\n"
         f"embedder = Embedder(backend={backend!r}, export_folder=Path({str(export_folder)!r}))\n"
         "embedder.encode(['More benches near the playground'] * 32)\n"
         "seconds = time.perf_counter() - started\n"
-        "print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "peak = next(line for line in open('/proc/self/status') if line.startswith('VmHWM'))\n"
+        "print(seconds, int(peak.split()[1]) / 1024)\n"
     )
     root = str(Path(__file__).resolve().parent.parent)
     output = subprocess.run(

@@ -39,6 +39,13 @@ def describe(language: str, commitment: Commitment, to_owner: bool = True) -> st
     return line
 
 
+def all_commitments_closed(session: Session, member_id: int | None) -> bool:
+    """True when the member made commitments and none is still open: a check-in would list nothing. A
+    member who never committed is still asked (the check-in invites them to)."""
+    statuses = session.exec(select(Commitment.status).where(Commitment.member_id == member_id)).all()
+    return bool(statuses) and OPEN not in statuses
+
+
 def open_commitments(session: Session, member_id: int | None) -> list[Commitment]:
     return list(
         session.exec(

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from facilitation.accountability.commitments.summary import describe, open_commitments
+from facilitation.accountability.commitments.summary import all_commitments_closed, describe, open_commitments
 from facilitation.accountability.pods.cheers import tell_peer_kindly
 from facilitation.accountability.pods.jobs import (
     BACKOFF_AFTER_MISSES,
@@ -68,8 +68,8 @@ def _wait_until(effects: Effects, link: PodMember, moment: datetime) -> None:
 
 @commands.job(CHECKIN_JOB)
 def send_checkin(effects: Effects, payload: dict) -> None:
-    """Send a pod member's check-in once, unless re-timed, paused, in quiet hours or with no open
-    commitment; plan the next one."""
+    """Send a pod member's check-in once, unless re-timed, paused, in quiet hours or with every commitment
+    done; plan the next one."""
     session, config, now = effects.session, effects.config, effects.now()
     link = session.get(PodMember, (payload["pod_id"], payload["member_id"]))
     pod = session.get(Pod, payload["pod_id"])
@@ -87,8 +87,8 @@ def send_checkin(effects: Effects, payload: dict) -> None:
     if later > now:
         _wait_until(effects, link, later)
         return
-    if member_address(session, member) is None or not open_commitments(session, member.id):
-        # muted (or no account left), or nothing left to report on: neither asked nor counted as quiet
+    if member_address(session, member) is None or all_commitments_closed(session, member.id):
+        # muted (or no account left), or every commitment done: neither asked nor counted as quiet
         # this cycle; ask again next cycle
         _wait_until(effects, link, next_slot(member, config, now + timedelta(days=pod.cadence_days)))
         return

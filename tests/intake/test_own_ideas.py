@@ -69,11 +69,11 @@ async def test_an_author_edits_their_idea_and_bad_edits_are_explained(harness):
 
 
 async def test_withdraw_and_edit_are_in_help_in_both_languages(harness):
-    assert "/withdraw <idea id>" in await harness.reply_text("/help")
+    assert "/withdraw <idea, offer or need id>" in await harness.reply_text("/help")
     assert "/edit <idea id> <new text>" in await harness.reply_text("/help")
     await harness.say("/lang fr")
     french = await harness.reply_text("/help")
-    assert "/withdraw <id de l'idée> — Retirer une de vos idées" in french
+    assert "/withdraw <id de l'idée, de l'offre ou du besoin> — Retirer une de vos idées" in french
     assert "Changer les mots d'une de vos idées" in french
 
 

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from adapters.recording.adapter import Sent
 from bot.testing.harness import FACILITATOR, Clock, Harness
 from facilitation.intelligence import clustering as themes
+from facilitation.intelligence.theme_labels import PHRASE, Label
 from facilitation.intelligence.themes import store_themes
 from facilitation.kernel.context import Effects
 from storage.models import Campaign, ContributorNotice, Identity
@@ -141,7 +142,7 @@ def found(*groups: tuple[int, ...], other: tuple[int, ...] = ()) -> themes.Theme
         themes.Theme(
             members=rows,
             count=len(rows),
-            label=f"Theme {number}",
+            label=Label(f"Theme {number}", PHRASE, rows[:1]),
             keywords=(f"word{number}",),
             representatives=rows[:1],
             centroid=np.zeros(2),

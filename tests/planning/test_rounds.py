@@ -170,4 +170,4 @@ async def test_a_round_s_reminder_and_digest_speak_the_language_of_whoever_opene
     reminder, digest = posted
     assert reminder.startswith("La manche r1 de #bienvieillir se termine dans")
     assert digest.startswith("La manche r1 de #bienvieillir est close. 1 idée a été partagée.")
-    assert "Un club de marche (soutiens 0 · d'accord 0" in digest
+    assert digest.endswith("i1 · Un club de marche")  # French throughout; no counts where there are none

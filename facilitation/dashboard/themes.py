@@ -93,18 +93,23 @@ def map_points(found: CampaignThemes, index_of: dict[int | None, int]) -> list[M
     rows = drawn_rows(len(found.idea_ids))
     ids = [int(found.idea_ids[row]) for row in rows]
     themes = np.array([index_of.get(found.placement.get(i, (None, None))[0], -1) for i in ids])
-    plane = project_2d(found.matrix[rows], themes)
-    low, high = plane.min(axis=0), plane.max(axis=0)
-    span = np.where(high - low > 0, high - low, 1.0)
-    box = np.array([MAP_WIDTH - 2 * MAP_MARGIN, MAP_HEIGHT - 2 * MAP_MARGIN])
-    scaled = MAP_MARGIN + (plane - low) / span * box
+    scaled = fit_to_map(project_2d(found.matrix[rows], themes))
     return [
         MapPoint(
-            round(float(x), 1),
-            round(float(MAP_HEIGHT - y), 1),
+            x,
+            y,
             int(theme),
             idea_ref(found.ideas[i]),
             found.ideas[i].text,
         )
         for (x, y), theme, i in zip(scaled, themes, ids, strict=True)
     ]
+
+
+def fit_to_map(plane: np.ndarray) -> list[tuple[float, float]]:
+    """Points of a plane stretched to the map's box, y upwards as on a plot, in SVG coordinates."""
+    low, high = plane.min(axis=0), plane.max(axis=0)
+    span = np.where(high - low > 0, high - low, 1.0)
+    box = np.array([MAP_WIDTH - 2 * MAP_MARGIN, MAP_HEIGHT - 2 * MAP_MARGIN])
+    scaled = MAP_MARGIN + (plane - low) / span * box
+    return [(round(float(x), 1), round(float(MAP_HEIGHT - y), 1)) for x, y in scaled]

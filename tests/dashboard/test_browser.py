@@ -57,8 +57,10 @@ async def test_a_link_opens_the_overview_and_a_new_idea_shows_without_reloading(
     await run(fresh.execute_script, "window.notReloaded = true;")
     await web.say("/idea Lights along the <river> path", user="alice")
     await wait_until(
-        lambda: "Lights along the <river> path" in text_of(fresh, "#latest")
-        and text_of(fresh, '[data-count="ideas"]') == "2",
+        lambda: (
+            "Lights along the <river> path" in text_of(fresh, "#latest")
+            and text_of(fresh, '[data-count="ideas"]') == "2"
+        ),
         timeout=PAGE_WAIT_SECONDS,
     )
     assert await run(fresh.execute_script, "return window.notReloaded === true;")  # the page was not reloaded
@@ -90,18 +92,24 @@ async def test_a_facilitator_hides_an_idea_from_the_page_and_its_author_is_told(
         fresh.find_element(By.CSS_SELECTOR, "#idea-i1 button").click()
 
     await run(hide)
-    await wait_until(lambda: "Idea i1 is hidden." in text_of(fresh, "[role=status]"), timeout=PAGE_WAIT_SECONDS)
+    await wait_until(
+        lambda: "Idea i1 is hidden." in text_of(fresh, "[role=status]"), timeout=PAGE_WAIT_SECONDS
+    )
     assert "Advertising" in await run(text_of, fresh, "table")
     assert "Reason: Advertising" in await web.wait_for_text("Reason:")
     assert await run(errors, fresh) == []
 
 
 @pytest.mark.embeddings
-async def test_the_theme_map_tells_each_idea_on_hover_and_a_click_lists_its_theme_alone(web_with_model, fresh):
+async def test_the_theme_map_tells_each_idea_on_hover_and_a_click_lists_its_theme_alone(
+    web_with_model, fresh
+):
     web = web_with_model
     await web.start_parks()
     texts = [*demo_statements()[:40], "<img src=x onerror=alert(1)> more benches"]
-    await asyncio.gather(*(web.say(f"/idea #parks {text}", user=f"resident{n}") for n, text in enumerate(texts)))
+    await asyncio.gather(
+        *(web.say(f"/idea #parks {text}", user=f"resident{n}") for n, text in enumerate(texts))
+    )
     await web.say("/themes", user=FACILITATOR)
     await web.wait_for_text("Theme", timeout=60)
     await run(fresh.get, await dashboard_link(web))

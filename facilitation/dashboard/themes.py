@@ -3,6 +3,8 @@ to draw in SVG (each with its idea's id and words, for hovering and filtering)."
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +18,13 @@ from storage.models import Campaign
 MAP_WIDTH = 640
 MAP_HEIGHT = 420
 MAP_MARGIN = 12
+_projections: dict[bytes, list[tuple[float, float]]] = {}
+"""The map's points by what they are drawn from (the vectors of the ideas drawn and the theme of each),
+oldest first."""
+_projections_lock = threading.Lock()
+PROJECTIONS_KEPT = 16
+"""Theme maps whose projection is kept in memory: finding the plane that parts the themes takes seconds
+at thousands of ideas, and it only changes when the themes are computed again or an idea leaves them."""
 IDEAS_LISTED_PER_THEME = 30
 """Ideas listed under each theme, beside its quotes; the map shows them all (see `drawn_rows`)."""
 
@@ -93,7 +102,16 @@ def map_points(found: CampaignThemes, index_of: dict[int | None, int]) -> list[M
     rows = drawn_rows(len(found.idea_ids))
     ids = [int(found.idea_ids[row]) for row in rows]
     themes = np.array([index_of.get(found.placement.get(i, (None, None))[0], -1) for i in ids])
-    scaled = fit_to_map(project_2d(found.matrix[rows], themes))
+    vectors = np.ascontiguousarray(found.matrix[rows])
+    key = hashlib.sha256(themes.tobytes() + vectors.tobytes()).digest()
+    with _projections_lock:
+        scaled = _projections.get(key)
+    if scaled is None:
+        scaled = fit_to_map(project_2d(vectors, themes))
+        with _projections_lock:
+            _projections[key] = scaled
+            while len(_projections) > PROJECTIONS_KEPT:
+                _projections.pop(next(iter(_projections)))
     return [
         MapPoint(
             x,

@@ -197,3 +197,36 @@ async def test_a_facilitator_of_another_campaign_and_a_stranger_are_refused_ever
     for path in NEW_PAGES:
         answer = await client.get(own + path)
         assert answer.status == 403 and "/dashboard" in await answer.text(), path
+
+
+async def test_the_overview_counts_everything_and_charts_each_day_in_its_own_column(web, client, clock):
+    await web.start_parks()
+    await web.say("/join #parks", user="bob")
+    await web.say("/idea Benches by the pond", user="alice")
+    await web.say("/vote i1 agree", user="bob")
+    clock.advance(days=1)
+    await web.say("/idea Shade trees", user="bob")
+    await web.say("/idea Hidden one", user="bob")
+    await web.say("/hide i3 Testing", user=FACILITATOR)
+    await web.say("/prototype i1 Benches pilot", user=FACILITATOR)
+    await web.say("/version p1 Two benches", user=FACILITATOR)
+    await web.say("/feedback p1 4 Good", user="alice")
+    await web.say("/commit Paint the benches by in 2 weeks #parks", user="alice")
+    base = await sign_in(web, client)
+    html = await page(client, base)
+    counts = dict(re.findall(r'<dd data-count="(\w+)">(\d+)</dd>', html))
+    assert counts == {"members": "2", "ideas": "2", "votes": "1", "feedback": "1", "commitments": "1"}
+    legend = re.findall(r'<li class="series-\d">(\w+) \((\d+)\)</li>', html)
+    assert legend == [("Ideas", "2"), ("Votes", "1"), ("Feedback", "1"), ("Commitments", "1")]
+    lines = {name: points for points, name in re.findall(r'points="([^"]+)"><title>(\w+):', html)}
+    # y grows downwards: of yesterday's and today's points, the higher count has the smaller y
+    heights = {
+        name: [float(point.split(",")[1]) for point in points.split()][-2:] for name, points in lines.items()
+    }
+    assert heights["Ideas"][0] == heights["Ideas"][1] and heights["Votes"][0] < heights["Votes"][1]
+    assert (
+        heights["Feedback"][0] > heights["Feedback"][1]
+        and heights["Commitments"][0] > heights["Commitments"][1]
+    )
+    live = await (await client.get(base + "/live.json")).json()
+    assert live["counts"] == {name: int(count) for name, count in counts.items()}

@@ -4,27 +4,39 @@ to draw in SVG (each with its idea's id and words, for hovering and filtering)."
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from facilitation.intelligence.theme_map import drawn_rows, project_2d
-from facilitation.intelligence.themes import CampaignThemes, stored_themes
+from facilitation.intelligence.themes import (
+    CampaignThemes,
+    shown_ideas_fingerprint,
+    stored_model,
+    stored_themes,
+)
 from facilitation.kernel.refs import idea_ref, theme_ref
-from storage.models import Campaign
+from storage.models import Campaign, Theme
+
+T = TypeVar("T")
 
 MAP_WIDTH = 640
 MAP_HEIGHT = 420
 MAP_MARGIN = 12
-_projections: dict[bytes, list[tuple[float, float]]] = {}
-"""The map's points by what they are drawn from (the vectors of the ideas drawn and the theme of each),
-oldest first."""
-_projections_lock = threading.Lock()
-PROJECTIONS_KEPT = 16
-"""Theme maps whose projection is kept in memory: finding the plane that parts the themes takes seconds
-at thousands of ideas, and it only changes when the themes are computed again or an idea leaves them."""
+KEPT = 16
+"""Themes views, and theme maps' projections, kept in memory (the latest used): at thousands of ideas,
+reading the ideas takes a second and finding the plane that parts the themes several."""
+_views: OrderedDict[bytes, ThemesView] = OrderedDict()
+"""Themes views by what they are read from (see `themes_view`)."""
+_projections: OrderedDict[bytes, list[tuple[float, float]]] = OrderedDict()
+"""The map's points by what they are drawn from: the vectors of the ideas drawn and the theme of each."""
+_kept_lock = threading.Lock()
 IDEAS_LISTED_PER_THEME = 30
 """Ideas listed under each theme, beside its quotes; the map shows them all (see `drawn_rows`)."""
 
@@ -67,7 +79,23 @@ class ThemesView:
 
 
 def themes_view(session: Session, campaign: Campaign) -> ThemesView:
-    """The campaign's themes as last computed (nothing is computed here: /themes does that)."""
+    """The campaign's themes as last computed (nothing is computed here: /themes does that).
+
+    Kept while what it is read from stays the same: the ideas in sight with their words, the model of
+    their stored vectors, and the themes with their labels and when they were computed."""
+    themes = session.exec(
+        select(Theme.id, Theme.parent_id, Theme.label, Theme.idea_count, Theme.computed_at)
+        .where(Theme.campaign_id == campaign.id, Theme.status == "active")
+        .order_by(col(Theme.id))
+    ).all()
+    key = hashlib.sha256(
+        json.dumps([campaign.id, [list(row) for row in themes]], default=str).encode()
+        + shown_ideas_fingerprint(session, campaign, stored_model(session, campaign)).encode()
+    ).digest()
+    return _kept(_views, key, lambda: _themes_view(session, campaign))
+
+
+def _themes_view(session: Session, campaign: Campaign) -> ThemesView:
     found = stored_themes(session, campaign)
     index_of = {theme.id: index for index, (theme, _children) in enumerate(found.themes)}
     members: dict[int, list[Quote]] = {index: [] for index in index_of.values()}
@@ -104,14 +132,7 @@ def map_points(found: CampaignThemes, index_of: dict[int | None, int]) -> list[M
     themes = np.array([index_of.get(found.placement.get(i, (None, None))[0], -1) for i in ids])
     vectors = np.ascontiguousarray(found.matrix[rows])
     key = hashlib.sha256(themes.tobytes() + vectors.tobytes()).digest()
-    with _projections_lock:
-        scaled = _projections.get(key)
-    if scaled is None:
-        scaled = fit_to_map(project_2d(vectors, themes))
-        with _projections_lock:
-            _projections[key] = scaled
-            while len(_projections) > PROJECTIONS_KEPT:
-                _projections.pop(next(iter(_projections)))
+    scaled = _kept(_projections, key, lambda: fit_to_map(project_2d(vectors, themes)))
     return [
         MapPoint(
             x,
@@ -131,3 +152,17 @@ def fit_to_map(plane: np.ndarray) -> list[tuple[float, float]]:
     box = np.array([MAP_WIDTH - 2 * MAP_MARGIN, MAP_HEIGHT - 2 * MAP_MARGIN])
     scaled = MAP_MARGIN + (plane - low) / span * box
     return [(round(float(x), 1), round(float(MAP_HEIGHT - y), 1)) for x, y in scaled]
+
+
+def _kept(kept: OrderedDict[bytes, T], key: bytes, make: Callable[[], T]) -> T:
+    """`kept[key]`, made by `make` the first time; the least recently used go beyond `KEPT`."""
+    with _kept_lock:
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+    made = make()
+    with _kept_lock:
+        kept[key] = made
+        while len(kept) > KEPT:
+            kept.popitem(last=False)
+    return made

@@ -158,14 +158,21 @@ def fresh_themes(session: Session, campaign: Campaign, embedder: Embedder) -> Ca
     """The stored themes when they were computed from the ideas as they are now (same ideas, words,
     merges and model); None when they must be computed again."""
     remembered = session.get(ThemesFingerprint, campaign.id)
+    if remembered is not None and remembered.fingerprint == shown_ideas_fingerprint(
+        session, campaign, embedder.name
+    ):
+        return stored_themes(session, campaign)
+    return None
+
+
+def shown_ideas_fingerprint(session: Session, campaign: Campaign, model: str) -> str:
+    """`ideas_fingerprint` of the campaign's ideas in sight as they are now."""
     grouped = session.exec(
         select(Idea.id, Idea.text, Idea.status, Idea.merged_into_id)
         .where(Idea.campaign_id == campaign.id, Idea.shown())
         .order_by(col(Idea.id))
     ).all()  # plain rows: thousands of ideas read as objects would take most of the time saved
-    if remembered is not None and remembered.fingerprint == ideas_fingerprint(grouped, embedder.name):
-        return stored_themes(session, campaign)
-    return None
+    return ideas_fingerprint(grouped, model)
 
 
 def ideas_fingerprint(ideas: Iterable[Sequence[object]], model: str) -> str:
@@ -418,7 +425,9 @@ def digest_text(
             )
         )
     lines.append("")
-    lines.append(_("Labels are phrases picked by the program from each theme's ideas, not written by anyone."))
+    lines.append(
+        _("Labels are phrases picked by the program from each theme's ideas, not written by anyone.")
+    )
     return "\n".join(lines)
 
 
@@ -442,14 +451,9 @@ def stored_themes(session: Session, campaign: Campaign) -> CampaignThemes:
         for theme in active
         if theme.parent_id is None
     ]
-    model = session.exec(
-        select(IdeaEmbedding.model)
-        .join(Idea, col(Idea.id) == col(IdeaEmbedding.idea_id))
-        .where(Idea.campaign_id == campaign.id)
-        .group_by(col(IdeaEmbedding.model))
-        .order_by(sa.func.count().desc())
-    ).first()
-    ids, matrix = _only(stored_embeddings(session, campaign.id or 0, model or ""), placement)
+    ids, matrix = _only(
+        stored_embeddings(session, campaign.id or 0, stored_model(session, campaign)), placement
+    )
     other = [idea_id for idea_id, (theme_id, _sub) in placement.items() if theme_id is None]
     return CampaignThemes(
         campaign=campaign,
@@ -462,6 +466,18 @@ def stored_themes(session: Session, campaign: Campaign) -> CampaignThemes:
         other_count=len(other),
         total=len(ideas),
     )
+
+
+def stored_model(session: Session, campaign: Campaign) -> str:
+    """The model that embedded most of the campaign's ideas: the stored map is drawn from its vectors."""
+    model = session.exec(
+        select(IdeaEmbedding.model)
+        .join(Idea, col(Idea.id) == col(IdeaEmbedding.idea_id))
+        .where(Idea.campaign_id == campaign.id)
+        .group_by(col(IdeaEmbedding.model))
+        .order_by(sa.func.count().desc())
+    ).first()
+    return model or ""
 
 
 def map_picture(result: CampaignThemes, _: Callable[..., str]) -> bytes | None:

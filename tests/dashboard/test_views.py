@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from html import unescape
 
+import numpy as np
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlmodel import Session
 
 from bot.testing.harness import FACILITATOR, Harness
 from facilitation.kernel.events import PlatformUser
-from storage.models import ExchangeMatch, Identity, Member, OpinionGroupState
+from storage.models import ExchangeMatch, IdeaEmbedding, IdeaTheme, Identity, Member, OpinionGroupState, Theme
 from tests.dashboard.views import NEW_PAGES, dashboard_client, page, sign_in
 from tests.planning.test_opinion_groups_in_chat import regrouped, ten_residents_vote
 
@@ -230,3 +231,46 @@ async def test_the_overview_counts_everything_and_charts_each_day_in_its_own_col
     )
     live = await (await client.get(base + "/live.json")).json()
     assert live["counts"] == {name: int(count) for name, count in counts.items()}
+
+
+def store_themes(harness: Harness, themes: dict[str, list[int]]) -> None:
+    """Themes as /themes leaves them (label: its ideas' ids), with a stored vector per idea, written
+    straight to storage: no model is needed to read them."""
+    with Session(harness.townhall.database.engine) as session:
+        for index, (label, idea_ids) in enumerate(themes.items()):
+            theme = Theme(
+                campaign_id=1, label=label, idea_count=len(idea_ids), representative_idea_ids=idea_ids[:1]
+            )
+            session.add(theme)
+            session.flush()
+            for idea_id in idea_ids:
+                vector = np.zeros(8, dtype="<f4")
+                vector[index], vector[7] = 1.0, idea_id / 100
+                session.add(IdeaEmbedding(idea_id=idea_id, model="test", vector=vector.tobytes()))
+                session.add(IdeaTheme(idea_id=idea_id, theme_id=theme.id))
+        session.commit()
+
+
+async def test_the_themes_page_follows_a_hidden_idea_and_a_new_label_at_once(web, client):
+    await web.start_parks()
+    for text in (
+        "Benches by the pond",
+        "Benches near the swings",
+        "More benches",
+        "Shade trees",
+        "Oaks",
+        "Elms",
+    ):
+        await web.say(f"/idea {text}", user="alice")
+    store_themes(web, {"Benches": [1, 2, 3], "Trees": [4, 5, 6]})
+    base = await sign_in(web, client)
+    html = await page(client, base + "/themes")
+    assert "Benches by the pond" in html and "Trees (3)" in html and len(re.findall(r"<circle ", html)) == 6
+    assert html == await page(client, base + "/themes")
+    await web.say("/hide i4 Testing", user=FACILITATOR)
+    with Session(web.townhall.database.engine) as session:
+        session.get_one(Theme, 1).label = "Seats"
+        session.commit()
+    html = await page(client, base + "/themes")
+    assert "Shade trees" not in html and len(re.findall(r"<circle ", html)) == 5
+    assert "Seats (3)" in html and "Benches (3)" not in html

@@ -14,13 +14,9 @@ from typing import TypeVar
 import numpy as np
 from sqlmodel import Session, col, select
 
+from facilitation.intelligence.theme_fingerprint import shown_ideas_fingerprint
 from facilitation.intelligence.theme_map import drawn_rows, project_2d
-from facilitation.intelligence.themes import (
-    CampaignThemes,
-    shown_ideas_fingerprint,
-    stored_model,
-    stored_themes,
-)
+from facilitation.intelligence.themes import CampaignThemes, stored_model, stored_themes
 from facilitation.kernel.refs import idea_ref, theme_ref
 from storage.models import Campaign, Theme
 

@@ -109,7 +109,7 @@ class Dashboard:
                 web.get("/c/{campaign}/report.html", self.report),
                 web.post("/c/{campaign}/moderation", self.moderate),
                 *(
-                    web.get(f"/c/{{campaign}}/{view.path}", self.view_page(name, view))
+                    web.get(f"/c/{{campaign}}/{name}", self.view_page(name, view))
                     for name, view in VIEWS.items()
                 ),
                 web.get(PUBLIC_PATH + "{hashtag}", self.public_page),

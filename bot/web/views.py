@@ -25,8 +25,6 @@ Build = Callable[[Core, Session, Member, Campaign], dict[str, Any]]
 
 @dataclass(frozen=True)
 class View:
-    path: str
-    """After /c/<campaign>/."""
     template: str
     build: Build
     uses_model: bool = False
@@ -66,10 +64,10 @@ def _goals(core: Core, session: Session, member: Member, campaign: Campaign) -> 
     return {"goals": goal_cards(session, campaign, _)}
 
 
-VIEWS = {
-    "groups": View("groups", "groups.html", _groups),
-    "rounds": View("rounds", "rounds.html", _rounds),
-    "prototypes": View("prototypes", "prototypes.html", _prototypes, uses_model=True),
-    "commitments": View("commitments", "commitments.html", _commitments),
-    "goals": View("goals", "goals.html", _goals),
+VIEWS = {  # by path, after /c/<campaign>/, which is also the name of the page in the navigation
+    "groups": View("groups.html", _groups),
+    "rounds": View("rounds.html", _rounds),
+    "prototypes": View("prototypes.html", _prototypes, uses_model=True),
+    "commitments": View("commitments.html", _commitments),
+    "goals": View("goals.html", _goals),
 }

@@ -14,9 +14,18 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlmodel import Session
 
-from bot.testing.harness import FACILITATOR, Harness
+from bot.testing.harness import FACILITATOR, Clock, Harness
 from facilitation.kernel.events import PlatformUser
-from storage.models import ExchangeMatch, IdeaEmbedding, IdeaTheme, Identity, Member, OpinionGroupState, Theme
+from storage.models import (
+    ExchangeMatch,
+    IdeaEmbedding,
+    IdeaTheme,
+    Identity,
+    Member,
+    OpinionGroupState,
+    Theme,
+    utcnow,
+)
 from tests.dashboard.views import NEW_PAGES, dashboard_client, page, sign_in
 from tests.planning.test_opinion_groups_in_chat import regrouped, ten_residents_vote
 
@@ -31,6 +40,13 @@ def pseudonym(harness: Harness, user: str) -> str:
         if identity.member_id == member.id and identity.platform_user_id == user
     ]
     return name
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A day ahead of the present, as in the opinion groups' tests: the live scheduler never runs a job of
+    a test on its own (the groups' background job, a round's close), the test does when it chooses."""
+    return Clock(utcnow() + timedelta(days=1))
 
 
 @pytest.fixture

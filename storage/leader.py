@@ -20,6 +20,15 @@ SCHEDULER_LOCK_NAME = "townhall-scheduler"
 # Advisory locks are per database; keyed by schema too, so that deployments in separate schemas of one
 # database elect their leaders independently.
 _ADVISORY_KEY = "hashtext(current_schema() || ':' || :name)"
+LOST_LEADER_SETTINGS = {
+    "tcp_keepalives_idle": 10,
+    "tcp_keepalives_interval": 5,
+    "tcp_keepalives_count": 3,
+    "tcp_user_timeout": 25_000,
+}
+"""Set on the leader's lock connection, so that PostgreSQL drops a leader whose machine vanished (no
+connection closed to tell it) after about 25 s, releasing the lock, instead of the system's two hours.
+A leader process that dies on a live machine has its connection closed at once by the system."""
 
 
 class LeaderLock:
@@ -48,6 +57,9 @@ class LeaderLock:
         ).scalar()
         connection.commit()
         if acquired:
+            for name, value in LOST_LEADER_SETTINGS.items():
+                connection.execute(sa.text(f"SET {name} = {int(value)}"))
+            connection.commit()
             self._connection = connection
         else:
             connection.close()

@@ -69,6 +69,8 @@ def discord_adapter(settings: Settings) -> DiscordAdapter:
         Router(FEATURES).commands,
         api_base_url=settings.discord_api_base_url,
         gateway_url=settings.discord_gateway_url,
+        shard_count=settings.discord_shard_count,
+        shard_ids=settings.discord_shard_ids,
     )
 
 

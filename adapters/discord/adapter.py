@@ -15,7 +15,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -95,15 +95,20 @@ def delivery_error(error: Exception, direct_message: bool = False) -> DeliveryEr
     return TransientDeliveryError(f"network error: {error!r}")
 
 
-class TownhallClient(discord.Client):
-    """discord.py's client with Townhall's slash commands, persistent buttons and message handler."""
+class TownhallClient(discord.AutoShardedClient):
+    """discord.py's client with Townhall's slash commands, persistent buttons and message handler, on the
+    adapter's shards (shard 0 of 1, every server, when the bot runs in one process)."""
 
     guild_ready_timeout: ClassVar[float] = 2.0
     """Seconds discord.py waits for further servers' data after READY before it is ready."""
 
     def __init__(self, adapter: DiscordAdapter, intents: discord.Intents) -> None:
         super().__init__(
-            intents=intents, allowed_mentions=render.NO_PINGS, guild_ready_timeout=self.guild_ready_timeout
+            intents=intents,
+            allowed_mentions=render.NO_PINGS,
+            guild_ready_timeout=self.guild_ready_timeout,
+            shard_count=adapter.shard_count,
+            shard_ids=list(adapter.shard_ids),
         )
         self.adapter = adapter
         self.tree = app_commands.CommandTree(self)
@@ -138,8 +143,13 @@ class DiscordAdapter(Adapter):
         commands: Mapping[str, Command],
         api_base_url: str = "https://discord.com/api/v10",
         gateway_url: str = "wss://gateway.discord.gg/",
+        shard_count: int = 1,
+        shard_ids: Sequence[int] = (),
     ) -> None:
+        """`shard_ids` (of `shard_count`) are the shards this process serves, all of them by default."""
         super().__init__()
+        self.shard_count = shard_count
+        self.shard_ids = tuple(shard_ids) or tuple(range(shard_count))
         self.token = token
         self.commands = dict(commands)
         self.api_base_url = api_base_url
@@ -230,7 +240,8 @@ class DiscordAdapter(Adapter):
         """Read each channel on from the last message handled there (or from when the bot began to follow
         it, if nothing was handled there yet), and hand the core what follows:
         messages a crashed process had received but not handled, or that came while no session was open.
-        The core handles each message once, so those handled already change nothing."""
+        The core handles each message once, so those handled already change nothing. With shards, each
+        process reads only the channels of its own shards' servers (and direct messages on shard 0)."""
         if self.resume_points is None or self.client is None:
             return
         client = self.client
@@ -238,11 +249,20 @@ class DiscordAdapter(Adapter):
             after = last if isinstance(last, datetime) else discord.Object(id=last)
             try:
                 channel = client.get_channel(int(channel_id)) or await client.fetch_channel(int(channel_id))
+                if not self.serves(channel):
+                    continue  # the process of that server's shard reads it
                 history = channel.history(after=after, oldest_first=True, limit=CATCH_UP_MESSAGES)  # type: ignore[union-attr]
                 async for message in history:
                     await self.on_message(message)
             except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
                 log.warning("discord catch-up stopped channel=%s: %s", channel_id, error)
+
+    def serves(self, channel: Any) -> bool:
+        """Whether `channel` is read by this process: its server is on one of our shards (as Discord
+        computes it), or it is a direct message, which Discord sends to shard 0 alone."""
+        guild = getattr(channel, "guild", None)
+        shard = 0 if guild is None else (guild.id >> 22) % self.shard_count
+        return shard in self.shard_ids
 
     # Updates from Discord
 

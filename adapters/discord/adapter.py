@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import aiohttp
@@ -52,6 +52,11 @@ PLATFORM = "discord"
 
 INTERACTION_TOKEN_LIFETIME_SECONDS = 14 * 60
 """Discord keeps an interaction's webhook for 15 minutes; after this, answers go to the channel."""
+INTERACTION_HANDOFF_SECONDS = 10.0
+"""With several processes, any may claim an answer from the outbox, but only the one that received the
+interaction holds it: for this long after the interaction, another process leaves the answer to it
+(the answer waits a second, and is tried again); after that, that process is gone, and the answer goes to
+the channel, or privately by direct message."""
 
 USER_MENTION = re.compile(r"<@!?(\d+)>")
 """How Discord writes a mention of a user inside text (a text field of a slash command keeps it so)."""
@@ -158,6 +163,8 @@ class DiscordAdapter(Adapter):
         self._on_incoming: IncomingHandler | None = None
         self._connection: asyncio.Task[None] | None = None
         self._interactions: dict[str, _LiveInteraction] = {}
+        self._unacknowledged: set[str] = set()
+        """Interactions received here that Discord no longer took: answered in the channel at once."""
         self._catching_up: asyncio.Task[None] | None = None
 
     @property
@@ -374,6 +381,8 @@ class DiscordAdapter(Adapter):
         answers then go to the channel, or privately by direct message.
         """
         if not acknowledged:
+            self._unacknowledged = {handle for handle in self._unacknowledged if received_lately(handle)}
+            self._unacknowledged.add(str(interaction.id))
             await self._handle(incoming)
             return
         now = time.monotonic()
@@ -406,6 +415,9 @@ class DiscordAdapter(Adapter):
 
     async def send(self, address: Address, message: Outgoing) -> str | None:
         live = self._interactions.get(address.reply_handle or "")
+        handle = address.reply_handle
+        if live is None and handle not in self._unacknowledged and received_lately(handle):
+            raise TransientDeliveryError("left to the process that received the interaction", retry_after=1.0)
         direct = live is None and message.private and address.user_id is not None
         try:
             if live is not None:
@@ -439,6 +451,15 @@ class DiscordAdapter(Adapter):
         if self.client is None:
             raise TransientDeliveryError("the Discord adapter is not started")
         return self.client
+
+
+def received_lately(reply_handle: str | None) -> bool:
+    """Whether `reply_handle` names an interaction (by its id, whose snowflake tells when Discord made it)
+    made less than `INTERACTION_HANDOFF_SECONDS` ago."""
+    if not reply_handle or not reply_handle.isdigit():
+        return False
+    age = datetime.now(UTC) - discord.utils.snowflake_time(int(reply_handle))
+    return age.total_seconds() < INTERACTION_HANDOFF_SECONDS
 
 
 async def sync_commands(adapter: DiscordAdapter, guild_id: int | None = None) -> list[str]:

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import pytest
 
-from adapters.base import Incoming
-from adapters.discord.adapter import DiscordAdapter, TownhallClient
+from adapters.base import Incoming, TransientDeliveryError
+from adapters.discord.adapter import INTERACTION_HANDOFF_SECONDS, DiscordAdapter, TownhallClient
 from bot.app import Townhall, discord_adapter
 from bot.settings import SettingsError, load_settings
 from bot.testing.fake_discord import (
     CHANNEL_ID,
+    DISCORD_EPOCH_MS,
     DM_CHANNEL_ID,
     GUILD_ID,
     FakeDiscord,
@@ -161,6 +163,25 @@ async def test_a_message_to_a_server_on_one_shard_is_delivered_by_the_other_shar
         await sender.delivery.deliver_due()
         sent = await fake.wait_for(lambda call: call.content == "Round 2 is open")
         assert sent.method == "POST" and sent.path == f"/channels/{CHANNEL_ID}/messages"
+
+
+def snowflake(seconds_ago: float) -> str:
+    return str(int((time.time() - seconds_ago) * 1000 - DISCORD_EPOCH_MS) << 22)
+
+
+async def test_an_interaction_received_by_one_process_is_answered_by_it_not_by_whichever_claims_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with two_servers() as fake, two_shards(database_url, tmp_path, fake) as shards:
+        elsewhere = shards[1 - shard_of(GUILD_ID, SHARDS)].adapter
+        just_now = Address("discord", CHANNEL_ID, reply_handle=snowflake(seconds_ago=1))
+        with pytest.raises(TransientDeliveryError):  # the outbox tries it again; its process sends it
+            await elsewhere.send(just_now, Outgoing("Your idea is recorded"))
+        assert not fake.messages()
+        gone = Address("discord", CHANNEL_ID, reply_handle=snowflake(INTERACTION_HANDOFF_SECONDS + 5))
+        await elsewhere.send(gone, Outgoing("Your idea is recorded"))  # that process is gone: the channel
+        (sent,) = fake.messages()
+        assert sent.path == f"/channels/{CHANNEL_ID}/messages"
 
 
 @pytest.mark.parametrize(

@@ -4,14 +4,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.testing.fake_telegram import TOKEN, FakeBotAPI, message_update, private, user
 from bot.testing.replicas import LEADS, STARTED, Replica
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
+from tests.conftest import POSTGRES_URL, ROOT
 
 ALICE = user(6200000002, "Alice", "alice_m")
 WEBHOOK = "https://townhall.example.org/telegram/updates"
@@ -83,3 +88,20 @@ async def test_two_webhook_replicas_set_the_webhook_once_and_a_replica_that_take
     finally:
         first.stop()
         assert second.stop() == 0, second.log()[-3000:]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs TOWNHALL_TEST_DATABASE_URL")
+def test_the_two_process_script_starts_two_replicas_of_which_one_leads() -> None:
+    script = ROOT / "deploy" / "run_two_processes.py"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "DISCORD_"))}
+    run = subprocess.run(
+        [sys.executable, str(script), "--database", POSTGRES_URL, "--seconds", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    roles = [line.split(" ", 2)[2] for line in run.stdout.splitlines() if line.startswith("replica-")]
+    assert [role.split(";")[0] for role in roles] == ["leads the scheduler", "follows"]

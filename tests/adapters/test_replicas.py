@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from bot.testing.fake_telegram import TOKEN, FakeBotAPI, message_update, private, user
-from bot.testing.replicas import LEADS, STARTED, Replica
+from bot.testing.replicas import LEADS, STARTED, Replica, throwaway_schema
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
 from tests.conftest import POSTGRES_URL, ROOT
 
@@ -105,3 +105,23 @@ def test_the_two_process_script_starts_two_replicas_of_which_one_leads() -> None
     assert run.returncode == 0, run.stdout + run.stderr
     roles = [line.split(" ", 2)[2] for line in run.stdout.splitlines() if line.startswith("replica-")]
     assert [role.split(";")[0] for role in roles] == ["leads the scheduler", "follows"]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs TOWNHALL_TEST_DATABASE_URL")
+def test_processes_started_together_on_an_empty_database_migrate_it_once_without_colliding() -> None:
+    with throwaway_schema(POSTGRES_URL, "migrate") as url:
+        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+        upgrades = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        for upgrade in upgrades:
+            _out, errors = upgrade.communicate(timeout=180)
+            assert upgrade.returncode == 0, errors[-2000:]

@@ -79,18 +79,21 @@ class PhraseReader:
         for clause in _BREAK.split(text):
             tokens = list(_TOKEN.finditer(clause))
             words = [token.group(1).casefold() for token in tokens]
+            ends = [_may_end(word) for word in words]
             for start in range(len(tokens)):
-                if not _may_end(words[start]):
+                if not ends[start]:
                     continue
                 for end in range(start, min(start + PHRASE_WORDS, len(tokens))):
-                    span = words[start : end + 1]
-                    if len(set(span)) < len(span):
+                    if words[end] in words[start:end]:
                         break
-                    if _may_end(words[end]):
-                        key = " ".join(span)
-                        found.setdefault(key, None)
-                        written = clause[tokens[start].start(1) : tokens[end].end()]
-                        self.written.setdefault(key, Counter())[" ".join(written.split())] += 1
+                    if ends[end]:
+                        key = " ".join(words[start : end + 1])
+                        found[key] = None
+                        written = " ".join(clause[tokens[start].start(1) : tokens[end].end()].split())
+                        counts = self.written.get(key)
+                        if counts is None:
+                            counts = self.written[key] = Counter()
+                        counts[written] += 1
         return list(found)
 
     def as_written(self, key: str) -> str:

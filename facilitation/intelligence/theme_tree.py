@@ -69,9 +69,13 @@ def two_level_labels(embeddings: np.ndarray, texts: Sequence[str]) -> tuple[np.n
         sample = np.sort(np.argsort(keys, kind="stable")[:DIRECT_LIMIT])
     points = embeddings[sample].astype(np.float64)
     # Euclidean distances of unit vectors through one matrix product (BLAS), much faster than pdist.
-    squared = np.clip(2.0 - 2.0 * (points @ points.T), 0.0, None)
-    np.fill_diagonal(squared, 0.0)
-    tree = linkage(squareform(np.sqrt(squared), checks=False), method="ward")
+    distances = points @ points.T
+    distances *= -2.0
+    distances += 2.0
+    np.clip(distances, 0.0, None, out=distances)
+    np.sqrt(distances, out=distances)
+    np.fill_diagonal(distances, 0.0)
+    tree = linkage(squareform(distances, checks=False), method="ward")
     m = len(sample)
     top_sample, fine_sample = np.zeros(m, dtype=int), np.zeros(m, dtype=int)
     fine_height = SUBTHEME_DISTANCE * (max(m, SMALL_SET_IDEAS) / HEIGHT_REFERENCE_IDEAS) ** HEIGHT_SCALING

@@ -126,6 +126,20 @@ def test_a_few_hundred_ideas_give_a_readable_handful_of_themes_and_fine_sub_them
     assert len(subthemes) >= 30
 
 
+def test_ideas_of_a_tight_sub_theme_stay_in_their_theme_however_wide_the_theme():
+    """800 ideas in 80 tight groups: themes of several groups are wide, each idea far from its theme's
+    centre, yet every idea says what the nine others of its group say; none goes to "other"."""
+    rng = np.random.default_rng(4)
+    centres = unit(rng.standard_normal((80, 256)))
+    rows = np.repeat(centres, 10, axis=0) + 0.05 * rng.standard_normal((800, 256))
+    texts = [f"topic{group} idea" for group in range(80) for _ in range(10)]
+    found = clustering.find_themes(unit(rows), texts)
+    assert found.other == ()
+    subthemes = [set(sub.members) for theme in found.themes for sub in theme.subthemes]
+    assert sorted(map(min, subthemes)) == list(range(0, 800, 10))
+    assert all(len(sub) == 10 for sub in subthemes)
+
+
 def test_a_theme_keeps_its_colour_on_the_map_whatever_its_rank():
     assert theme_colour(7) == theme_colour(7) and theme_colour(7) != theme_colour(8)
     assert all(len(set(theme_colour(i)[:3])) > 1 for i in range(40))  # no theme in the grey of "other"

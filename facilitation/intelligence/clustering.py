@@ -189,7 +189,7 @@ def _labelled(
         centroid = _centre(embeddings, members)
         chosen = representatives(embeddings, members, centroid)
         keywords, label = theme_labels.keywords_and_label(
-            terms, vector_of, centroid, reader, texts[chosen[0]], chosen[0], taken
+            terms, vector_of, centroid, reader, texts, chosen[0], taken
         )
         taken.add(label.text.casefold())
         return Theme(

@@ -12,7 +12,8 @@ average linkage on sentence embeddings chains most ideas into one giant theme.)
   similarity to their centre was under 0.75, made 406 sub-themes of Polis's 3,797 long statements.)
 
 Above `DIRECT_LIMIT` ideas, the tree is grown on a sample and the other ideas join the sub-theme with
-the nearest centre, so that time and memory grow linearly with the number of ideas.
+the nearest centre, so that time and memory grow linearly with the number of ideas. Then each idea
+moves to the nearest sub-theme centre of its theme, `REFINE_STEPS` times: the themes stay as cut.
 """
 
 from __future__ import annotations

@@ -72,6 +72,23 @@ def test_a_phrase_never_bridges_a_removed_word_or_a_comma():
     assert "éclairage des rues" in PhraseReader()("Améliorer l'éclairage des rues")
 
 
+def test_a_label_is_written_as_its_own_ideas_write_it():
+    """The campaign writes "seniors’ centre" most often; a theme whose ideas say "seniors centre" is
+    labelled as they say it, else its label would not be found in its ideas."""
+    reader = PhraseReader()
+    elsewhere = [
+        "Longer hours at the seniors’ centre",
+        "Paint the seniors’ centre",
+        "The seniors’ centre roof",
+    ]
+    own = ["More seats at the seniors centre", "A bus to the seniors centre"]
+    for text in elsewhere + own:
+        reader(text)
+    assert reader.as_written("seniors centre") == "seniors’ centre"
+    assert reader.as_written("seniors centre", own) == "seniors centre"
+    assert is_phrase_of(reader.as_written("seniors centre", own), own)
+
+
 @pytest.mark.embeddings
 @pytest.mark.parametrize("bad", list(QUOTED_CASES))
 def test_labels_quoted_as_bad_come_out_as_phrases_of_the_ideas(embedder, bad):

@@ -280,7 +280,8 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
                 print(f"\nTheme map: {path}")
             return 0
         labels = {theme.id: theme.label for theme, _c in result.themes}
-        rows = [["idea_id", "theme_id", "theme_label", "subtheme_id", "text"]]
+        methods = {theme.id: theme.label_source.get("method", "") for theme, _c in result.themes}
+        rows = [["idea_id", "theme_id", "theme_label", "label_method", "subtheme_id", "text"]]
         for idea_id, idea in result.ideas.items():
             theme_id, subtheme_id = result.placement.get(idea_id, (None, None))
             rows.append(
@@ -288,6 +289,7 @@ def _themes(settings: Settings, hashtag: str, csv_path: Path | None) -> int:
                     ref(IDEA, idea_id),
                     theme_ref(theme_id) if theme_id is not None else "other",
                     labels[theme_id] if theme_id is not None else _("other"),
+                    methods[theme_id] if theme_id is not None else "",
                     theme_ref(subtheme_id) if subtheme_id is not None else "",
                     idea.text,
                 ]

@@ -91,17 +91,13 @@ def find_themes(
     top, fine = two_level_labels(embeddings, texts)
     smallest = MIN_THEME_SIZE if n >= SMALL_SET_IDEAS else SMALL_SET_MIN_THEME_SIZE
     min_size = max(smallest, math.ceil(MIN_THEME_SHARE * n))
-    groups = [_close_to_centre(embeddings, np.flatnonzero(top == label)) for label in np.unique(top)]
-    groups = [group for group in groups if len(group) >= min_size]
+    groups: list[np.ndarray] = []
     subgroups: list[list[np.ndarray]] = []
-    for group in groups:
-        subs: list[np.ndarray] = []
-        if len(group) >= SUBTHEMES_FROM:
-            subs = [group[fine[group] == label] for label in np.unique(fine[group])]
-            subs = [sub for sub in subs if len(sub) >= MIN_THEME_SIZE]
-            if len(subs) < 2:
-                subs = []
-        subgroups.append(subs)
+    for label in np.unique(top):
+        group, subs = _theme_and_subthemes(embeddings, np.flatnonzero(top == label), fine)
+        if len(group) >= min_size:
+            groups.append(group)
+            subgroups.append(subs)
     _keep_repeats(embeddings, n, groups, subgroups)
     order = sorted(range(len(groups)), key=lambda i: (-int(weight[groups[i]].sum()), int(groups[i][0])))
     groups = [groups[i] for i in order]
@@ -113,6 +109,26 @@ def find_themes(
         tuple(int(i) for i in other),
         int(weight[other].sum()),
     )
+
+
+def _theme_and_subthemes(
+    embeddings: np.ndarray, members: np.ndarray, fine: np.ndarray
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A theme's ideas and its sub-themes (none, or two or more). An idea stays in the theme when it is
+    close to the theme's centre or to its sub-theme's: a large theme spans ideas far from its centre that
+    are close to the others of their sub-theme (3,797 Polis statements put 257 ideas in "other" by the
+    theme's centre alone)."""
+    subs: list[np.ndarray] = []
+    if len(members) >= SUBTHEMES_FROM:
+        subs = [
+            _close_to_centre(embeddings, members[fine[members] == label])
+            for label in np.unique(fine[members])
+        ]
+        subs = [sub for sub in subs if len(sub) >= MIN_THEME_SIZE]
+        if len(subs) < 2:
+            subs = []
+    group = np.union1d(_close_to_centre(embeddings, members), np.concatenate([members[:0], *subs]))
+    return group, subs
 
 
 def _keep_repeats(
@@ -173,7 +189,7 @@ def _labelled(
         centroid = _centre(embeddings, members)
         chosen = representatives(embeddings, members, centroid)
         keywords, label = theme_labels.keywords_and_label(
-            terms, vector_of, centroid, reader, texts[chosen[0]], chosen[0], taken
+            terms, vector_of, centroid, reader, texts, chosen[0], taken
         )
         taken.add(label.text.casefold())
         return Theme(

@@ -79,23 +79,31 @@ class PhraseReader:
         for clause in _BREAK.split(text):
             tokens = list(_TOKEN.finditer(clause))
             words = [token.group(1).casefold() for token in tokens]
+            ends = [_may_end(word) for word in words]
             for start in range(len(tokens)):
-                if not _may_end(words[start]):
+                if not ends[start]:
                     continue
                 for end in range(start, min(start + PHRASE_WORDS, len(tokens))):
-                    span = words[start : end + 1]
-                    if len(set(span)) < len(span):
+                    if words[end] in words[start:end]:
                         break
-                    if _may_end(words[end]):
-                        key = " ".join(span)
-                        found.setdefault(key, None)
-                        written = clause[tokens[start].start(1) : tokens[end].end()]
-                        self.written.setdefault(key, Counter())[" ".join(written.split())] += 1
+                    if ends[end]:
+                        key = " ".join(words[start : end + 1])
+                        found[key] = None
+                        written = " ".join(clause[tokens[start].start(1) : tokens[end].end()].split())
+                        counts = self.written.get(key)
+                        if counts is None:
+                            counts = self.written[key] = Counter()
+                        counts[written] += 1
         return list(found)
 
-    def as_written(self, key: str) -> str:
-        """The phrase as residents wrote it most often."""
-        return self.written[key].most_common(1)[0][0] if key in self.written else key
+    def as_written(self, key: str, among: Sequence[str] = ()) -> str:
+        """The phrase as residents wrote it most often; with `among`, of the forms found in those texts
+        (a theme's label is written as in its own ideas: "residents’ parking" elsewhere is not a phrase
+        of ideas that say "residents parking")."""
+        if key not in self.written:
+            return key
+        forms = [form for form, _count in self.written[key].most_common()]
+        return next((form for form in forms if is_phrase_of(form, among)), forms[0]) if among else forms[0]
 
 
 def _may_end(word: str) -> bool:
@@ -190,16 +198,17 @@ def keywords_and_label(
     vector_of: Callable[[ClassTerms, int], np.ndarray],
     centre: np.ndarray,
     reader: PhraseReader,
-    central_text: str,
+    texts: Sequence[str],
     central_row: int,
     taken: set[str],
 ) -> tuple[tuple[str, ...], Label]:
     """The theme's keywords (most telling first, each saying something the others do not) and its label.
 
+    `texts` are all the ideas (rows as in `found`), `central_row` the theme's most central one.
     `taken` holds labels already given (lower-cased): a theme does not repeat a larger one's label, nor
     a piece of it (a sub-theme of "Bowling Green" is not "Bowling")."""
     if not found.terms:
-        return (), opening_label(central_text, central_row)
+        return (), opening_label(texts[central_row], central_row)
     vectors = np.array([vector_of(found, index) for index in range(len(found.terms))])
     relevance = vectors @ centre
     keywords = tuple(found.terms[i] for i in _mmr(vectors, relevance)[:KEYWORDS])
@@ -212,7 +221,7 @@ def keywords_and_label(
         and not any(f" {found.terms[i]} " in f" {label} " for label in taken)
     ]
     if not eligible:
-        return keywords, opening_label(central_text, central_row)
+        return keywords, opening_label(texts[central_row], central_row)
     # Of the phrases about as close as the closest, the one most ideas use: a label that does not turn
     # on the model's last digits (they vary with the batch a phrase is encoded in).
     close = [i for i in eligible if relevance[i] >= relevance[eligible[0]] - SIMILARITY_TIE]
@@ -224,7 +233,7 @@ def keywords_and_label(
         and len(found.rows[i]) >= LONGER_SUPPORT_SHARE * len(found.rows[best])
     ]
     best = max(longer, key=lambda i: (len(found.terms[i].split()), len(found.rows[i])))
-    text = _capitalised(reader.as_written(found.terms[best]))
+    text = _capitalised(reader.as_written(found.terms[best], [texts[row] for row in found.rows[best]]))
     return keywords, Label(text, PHRASE, tuple(int(row) for row in found.rows[best][:PROVENANCE_IDEAS]))
 
 

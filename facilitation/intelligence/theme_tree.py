@@ -12,7 +12,8 @@ average linkage on sentence embeddings chains most ideas into one giant theme.)
   similarity to their centre was under 0.75, made 406 sub-themes of Polis's 3,797 long statements.)
 
 Above `DIRECT_LIMIT` ideas, the tree is grown on a sample and the other ideas join the sub-theme with
-the nearest centre, so that time and memory grow linearly with the number of ideas.
+the nearest centre, so that time and memory grow linearly with the number of ideas. Then each idea
+moves to the nearest sub-theme centre of its theme, `REFINE_STEPS` times: the themes stay as cut.
 """
 
 from __future__ import annotations
@@ -39,8 +40,19 @@ MAX_THEMES = 15
 SUBTHEME_DISTANCE = 1.8
 """The lower cut, scaled as `THEME_DISTANCE`, that splits a theme into sub-themes (chosen on 2,000 rows
 of Banking77's test split)."""
-DIRECT_LIMIT = 2000
-"""Up to this many ideas, the tree is grown on all of them; above it, on a sample of this size."""
+DIRECT_LIMIT = 4000
+"""Up to this many ideas, the tree is grown on all of them; above it, on a sample of this size (a
+sample of 2,000 of Banking77's 3,000 rows lost 0.016 of sub-theme NMI). The distances take
+`DIRECT_LIMIT`² × 8 bytes: 128 MB at 4,000."""
+REFINE_STEPS = 3
+"""Rounds in which every idea moves to the nearest sub-theme centre of its own theme (k-means steps
+from the tree's cut, the number of sub-themes kept): a tree never undoes a merge made low down, and
+these rounds mend the ideas it placed by an early merge (+0.005 to +0.01 sub-theme NMI on Polis and
+Banking77)."""
+
+
+CHUNK = 10_000
+"""Ideas compared with the sub-theme centres at a time (bounded memory)."""
 
 
 def two_level_labels(embeddings: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -58,9 +70,13 @@ def two_level_labels(embeddings: np.ndarray, texts: Sequence[str]) -> tuple[np.n
         sample = np.sort(np.argsort(keys, kind="stable")[:DIRECT_LIMIT])
     points = embeddings[sample].astype(np.float64)
     # Euclidean distances of unit vectors through one matrix product (BLAS), much faster than pdist.
-    squared = np.clip(2.0 - 2.0 * (points @ points.T), 0.0, None)
-    np.fill_diagonal(squared, 0.0)
-    tree = linkage(squareform(np.sqrt(squared), checks=False), method="ward")
+    distances = points @ points.T
+    distances *= -2.0
+    distances += 2.0
+    np.clip(distances, 0.0, None, out=distances)
+    np.sqrt(distances, out=distances)
+    np.fill_diagonal(distances, 0.0)
+    tree = linkage(squareform(distances, checks=False), method="ward")
     m = len(sample)
     top_sample, fine_sample = np.zeros(m, dtype=int), np.zeros(m, dtype=int)
     fine_height = SUBTHEME_DISTANCE * (max(m, SMALL_SET_IDEAS) / HEIGHT_REFERENCE_IDEAS) ** HEIGHT_SCALING
@@ -70,19 +86,39 @@ def two_level_labels(embeddings: np.ndarray, texts: Sequence[str]) -> tuple[np.n
             leaves = _leaves(tree, m, sub)
             top_sample[leaves], fine_sample[leaves] = number, fine_count
             fine_count += 1
-    if n == m:
-        return top_sample, fine_sample
-    membership = sparse.csr_matrix((np.ones(m), (fine_sample, np.arange(m))), shape=(fine_count, m))
-    centres = np.asarray(membership @ embeddings[sample])
-    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     top_of_fine = np.zeros(fine_count, dtype=int)
     top_of_fine[fine_sample] = top_sample
-    fine = np.concatenate(
-        [np.argmax(chunk @ centres.T, axis=1) for chunk in np.array_split(embeddings, max(1, n // 10_000))]
+    fine = np.empty(n, dtype=int)
+    fine[sample] = fine_sample
+    rest = np.setdiff1d(np.arange(n), sample)
+    fine[rest] = _nearest(embeddings[rest], fine_sample, embeddings[sample], fine_count)
+    for _step in range(REFINE_STEPS):
+        fine = _nearest(embeddings, fine, embeddings, fine_count, top_of_fine)
+    return top_of_fine[fine], fine
+
+
+def _nearest(
+    points: np.ndarray,
+    classes: np.ndarray,
+    members: np.ndarray,
+    count: int,
+    top_of_fine: np.ndarray | None = None,
+) -> np.ndarray:
+    """For each point, the class 0..count-1 whose centre (of `members` by `classes`) is the most similar;
+    with `top_of_fine`, only among the classes of the same theme as the point's own class."""
+    membership = sparse.csr_matrix(
+        (np.ones(len(classes)), (classes, np.arange(len(classes)))), shape=(count, len(classes))
     )
-    top = top_of_fine[fine]
-    top[sample], fine[sample] = top_sample, fine_sample
-    return top, fine
+    centres = np.asarray(membership @ members)
+    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+    result = np.empty(len(points), dtype=int)
+    for start in range(0, len(points), CHUNK):
+        similarity = points[start : start + CHUNK] @ centres.T
+        if top_of_fine is not None:
+            own = top_of_fine[classes[start : start + CHUNK]]
+            similarity[top_of_fine[None, :] != own[:, None]] = -np.inf
+        result[start : start + CHUNK] = np.argmax(similarity, axis=1)
+    return result
 
 
 def _theme_count(tree: np.ndarray, m: int) -> int:

@@ -119,7 +119,7 @@ def theme_inputs(
             weights[row_of[target]] += 1
     grouped = [(idea.id, idea.text, idea.status, idea.merged_into_id) for idea in ideas.values()]
     fingerprint = ideas_fingerprint(grouped, embedder.name)
-    return ThemeInputs(ideas, ids, matrix, joined, weights, fingerprint, embedder.encode)
+    return ThemeInputs(ideas, ids, matrix, joined, weights, fingerprint, embedder.encode_remembered)
 
 
 def save_themes(

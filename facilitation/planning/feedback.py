@@ -77,7 +77,7 @@ def feedback_summaries(ctx: Context, campaign_id: int, texts_per_version: list[l
         for index, texts in enumerate(groupable):
             if texts:
                 found[index] = themes.find_themes(
-                    vectors[start : start + len(texts)], texts, encode=embedder.encode
+                    vectors[start : start + len(texts)], texts, encode=embedder.encode_remembered
                 )
                 start += len(texts)
     summaries = []

@@ -136,11 +136,14 @@ def test_themes_csv_has_one_row_per_idea_with_its_theme_and_formulas_as_text(cli
     assert main(["themes", "#parks", "--csv", str(export)]) == 0
     with export.open(encoding="utf-8", newline="") as read:
         rows = list(csv.DictReader(read))
-    assert list(rows[0]) == ["idea_id", "theme_id", "theme_label", "subtheme_id", "text"]
+    assert list(rows[0]) == ["idea_id", "theme_id", "theme_label", "label_method", "subtheme_id", "text"]
     assert [row["text"] for row in rows] == [*statements[:29], "'" + statements[29]]  # a formula, as text
     assert all(row["idea_id"].startswith("i") for row in rows)
     assert all(row["theme_id"] == "other" or row["theme_id"].startswith("t") for row in rows)
     assert all(row["theme_label"] for row in rows)
+    # how each label was picked by the program: a phrase of the theme's ideas, or its central idea's opening
+    assert {row["label_method"] for row in rows if row["theme_id"] != "other"} <= {"phrase", "opening"}
+    assert all(row["label_method"] for row in rows if row["theme_id"] != "other")
 
     assert main(["themes", "#parks"]) == 0
     out = capsys.readouterr().out

@@ -72,6 +72,23 @@ def test_a_phrase_never_bridges_a_removed_word_or_a_comma():
     assert "éclairage des rues" in PhraseReader()("Améliorer l'éclairage des rues")
 
 
+def test_a_label_is_written_as_its_own_ideas_write_it():
+    """The campaign writes "seniors’ centre" most often; a theme whose ideas say "seniors centre" is
+    labelled as they say it, else its label would not be found in its ideas."""
+    reader = PhraseReader()
+    elsewhere = [
+        "Longer hours at the seniors’ centre",
+        "Paint the seniors’ centre",
+        "The seniors’ centre roof",
+    ]
+    own = ["More seats at the seniors centre", "A bus to the seniors centre"]
+    for text in elsewhere + own:
+        reader(text)
+    assert reader.as_written("seniors centre") == "seniors’ centre"
+    assert reader.as_written("seniors centre", own) == "seniors centre"
+    assert is_phrase_of(reader.as_written("seniors centre", own), own)
+
+
 @pytest.mark.embeddings
 @pytest.mark.parametrize("bad", list(QUOTED_CASES))
 def test_labels_quoted_as_bad_come_out_as_phrases_of_the_ideas(embedder, bad):
@@ -124,6 +141,20 @@ def test_a_few_hundred_ideas_give_a_readable_handful_of_themes_and_fine_sub_them
     assert 5 <= len(found.themes) <= 15
     subthemes = [sub for theme in found.themes for sub in theme.subthemes]
     assert len(subthemes) >= 30
+
+
+def test_ideas_of_a_tight_sub_theme_stay_in_their_theme_however_wide_the_theme():
+    """800 ideas in 80 tight groups: themes of several groups are wide, each idea far from its theme's
+    centre, yet every idea says what the nine others of its group say; none goes to "other"."""
+    rng = np.random.default_rng(4)
+    centres = unit(rng.standard_normal((80, 256)))
+    rows = np.repeat(centres, 10, axis=0) + 0.05 * rng.standard_normal((800, 256))
+    texts = [f"topic{group} idea" for group in range(80) for _ in range(10)]
+    found = clustering.find_themes(unit(rows), texts)
+    assert found.other == ()
+    subthemes = [set(sub.members) for theme in found.themes for sub in theme.subthemes]
+    assert sorted(map(min, subthemes)) == list(range(0, 800, 10))
+    assert all(len(sub) == 10 for sub in subthemes)
 
 
 def test_a_theme_keeps_its_colour_on_the_map_whatever_its_rank():

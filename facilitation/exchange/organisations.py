@@ -24,16 +24,30 @@ from storage.models import Campaign, ExchangePost, Organisation, OrganisationSpe
 
 commands = CommandSet()
 
+SECTOR_NAMES = {
+    "public": N_("public"),
+    "private": N_("private"),
+    "non-profit": N_("non-profit"),
+    "community": N_("community"),
+}
+"""Each stored sector as readers see it, in their language."""
 SECTOR_WORDS = {
     **{sector: sector for sector in SECTORS},
     "nonprofit": "non-profit",
+    "not-for-profit": "non-profit",
+    "publique": "public",
     "privé": "private",
+    "privée": "private",
     "prive": "private",
+    "privee": "private",
     "associatif": "non-profit",
+    "associative": "non-profit",
     "sans-but-lucratif": "non-profit",
+    "à-but-non-lucratif": "non-profit",
+    "a-but-non-lucratif": "non-profit",
     "communautaire": "community",
 }
-"""The sector as written in English or French, to the one stored."""
+"""The sector as written in English or French (spaces read as hyphens), to the one stored."""
 ORGANISATIONS_PER_MEMBER = 5
 """Organisations one member may ask to speak for in a campaign."""
 ACTING_AS = re.compile(r"(?:^|\s+)(?:as|au nom de)\s+", re.IGNORECASE)
@@ -84,7 +98,7 @@ def org_command(ctx: Context, args: str) -> None:
         return
     name, _bar, sector_word = rest.partition("|")
     name = clean_user_text(name)
-    sector = SECTOR_WORDS.get(sector_word.strip().casefold())
+    sector = SECTOR_WORDS.get("-".join(sector_word.casefold().split()))
     if not name or sector is None:
         raise UsageError(_("Name the organisation and its sector: /org Parks Club | community."))
     if len(name) > ORGANISATION_NAME_MAX_LENGTH:
@@ -121,7 +135,7 @@ def org_command(ctx: Context, args: str) -> None:
             "You asked to speak for {name} ({sector}) in #{hashtag}. Once a facilitator confirms it with "
             "/org confirm and your name, add “as {name}” to an offer, a need or a pledge.",
             name=organisation.name,
-            sector=organisation.sector,
+            sector=_(SECTOR_NAMES[organisation.sector]),
             hashtag=campaign.hashtag,
         )
     )
@@ -196,5 +210,9 @@ def organisations_by_sector(ctx: Context, campaign: Campaign | None) -> list[str
     if not by_sector:
         return []
     lines = [_("Organisations taking part, by sector:")]
-    lines += [f"{sector}: {'; '.join(by_sector[sector])}" for sector in SECTORS if sector in by_sector]
+    lines += [
+        _("{sector}: {organisations}", sector=_(SECTOR_NAMES[sector]), organisations="; ".join(by_sector[sector]))
+        for sector in SECTORS
+        if sector in by_sector
+    ]
     return lines

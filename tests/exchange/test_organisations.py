@@ -55,3 +55,16 @@ async def test_an_organisation_needs_a_known_sector(harness):
     await harness.start_parks()
     assert "Name the organisation and its sector" in await harness.reply_text("/org Parks Club | sports")
     assert "Name the organisation and its sector" in await harness.reply_text("/org Parks Club")
+
+
+async def test_sectors_are_read_and_shown_in_french(harness):
+    await harness.start_parks()
+    await harness.say("/lang fr", user="alice")
+    asked = await harness.reply_text("/org Club des parcs | sans but lucratif", user="alice")
+    assert "Club des parcs (associatif)" in asked, asked
+    await harness.say("/org confirm @alice", user=FACILITATOR)
+    await harness.say("/offer Des tables pliantes au nom de Club des parcs", user="alice")
+    report = await harness.reply_text("/report #parks", user="alice")
+    assert "associatif : Club des parcs (1 offre, 0 besoin)" in report, report
+    assert "non-profit" not in report
+    assert "non-profit: Club des parcs" in await harness.reply_text("/report #parks", user="bob")

@@ -211,7 +211,11 @@ def organisations_by_sector(ctx: Context, campaign: Campaign | None) -> list[str
         return []
     lines = [_("Organisations taking part, by sector:")]
     lines += [
-        _("{sector}: {organisations}", sector=_(SECTOR_NAMES[sector]), organisations="; ".join(by_sector[sector]))
+        _(
+            "{sector}: {organisations}",
+            sector=_(SECTOR_NAMES[sector]),
+            organisations="; ".join(by_sector[sector]),
+        )
         for sector in SECTORS
         if sector in by_sector
     ]

@@ -13,7 +13,7 @@ from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
 from facilitation.dashboard import commands as dashboard_commands
 from facilitation.dashboard import public
-from facilitation.exchange import budgets, giving, matching, organisations, pledges, pools, posts
+from facilitation.exchange import budgets, giving, matching, organisations, pledges, pools, post_lists, posts
 from facilitation.exchange import opendata as exchange_open_data  # noqa: F401 (declares its open-data tables)
 from facilitation.exchange import personal_data as exchange_data
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
@@ -60,6 +60,7 @@ FEATURES: tuple[CommandSet, ...] = (
     pod_jobs.commands,
     preferences.commands,
     posts.commands,
+    post_lists.commands,
     matching.commands,
     giving.commands,
     pledges.commands,

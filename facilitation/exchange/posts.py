@@ -11,10 +11,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from facilitation.exchange.matching import (
-    author_name,
     close_posts_section,
     gettext_for,
-    is_open,
     post_ref,
     send_directly,
 )
@@ -45,8 +43,6 @@ OPEN_POSTS_PER_MEMBER = 20
 """Open offers, and open needs, one member may have in a campaign at once."""
 LATE_RETRY = timedelta(seconds=10)
 """How often a post made while the model loads looks again whether it is ready, to show its close ones."""
-LISTED = 20
-"""Offers or needs shown by /offers and /needs, newest first."""
 
 LIFETIME_PATTERN = re.compile(r"\s*\|\s*(\d{1,4})\s*(?:days?|jours?|d|j)?\s*$", re.IGNORECASE)
 
@@ -117,7 +113,7 @@ def record_post(
             "Offer {ref} recorded in #{hashtag}, open until {day}. Thank you!",
             ref=post_ref(post),
             hashtag=campaign.hashtag,
-            day=_expiry_day(ctx.member, post),
+            day=expiry_day(ctx.member, post),
         )
         for job in offer_jobs(post):
             ctx.schedule(job)
@@ -165,7 +161,7 @@ def answer_later(effects: Effects, payload: dict) -> None:
         send_directly(effects, author, about + section, buttons)
 
 
-def _expiry_day(member: Member, post: ExchangePost) -> str:
+def expiry_day(member: Member, post: ExchangePost) -> str:
     assert post.expires_at is not None
     return show_day(member.language, post.expires_at.date(), with_year=True)
 
@@ -226,57 +222,6 @@ def need_command(ctx: Context, args: str) -> None:
     campaign, rest = resolve_campaign(ctx, args)
     text = post_text(ctx, rest, "/need Someone with a ladder to hang the lamps")
     record_post(ctx, campaign, NEED_KIND, text, None, None)
-
-
-def _listing(ctx: Context, args: str, kind: str) -> None:
-    _ = ctx._
-    campaign, _rest = resolve_campaign(ctx, args)
-    posts = [
-        post
-        for post in ctx.session.exec(
-            select(ExchangePost)
-            .where(ExchangePost.campaign_id == campaign.id, ExchangePost.kind == kind)
-            .order_by(col(ExchangePost.id).desc())
-        )
-        if is_open(ctx, post)
-    ][:LISTED]
-    if not posts:
-        empty = (
-            _("No open offer in #{hashtag} yet: /offer shares one.", hashtag=campaign.hashtag)
-            if kind == OFFER_KIND
-            else _("No open need in #{hashtag} yet: /need shares one.", hashtag=campaign.hashtag)
-        )
-        ctx.reply(empty)
-        return
-    title = (
-        _("Open offers in #{hashtag}, newest first:", hashtag=campaign.hashtag)
-        if kind == OFFER_KIND
-        else _("Open needs in #{hashtag}, newest first:", hashtag=campaign.hashtag)
-    )
-    lines = [title]
-    for post in posts:
-        who = author_name(ctx, post, _)
-        if post.prototype_id is not None:
-            who = f"{prototype_ref(ctx.session.get_one(Prototype, post.prototype_id))} · {who}"
-        line = f"{post_ref(post)} · {who}: {shorten(post.text, 200)}"
-        if post.expires_at is not None:
-            line += " " + _("(until {day})", day=_expiry_day(ctx.member, post))
-        lines.append(line)
-    ctx.reply("\n".join(lines))
-
-
-@commands.command(
-    "offers", N_("The open offers of a campaign"), N_("/offers [#hashtag]"), options=(HASHTAG_OPTION,)
-)
-def offers_command(ctx: Context, args: str) -> None:
-    _listing(ctx, args, OFFER_KIND)
-
-
-@commands.command(
-    "needs", N_("The open needs of a campaign"), N_("/needs [#hashtag]"), options=(HASHTAG_OPTION,)
-)
-def needs_command(ctx: Context, args: str) -> None:
-    _listing(ctx, args, NEED_KIND)
 
 
 @commands.on(WITHDRAWN_REF)
@@ -348,7 +293,7 @@ def remind_offer(effects: Effects, payload: dict) -> None:
         "Your offer {ref} “{quote}” closes on {day}. Keep it open {days} more days, or let it go.",
         ref=post_ref(post),
         quote=shorten(post.text, 200),
-        day=_expiry_day(author, post),
+        day=expiry_day(author, post),
         days=OFFER_DAYS,
     )
     button = effects.button(gettext("Keep it open"), "offer_renew", post_id=post.id)
@@ -367,7 +312,7 @@ def renew_pressed(ctx: Context, payload: dict) -> None:
     for job in offer_jobs(post):
         ctx.schedule(job)
     ctx.reply(
-        ctx._("{ref} stays open until {day}.", ref=post_ref(post), day=_expiry_day(ctx.member, post)),
+        ctx._("{ref} stays open until {day}.", ref=post_ref(post), day=expiry_day(ctx.member, post)),
         private=True,
     )
 

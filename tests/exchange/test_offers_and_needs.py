@@ -168,3 +168,31 @@ async def test_an_offer_made_while_the_model_loads_is_answered_with_close_needs_
         await harness.press("Connect with n1", user="alice")
         assert any(item.address.user_id == "bob" for item in harness.adapter.sent[-2:])
     gated.close()
+
+
+@pytest.mark.embeddings
+async def test_offers_are_listed_by_theme_and_a_short_list_as_one(similar_harness):
+    await similar_harness.start_parks()
+    offers = [
+        LADDER_OFFER,
+        "I can bake bread for the picnic",
+        "I have a tall stepladder you can borrow",
+        "I can teach guitar to children",
+        "I can make cakes and cookies for the party",
+        "I can lend my extension ladder for the lamps",
+    ]
+    for number, offer in enumerate(offers):
+        await similar_harness.say(f"/offer {offer}", user=("alice", "bob", "carol")[number % 3])
+    listed = (await similar_harness.reply_text("/offers #parks")).split("\n\n")
+    assert listed[0] == "Open offers in #parks, by theme, newest first in each:"
+    ladders, baking, other = listed[1].splitlines(), listed[2].splitlines(), listed[3].splitlines()
+    assert ladders[0] == "Ladder — 3 offers"
+    assert [line.split(" · ")[0] for line in ladders[1:]] == ["o6", "o3", "o1"]
+    assert baking[0].endswith("— 2 offers") and {line[:2] for line in baking[1:]} == {"o5", "o2"}
+    assert (
+        other[0] == "Other" and other[1].startswith("o4 · ") and "teach guitar to children (until" in other[1]
+    )
+    await similar_harness.say(f"/need {LADDER_NEED}", user="bob")
+    assert (await similar_harness.reply_text("/needs")).startswith(
+        "Open needs in #parks, newest first:\nn7 · "
+    )

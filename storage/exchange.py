@@ -67,6 +67,9 @@ class ExchangePost(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """When an offer stops being shown; needs do not expire."""
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_looked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When its close needs (or offers) were looked for and shown to its author; None while that waits
+    for the model."""
     created_at: datetime = timestamp_field()
 
 

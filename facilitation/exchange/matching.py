@@ -70,10 +70,12 @@ def post_vector(effects: Effects, post: ExchangePost) -> np.ndarray | None:
 
 
 def close_posts(ctx: Effects, post: ExchangePost) -> list[ExchangePost]:
-    """Others' open posts of the other kind in the post's campaign, closest first (needs for an offer)."""
+    """Others' open posts of the other kind in the post's campaign, closest first (needs for an offer);
+    the post is marked as having been looked for, unless the model is not ready."""
     vector = post_vector(ctx, post)
     if vector is None:
         return []
+    post.close_looked_at = ctx.now()
     other_kind = NEED_KIND if post.kind == OFFER_KIND else OFFER_KIND
     candidates = [
         candidate

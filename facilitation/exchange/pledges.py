@@ -147,7 +147,7 @@ def pledge_command(ctx: Context, args: str) -> None:
     ctx.session.add(pledge)
     ctx.session.flush()
     _answer_pledge(ctx, pledge, prototype, goal)
-    if goal is not None and value is not None and _latest(ctx, goal) >= value:
+    if goal is not None and value is not None and _latest(ctx.session, goal) >= value:
         _condition_met(ctx, pledge, goal)
     for job in pledge_jobs(pledge):
         ctx.schedule(job)
@@ -236,8 +236,8 @@ def _refuse_past_the_limit(ctx: Context) -> None:
         )
 
 
-def _latest(ctx: Context, goal: Goal) -> float:
-    history = goal_history(ctx, goal)
+def _latest(session: Session, goal: Goal) -> float:
+    history = goal_history(session, goal)
     return history[-1].value if history else float("-inf")
 
 
@@ -253,7 +253,33 @@ def goal_reached(ctx: Context, goal: Goal, value: float) -> None:
         _condition_met(ctx, pledge, goal)
 
 
-def _condition_met(ctx: Context, pledge: Pledge, goal: Goal) -> None:
+@commands.reconciler
+def pledges_whose_goal_is_met(session: Session, now: datetime) -> Iterable[JobSpec]:
+    """Pledges still waiting on a goal whose stored measurements already reach their value (measured by a
+    process that stopped before telling, or by a path that does not announce measurements)."""
+    waiting = session.exec(
+        select(Pledge, Goal)
+        .join(Goal, col(Goal.id) == col(Pledge.goal_id))
+        .where(Pledge.status == PLEDGE_PROMISED, col(Pledge.goal_value).is_not(None))
+    ).all()
+    return [
+        JobSpec(f"pledge-met:{pledge.id}", "pledge_condition_met", now, {"pledge_id": pledge.id})
+        for pledge, goal in waiting
+        if _latest(session, goal) >= (pledge.goal_value or 0)
+    ]
+
+
+@commands.job("pledge_condition_met")
+def condition_found_met(effects: Effects, payload: dict) -> None:
+    pledge = effects.session.get(Pledge, payload["pledge_id"])
+    if pledge is None or pledge.status != PLEDGE_PROMISED or pledge.goal_id is None:
+        return
+    goal = effects.session.get(Goal, pledge.goal_id)
+    if goal is not None and _latest(effects.session, goal) >= (pledge.goal_value or 0):
+        _condition_met(effects, pledge, goal)
+
+
+def _condition_met(ctx: Effects, pledge: Pledge, goal: Goal) -> None:
     pledge.status = PLEDGE_CONDITION_MET
     pledge.condition_met_at = ctx.now()
     pledger = ctx.session.get(Member, pledge.member_id) if pledge.member_id is not None else None

@@ -131,7 +131,9 @@ def record_post(
     section, buttons = close_posts_section(ctx, post, _)
     ctx.reply(confirmation + section, buttons=buttons)
     index = ctx.index
-    if index is not None and not index.ready and not index.embedder.failed:
+    if index is None or index.embedder.failed:
+        post.close_looked_at = ctx.now()  # there is nothing to look with
+    elif not index.ready:
         ctx.schedule(late_close_job(post.id, ctx.now()))
 
 
@@ -141,10 +143,14 @@ def late_close_job(post_id: int, now: datetime) -> JobSpec:
 
 @commands.job("exchange_late_close")
 def answer_later(effects: Effects, payload: dict) -> None:
-    """A post made while the model loaded: once it is ready, its author privately gets the close ones."""
+    """A post made while the model loaded: once it is ready, its author privately gets the close ones,
+    once (a post whose close ones were looked for is left alone)."""
     post = effects.session.get(ExchangePost, payload["post_id"])
     index = effects.index
-    if post is None or post.status != POST_OPEN or index is None or index.embedder.failed:
+    if post is None or post.close_looked_at is not None:
+        return
+    if post.status != POST_OPEN or index is None or index.embedder.failed:
+        post.close_looked_at = effects.now()
         return
     if not index.ready:
         effects.schedule(late_close_job(post.id, effects.now()))
@@ -265,6 +271,17 @@ def offer_jobs(post: ExchangePost) -> list[JobSpec]:
 
 
 @commands.reconciler
+def posts_waiting_for_close_ones(session: Session, now: datetime) -> Iterable[JobSpec]:
+    """Posts whose close ones were never looked for (the model was loading, then the process stopped)."""
+    waiting = session.exec(
+        select(ExchangePost.id).where(
+            ExchangePost.status == POST_OPEN, col(ExchangePost.close_looked_at).is_(None)
+        )
+    )
+    return [late_close_job(post_id, now) for post_id in waiting if post_id is not None]
+
+
+@commands.reconciler
 def open_offer_jobs(session: Session, now: datetime) -> Iterable[JobSpec]:
     offers = session.exec(
         select(ExchangePost).where(
@@ -284,8 +301,8 @@ def _open_offer(effects: Effects, payload: dict) -> ExchangePost | None:
 @commands.job("offer_remind")
 def remind_offer(effects: Effects, payload: dict) -> None:
     post = _open_offer(effects, payload)
-    if post is None or post.reminded_at is not None:
-        return
+    if post is None or post.reminded_at is not None or post.expires_at <= effects.now():
+        return  # reminded already, or closing now (after a stop): the expiry says so, once
     post.reminded_at = effects.now()
     author = effects.session.get_one(Member, post.member_id)
     gettext = gettext_for(author)

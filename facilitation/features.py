@@ -8,7 +8,7 @@ from facilitation.accountability.commitments import prompts as commitment_prompt
 from facilitation.accountability.pods import checkins, cheers, forming, rotation
 from facilitation.accountability.pods import commands as pod_commands
 from facilitation.accountability.pods import jobs as pod_jobs
-from facilitation.civic import goals, report
+from facilitation.civic import goals, report_chat
 from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
 from facilitation.dashboard import commands as dashboard_commands
@@ -67,7 +67,7 @@ FEATURES: tuple[CommandSet, ...] = (
     budgets.commands,
     organisations.commands,
     pools.commands,
-    report.commands,
+    report_chat.commands,
     notices.commands,
     intake_data.commands,
     planning_data.commands,

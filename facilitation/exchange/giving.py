@@ -10,14 +10,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from facilitation.civic.goals import format_number, parse_number
-from facilitation.exchange.matching import gettext_for, match_ref, send_directly
-from facilitation.kernel.context import Context
+from facilitation.exchange.matching import gettext_for, match_ref, report_campaign_ids, send_directly
+from facilitation.kernel.context import Context, Effects, texts_for
 from facilitation.kernel.hooks import REPORT_PARTS
 from facilitation.kernel.i18n import N_, quote
 from facilitation.kernel.refs import MATCH, parse_ref
 from facilitation.kernel.router import CommandSet, Option, Refusal, UsageError, UserError
 from facilitation.kernel.text import clean_user_text, shorten
-from facilitation.membership.campaigns import campaign_candidates
 from storage.exchange import MATCH_CONNECTED
 from storage.models import Campaign, ExchangeMatch, ExchangePost, Gift, Member
 
@@ -145,10 +144,11 @@ def gift_confirmed(ctx: Context, payload: dict) -> None:
 
 
 @commands.on(REPORT_PARTS)
-def giving_lines(ctx: Context, campaign: Campaign | None) -> list[str]:
+def giving_lines(effects: Effects, campaign: Campaign | None) -> list[str]:
     """The campaign's collective giving, confirmed gifts only; nothing when nothing was offered or needed."""
-    campaign_ids = [campaign.id] if campaign is not None else [c.id for c in campaign_candidates(ctx)]
-    posts = ctx.session.exec(
+    _, ngettext = texts_for(effects)
+    campaign_ids = report_campaign_ids(effects, campaign)
+    posts = effects.session.exec(
         select(func.count()).where(col(ExchangePost.campaign_id).in_(campaign_ids))
     ).one()
     if not posts:
@@ -159,13 +159,12 @@ def giving_lines(ctx: Context, campaign: Campaign | None) -> list[str]:
         .join(ExchangePost, col(ExchangePost.id) == col(ExchangeMatch.need_id))
         .where(col(ExchangePost.campaign_id).in_(campaign_ids), col(Gift.confirmed_at).is_not(None))
     )
-    gifts = ctx.session.exec(confirmed).all()
+    gifts = effects.session.exec(confirmed).all()
     hours = sum(gift.hours or 0 for gift, _need in gifts)
     things = sum(1 for gift, _need in gifts if gift.hours is None)
     needs_met = len({need_id for _gift, need_id in gifts})
-    ngettext = ctx.ngettext
     return [
-        ctx._(
+        _(
             "Collective giving: {hours}, {things}; {needs}.",
             hours=ngettext(
                 "{hours} hour given", "{hours} hours given", round(hours), hours=format_number(hours)

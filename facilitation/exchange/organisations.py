@@ -11,13 +11,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from facilitation.civic.goals import format_number
-from facilitation.exchange.matching import gettext_for, send_directly
-from facilitation.kernel.context import Context
+from facilitation.exchange.matching import gettext_for, report_campaign_ids, send_directly
+from facilitation.kernel.context import Context, Effects, texts_for
 from facilitation.kernel.hooks import REPORT_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import HASHTAG_OPTION, CommandSet, Option, Refusal, UsageError, UserError
 from facilitation.kernel.text import clean_user_text
-from facilitation.membership.campaigns import campaign_candidates, resolve_campaign
+from facilitation.membership.campaigns import resolve_campaign
 from facilitation.membership.members import named_member
 from storage.exchange import NEED, OFFER, ORGANISATION_NAME_MAX_LENGTH, PLEDGE_LAPSED, SECTORS
 from storage.models import Campaign, ExchangePost, Organisation, OrganisationSpeaker, Pledge
@@ -175,11 +175,11 @@ def confirm(ctx: Context, campaign: Campaign, person: str) -> None:
 
 
 @commands.on(REPORT_PARTS)
-def organisations_by_sector(ctx: Context, campaign: Campaign | None) -> list[str]:
+def organisations_by_sector(effects: Effects, campaign: Campaign | None) -> list[str]:
     """Each organisation, by sector, with what it offered, needed and pledged."""
-    _, ngettext = ctx._, ctx.ngettext
-    campaign_ids = [campaign.id] if campaign is not None else [c.id for c in campaign_candidates(ctx)]
-    organisations = ctx.session.exec(
+    _, ngettext = texts_for(effects)
+    campaign_ids = report_campaign_ids(effects, campaign)
+    organisations = effects.session.exec(
         select(Organisation)
         .where(col(Organisation.campaign_id).in_(campaign_ids))
         .order_by(col(Organisation.name))
@@ -187,7 +187,7 @@ def organisations_by_sector(ctx: Context, campaign: Campaign | None) -> list[str
     by_sector: dict[str, list[str]] = defaultdict(list)
     for organisation in organisations:
         offers, needs = (
-            ctx.session.exec(
+            effects.session.exec(
                 select(func.count()).where(
                     ExchangePost.organisation_id == organisation.id, ExchangePost.kind == kind
                 )
@@ -195,7 +195,7 @@ def organisations_by_sector(ctx: Context, campaign: Campaign | None) -> list[str
             for kind in (OFFER, NEED)
         )
         pledged: dict[str, float] = defaultdict(float)
-        for pledge in ctx.session.exec(
+        for pledge in effects.session.exec(
             select(Pledge).where(Pledge.organisation_id == organisation.id, Pledge.status != PLEDGE_LAPSED)
         ):
             pledged[pledge.unit] += pledge.amount

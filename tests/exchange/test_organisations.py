@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.testing.harness import FACILITATOR, Harness
 from storage.models import ExchangePost, Pledge
+from tests.exchange.test_pledges import report_page
 
 
 async def parks_club(harness: Harness) -> None:
@@ -29,9 +30,10 @@ async def test_an_organisation_offers_and_pledges_once_a_facilitator_confirms_it
     assert "o1 · Parks Club: Folding tables for the picnic" in await harness.reply_text("/offers")
     pledged = await harness.reply_text("/pledge p1 300 CAD as Parks Club", user="alice")
     assert "Pledge g1 recorded: 300 CAD to p1" in pledged and "In the name of Parks Club." in pledged
-    report = await harness.reply_text("/report #parks")
-    assert "Organisations taking part, by sector:" in report
-    assert "community: Parks Club (1 offer, 0 needs, pledged 300 CAD)" in report
+    sent = await harness.say("/report #parks")
+    assert "Organisations taking part, by sector:" in sent[0].text
+    assert "community: Parks Club (1 offer, 0 needs, pledged 300 CAD)" in sent[0].text
+    assert "<p>community: Parks Club (1 offer, 0 needs, pledged 300 CAD)</p>" in report_page(sent)
     plain = await harness.reply_text("/offer I can sing as a tenor", user="carol")
     assert "I can sing as a tenor" in [post.text for post in harness.rows(ExchangePost)][-1:][0]
     assert "In the name of" not in plain

@@ -13,14 +13,22 @@ from sqlmodel import col, select
 from facilitation.civic.goals import format_number
 from facilitation.exchange.matching import gettext_for, report_campaign_ids, send_directly
 from facilitation.kernel.context import Context, Effects, texts_for
-from facilitation.kernel.hooks import REPORT_PARTS
+from facilitation.kernel.hooks import COMMITTED, REPORT_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import HASHTAG_OPTION, CommandSet, Option, Refusal, UsageError, UserError
 from facilitation.kernel.text import clean_user_text
 from facilitation.membership.campaigns import resolve_campaign
 from facilitation.membership.members import named_member
 from storage.exchange import NEED, OFFER, ORGANISATION_NAME_MAX_LENGTH, PLEDGE_LAPSED, SECTORS
-from storage.models import Campaign, ExchangePost, Organisation, OrganisationSpeaker, Pledge
+from storage.models import (
+    Campaign,
+    Commitment,
+    ExchangePost,
+    Organisation,
+    OrganisationCommitment,
+    OrganisationSpeaker,
+    Pledge,
+)
 
 commands = CommandSet()
 
@@ -133,7 +141,7 @@ def org_command(ctx: Context, args: str) -> None:
     ctx.reply(
         _(
             "You asked to speak for {name} ({sector}) in #{hashtag}. Once a facilitator confirms it with "
-            "/org confirm and your name, add “as {name}” to an offer, a need or a pledge.",
+            "/org confirm and your name, add “as {name}” to an offer, a need, a commitment or a pledge.",
             name=organisation.name,
             sector=_(SECTOR_NAMES[organisation.sector]),
             hashtag=campaign.hashtag,
@@ -174,9 +182,23 @@ def confirm(ctx: Context, campaign: Campaign, person: str) -> None:
     )
 
 
+@commands.on(COMMITTED)
+def commitment_in_its_name(ctx: Context, commitment: Commitment) -> list[str]:
+    """`/commit … as <organisation> by …`: the commitment is the organisation's, its speaker keeping it."""
+    campaign = ctx.session.get(Campaign, commitment.campaign_id) if commitment.campaign_id else None
+    if campaign is None:
+        return []
+    action, organisation = acting_as(ctx, campaign, commitment.action)
+    if organisation is None or not action.strip():
+        return []
+    commitment.action = action.strip()
+    ctx.session.add(OrganisationCommitment(commitment_id=commitment.id, organisation_id=organisation.id))
+    return [ctx._("In the name of {name}.", name=organisation.name)]
+
+
 @commands.on(REPORT_PARTS)
 def organisations_by_sector(effects: Effects, campaign: Campaign | None) -> list[str]:
-    """Each organisation, by sector, with what it offered, needed and pledged."""
+    """Each organisation, by sector, with what it offered, needed, committed to and pledged."""
     _, ngettext = texts_for(effects)
     campaign_ids = report_campaign_ids(effects, campaign)
     organisations = effects.session.exec(
@@ -203,6 +225,11 @@ def organisations_by_sector(effects: Effects, campaign: Campaign | None) -> list
             ngettext("{count} offer", "{count} offers", offers),
             ngettext("{count} need", "{count} needs", needs),
         ]
+        committed = effects.session.exec(
+            select(func.count()).where(OrganisationCommitment.organisation_id == organisation.id)
+        ).one()
+        if committed:
+            parts.append(ngettext("{count} commitment", "{count} commitments", committed))
         if pledged:
             amounts = ", ".join(f"{format_number(amount)} {unit}" for unit, amount in pledged.items())
             parts.append(_("pledged {amounts}", amounts=amounts))

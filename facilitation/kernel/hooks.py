@@ -82,6 +82,10 @@ GOAL_MEASURED: Hook[Callable[[Context, Any, float], None]] = Hook("goal-measured
 WITHDRAWN_REF: Hook[Callable[[Context, str], bool]] = Hook("withdrawn-ref")
 """`/withdraw <ref>` named something other than an idea: True when a subscriber took the ref and withdrew it."""
 
+COMMITTED: Hook[Callable[[Context, Any], list[str]]] = Hook("committed")
+"""A commitment was just recorded and has its id, `(ctx, commitment)`: a subscriber may take words off its
+action (`… as <organisation>`) and returns lines for the answer; a UserError refuses the commitment whole."""
+
 REPORT_PARTS: Hook[Callable[[Effects, Any], list[str]]] = Hook("report-parts")
 """Registry: lines for /report and the citizen report's page, `(effects, campaign)`, written in the
 reader's language (`texts_for`); in chat, campaign None stands for all the reader's campaigns."""

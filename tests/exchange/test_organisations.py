@@ -4,7 +4,7 @@ pledges in its name, the report by sector, and /forget keeping an organisation's
 from __future__ import annotations
 
 from bot.testing.harness import FACILITATOR, Harness
-from storage.models import ExchangePost, Pledge
+from storage.models import Commitment, ExchangePost, Pledge
 from tests.exchange.test_pledges import report_page
 
 
@@ -70,3 +70,20 @@ async def test_sectors_are_read_and_shown_in_french(harness):
     assert "associatif : Club des parcs (1 offre, 0 besoin)" in report, report
     assert "non-profit" not in report
     assert "non-profit: Club des parcs" in await harness.reply_text("/report #parks", user="bob")
+
+
+async def test_a_commitment_made_in_an_organisations_name_counts_for_it(harness):
+    await parks_club(harness)
+    early = await harness.reply_text("/commit Lend folding tables as Parks Club by friday", user="alice")
+    assert "You do not speak for Parks Club yet" in early
+    assert harness.rows(Commitment) == []
+    await harness.say("/org confirm @alice", user=FACILITATOR)
+    answer = await harness.reply_text("/commit Lend folding tables as Parks Club by friday", user="alice")
+    assert (
+        "Commitment c1 recorded: Lend folding tables — by" in answer
+        and "In the name of Parks Club." in answer
+    )
+    [commitment] = harness.rows(Commitment)
+    assert commitment.action == "Lend folding tables"
+    report = await harness.reply_text("/report #parks")
+    assert "community: Parks Club (0 offers, 0 needs, 1 commitment)" in report

@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from facilitation.civic.goals import format_number
 from facilitation.exchange.matching import report_campaign_ids
-from facilitation.exchange.pledges import pledge_amount, pledge_unit, shown_unit
+from facilitation.exchange.pledges import pledge_amount, pledge_unit
+from facilitation.exchange.units import shown_unit
 from facilitation.kernel.context import Context, Effects, texts_for
 from facilitation.kernel.hooks import PROTOTYPE_PARTS, REPORT_PARTS
 from facilitation.kernel.i18n import N_

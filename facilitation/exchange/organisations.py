@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from facilitation.civic.goals import format_number
 from facilitation.exchange.matching import gettext_for, report_campaign_ids, send_directly
+from facilitation.exchange.units import shown_unit
 from facilitation.kernel.context import Context, Effects, texts_for
 from facilitation.kernel.hooks import COMMITTED, REPORT_PARTS
 from facilitation.kernel.i18n import N_
@@ -231,7 +232,9 @@ def organisations_by_sector(effects: Effects, campaign: Campaign | None) -> list
         if committed:
             parts.append(ngettext("{count} commitment", "{count} commitments", committed))
         if pledged:
-            amounts = ", ".join(f"{format_number(amount)} {unit}" for unit, amount in pledged.items())
+            amounts = ", ".join(
+                f"{format_number(amount)} {shown_unit(_, unit)}" for unit, amount in pledged.items()
+            )
             parts.append(_("pledged {amounts}", amounts=amounts))
         by_sector[organisation.sector].append(f"{organisation.name} ({', '.join(parts)})")
     if not by_sector:

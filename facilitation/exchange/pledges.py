@@ -8,7 +8,7 @@ passed first; the pledger is told). Townhall holds no money: it keeps the promis
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, time
 
 from babel.numbers import list_currencies
@@ -19,6 +19,7 @@ from facilitation.accountability.commitments.due_dates import split_action_and_d
 from facilitation.civic.goals import format_number, goal_history, parse_number
 from facilitation.exchange.matching import gettext_for, send_directly
 from facilitation.exchange.organisations import acting_as
+from facilitation.exchange.units import HOURS, shown_unit
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.hooks import GOAL_MEASURED
 from facilitation.kernel.i18n import N_
@@ -39,7 +40,6 @@ from storage.models import Campaign, Goal, Member, Organisation, Pledge, Prototy
 
 commands = CommandSet()
 
-HOURS = "hours"
 HOUR_WORDS = {"h", "hour", "hours", "heure", "heures"}
 CURRENCIES = frozenset(list_currencies())
 """ISO 4217 codes as Babel knows them (CAD, EUR, XOF)."""
@@ -85,10 +85,6 @@ def pledge_amount(ctx: Context, word: str, unit: str) -> float:
             )
         )
     return value
-
-
-def shown_unit(gettext: Callable[..., str], unit: str) -> str:
-    return gettext("hours") if unit == HOURS else unit
 
 
 @commands.command(

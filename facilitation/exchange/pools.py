@@ -10,8 +10,9 @@ from sqlmodel import col, select
 
 from facilitation.civic.goals import format_number
 from facilitation.exchange.matching import report_campaign_ids
-from facilitation.exchange.pledges import pledge_amount, pledge_unit, shown_unit
+from facilitation.exchange.pledges import pledge_amount, pledge_unit
 from facilitation.exchange.quadratic import split_pool
+from facilitation.exchange.units import shown_unit
 from facilitation.kernel.context import Context, Effects, texts_for
 from facilitation.kernel.hooks import REPORT_PARTS, ROUND_CLOSED
 from facilitation.kernel.i18n import N_

@@ -37,6 +37,7 @@ class Totals:
 
 
 def pledge_totals(session: Session, prototype_ids: list[int]) -> dict[str, Totals]:
+    """The pledges to these prototypes, per unit; lapsed ones are left out, no pledger is named."""
     totals: dict[str, Totals] = defaultdict(Totals)
     pledges = session.exec(
         select(Pledge).where(col(Pledge.prototype_id).in_(prototype_ids), Pledge.status != PLEDGE_LAPSED)

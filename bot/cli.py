@@ -169,6 +169,8 @@ def _publish(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import core_config
     from facilitation.civic.opendata.export import export_campaign
     from facilitation.civic.report import render_report
+    from facilitation.features import FEATURES
+    from facilitation.kernel.router import Router
     from facilitation.kernel.text import normalise_hashtag
     from storage.db import Database
     from storage.models import Campaign
@@ -189,9 +191,9 @@ def _publish(settings: Settings, args: argparse.Namespace) -> int:
             if args.command == "export":
                 written = export_campaign(session, campaign, args.out, core_config(settings, []))
             else:
-                page = render_report(
-                    session, campaign, settings.open_data_license, args.lang or settings.default_language
-                )
+                language = args.lang or settings.default_language
+                hooks = Router(FEATURES).hooks
+                page = render_report(session, campaign, settings.open_data_license, language, hooks=hooks)
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(page, encoding="utf-8")
                 written = args.out

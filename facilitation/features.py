@@ -8,12 +8,12 @@ from facilitation.accountability.commitments import prompts as commitment_prompt
 from facilitation.accountability.pods import checkins, cheers, forming, rotation
 from facilitation.accountability.pods import commands as pod_commands
 from facilitation.accountability.pods import jobs as pod_jobs
-from facilitation.civic import goals, report
+from facilitation.civic import goals, report_chat
 from facilitation.civic import personal_data as civic_data
 from facilitation.civic.opendata import export
 from facilitation.dashboard import commands as dashboard_commands
 from facilitation.dashboard import public
-from facilitation.exchange import budgets, giving, matching, organisations, pledges, pools, posts
+from facilitation.exchange import budgets, giving, matching, organisations, pledges, pools, post_lists, posts
 from facilitation.exchange import opendata as exchange_open_data  # noqa: F401 (declares its open-data tables)
 from facilitation.exchange import personal_data as exchange_data
 from facilitation.intake import close_ideas, edits, listing, moderation, recording
@@ -60,13 +60,14 @@ FEATURES: tuple[CommandSet, ...] = (
     pod_jobs.commands,
     preferences.commands,
     posts.commands,
+    post_lists.commands,
     matching.commands,
     giving.commands,
     pledges.commands,
     budgets.commands,
     organisations.commands,
     pools.commands,
-    report.commands,
+    report_chat.commands,
     notices.commands,
     intake_data.commands,
     planning_data.commands,

@@ -46,6 +46,13 @@ class OrganisationSpeaker(SQLModel, table=True):
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class OrganisationCommitment(SQLModel, table=True):
+    """A commitment made in the name of an organisation (`/commit … as <organisation> by …`)."""
+
+    commitment_id: int = Field(foreign_key="commitment.id", primary_key=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+
+
 class ExchangePost(SQLModel, table=True):
     """An offer (what a member can give: skills, time, tools, space) or a need (what is needed, maybe by a
     prototype's team), kept verbatim with the vector it is matched by."""
@@ -67,6 +74,9 @@ class ExchangePost(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """When an offer stops being shown; needs do not expire."""
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_looked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When its close needs (or offers) were looked for and shown to its author; None while that waits
+    for the model."""
     created_at: datetime = timestamp_field()
 
 

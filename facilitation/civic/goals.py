@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from facilitation.kernel.context import Context
 from facilitation.kernel.hooks import GOAL_MEASURED, INVITATION_PARTS
@@ -52,10 +52,10 @@ def campaign_goals(ctx: Context, campaign: Campaign) -> list[Goal]:
     return list(ctx.session.exec(select(Goal).where(Goal.campaign_id == campaign.id).order_by(col(Goal.id))))
 
 
-def goal_history(ctx: Context, goal: Goal) -> list[GoalMeasurement]:
+def goal_history(session: Session, goal: Goal) -> list[GoalMeasurement]:
     """Measurements, oldest first."""
     return list(
-        ctx.session.exec(
+        session.exec(
             select(GoalMeasurement)
             .where(GoalMeasurement.goal_id == goal.id, col(GoalMeasurement.removed_at).is_(None))
             .order_by(col(GoalMeasurement.recorded_at), col(GoalMeasurement.id))
@@ -205,7 +205,7 @@ def remove_latest(ctx: Context, campaign: Campaign, goal: Goal) -> None:
     """`/goal <name> remove`: the latest value leaves every count and chart; the history keeps it, marked."""
     _ = ctx._
     ctx.require_facilitator(campaign)
-    history = goal_history(ctx, goal)
+    history = goal_history(ctx.session, goal)
     if not history:
         raise UserError(_("{name} has no value to remove.", name=goal.name))
     latest = history[-1]
@@ -268,7 +268,7 @@ def list_goals(ctx: Context, args: str) -> None:
     zone = ZoneInfo(ctx.member.timezone)
     lines = [_("Shared goals of #{hashtag}:", hashtag=campaign.hashtag)]
     for goal in goals:
-        history = goal_history(ctx, goal)
+        history = goal_history(ctx.session, goal)
         target = f"{format_number(goal.target)} {goal.unit}"
         if not history:
             lines.append(_("{name}: target {target}; no value recorded yet.", name=goal.name, target=target))

@@ -15,7 +15,6 @@ import html
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from statistics import fmean
 
 from sqlmodel import Session, col, select
@@ -23,23 +22,14 @@ from sqlmodel import Session, col, select
 from facilitation.civic.goals import format_number
 from facilitation.civic.opendata.licenses import LICENSES
 from facilitation.civic.progress import (
-    CheckInWeek,
-    active_pod_count,
     checkin_weeks,
     commitment_counts,
-    first_week,
-    prototype_counts,
-    week_of,
 )
 from facilitation.intelligence.themes import CampaignThemes, map_picture, stored_themes
-from facilitation.kernel.context import Context
-from facilitation.kernel.hooks import REPORT_PARTS
-from facilitation.kernel.i18n import N_, decimal, translator
+from facilitation.kernel.context import CoreConfig, Effects
+from facilitation.kernel.hooks import REPORT_PARTS, Hooks
+from facilitation.kernel.i18n import decimal, translator
 from facilitation.kernel.refs import prototype_ref, theme_ref
-from facilitation.kernel.router import CommandSet
-from facilitation.kernel.text import find_hashtags
-from facilitation.membership.campaigns import campaign_candidates, resolve_campaign
-from facilitation.membership.preferences import local_day, show_day
 from facilitation.planning.feedback import latest_ratings
 from storage.models import (
     Campaign,
@@ -58,13 +48,8 @@ CHART_HEIGHT = 180
 CHART_MARGIN = 32
 MAX_BAR_WIDTH = 48
 QUOTES_SHOWN = 5
-REPORT_WEEKS = 4
-"""How many calendar weeks, this one included, /report's check-in response rate covers, one line each
-(fewer for a campaign younger than that)."""
 REPORTS_FOLDER = "reports"
 """Under the data folder: where citizen reports sent in chat are written."""
-
-commands = CommandSet()
 
 
 def _escape(text: object) -> str:
@@ -172,9 +157,15 @@ Translate = Callable[..., str]
 
 
 def render_report(
-    session: Session, campaign: Campaign, license_id: str, language: str = "en", now: datetime | None = None
+    session: Session,
+    campaign: Campaign,
+    license_id: str,
+    language: str = "en",
+    now: datetime | None = None,
+    hooks: Hooks | None = None,
 ) -> str:
-    """The whole report page for `campaign`, in `language`, as it stands at `now` (default: the present)."""
+    """The whole report page for `campaign`, in `language`, as it stands at `now` (default: the present),
+    with the parts the running features add through `REPORT_PARTS` (`hooks`; none without)."""
     _, ngettext = translator(language)
     now = now or datetime.now(UTC)
     ideas = visible_ideas(session, campaign)
@@ -203,6 +194,7 @@ def render_report(
     parts += _themes(session, campaign, _, ngettext)
     parts += _prototypes(session, campaign, _, ngettext, language)
     parts += _commitments_and_checkins(session, campaign, now, _, ngettext)
+    parts += _reported_parts(session, campaign, language, now, hooks, _)
     title, url = LICENSES[license_id]
     parts.append(
         "<footer>"
@@ -364,6 +356,21 @@ def _prototypes(
     return parts
 
 
+def _reported_parts(
+    session: Session, campaign: Campaign, language: str, now: datetime, hooks: Hooks | None, _: Translate
+) -> list[str]:
+    """What the capabilities above add to a report (collective giving, pledges against each prototype's
+    budget, organisations by sector): a paragraph per line, under one heading."""
+    if hooks is None:
+        return []
+    config = CoreConfig(default_language=language, clock=lambda: now)
+    effects = Effects(session=session, config=config, hooks=hooks, language=language)
+    lines = [line for part in hooks.call(REPORT_PARTS, effects, campaign) for line in part]
+    if not lines:
+        return []
+    return [_element("h2", _("Giving, pledges and organisations")), *(_element("p", line) for line in lines)]
+
+
 def _commitments_and_checkins(
     session: Session, campaign: Campaign, now: datetime, _: Translate, ngettext: Translate
 ) -> list[str]:
@@ -406,86 +413,3 @@ def _commitments_and_checkins(
     ]
     parts.append(table(header, rows))
     return parts
-
-
-@commands.command(
-    "report",
-    N_("Collective progress: commitments, check-ins, prototypes, and the citizen report"),
-    N_("/report [#hashtag]"),
-)
-def report_command(ctx: Context, args: str) -> None:
-    _, ngettext = ctx._, ctx.ngettext
-    campaign = None
-    if find_hashtags(args):
-        campaign, _rest = resolve_campaign(ctx, args)
-    elif len(candidates := campaign_candidates(ctx)) == 1:
-        campaign = candidates[0]
-    now = ctx.now()
-    counts = commitment_counts(ctx.session, campaign, local_day(ctx.member, now))
-    title = (
-        _("Collective progress in #{hashtag}", hashtag=campaign.hashtag)
-        if campaign
-        else _("Collective progress")
-    )
-    lines = [title, ngettext("{count} commitment:", "{count} commitments:", counts.total)]
-    lines.append(
-        " · ".join(
-            (
-                ngettext("{count} done", "{count} done", counts.done),
-                ngettext("{count} under way", "{count} under way", counts.moving),
-                ngettext("{count} not started yet", "{count} not started yet", counts.starting),
-                ngettext("{count} past its date", "{count} past their date", counts.overdue),
-            )
-        )
-    )
-    active = active_pod_count(ctx.session, campaign)
-    lines.append(ngettext("{count} active pod.", "{count} active pods.", active))
-    lines.append(_("Check-ins answered, week by week:"))
-    this_week = week_of(now)
-    first = max(this_week - timedelta(weeks=REPORT_WEEKS - 1), first_week(ctx.session, campaign) or this_week)
-    weeks = checkin_weeks(ctx.session, campaign, first, this_week)
-    lines += [_response_line(ctx, week) for week in weeks]
-    prototypes = prototype_counts(ctx.session, campaign)
-    if prototypes is not None:
-        lines.append(
-            ngettext("{count} prototype", "{count} prototypes", prototypes[0])
-            + ", "
-            + ngettext("{count} version", "{count} versions", prototypes[1])
-            + "."
-        )
-    for part in ctx.hooks.call(REPORT_PARTS, ctx, campaign):
-        lines += part
-    lines.append(_("Everyone's step counts; this report never ranks anyone."))
-    ctx.reply("\n".join(lines))
-    if campaign is not None:
-        ctx.reply(
-            _(
-                "The citizen report of #{hashtag}: one page that opens in any browser.",
-                hashtag=campaign.hashtag,
-            ),
-            file_path=str(write_report_file(ctx, campaign)),
-        )
-
-
-def write_report_file(ctx: Context, campaign: Campaign) -> Path:
-    """The citizen report of `campaign` in the reader's language, written under the data folder."""
-    stamp = ctx.now().strftime("%Y%m%d-%H%M%S")
-    path = ctx.config.data_dir / REPORTS_FOLDER / f"{campaign.hashtag}-{stamp}-{ctx.member.language}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page = render_report(ctx.session, campaign, ctx.config.open_data_license, ctx.member.language, ctx.now())
-    path.write_text(page, encoding="utf-8")
-    return path
-
-
-def _response_line(ctx: Context, week: CheckInWeek) -> str:
-    _ = ctx._
-    day = show_day(ctx.member.language, week.week_of)
-    if not week.sent:
-        return _("week of {day}: no check-ins", day=day)
-    return _(
-        "week of {day}: {answered} of {sent} ({rate}%)",
-        day=day,
-        answered=week.answered,
-        sent=week.sent,
-        rate=week.response_rate,
-    )

@@ -4,18 +4,20 @@ pledged, conditional and fulfilled totals shown against it, in the prototype's v
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from facilitation.civic.goals import format_number
-from facilitation.exchange.pledges import pledge_amount, pledge_unit, shown_unit
-from facilitation.kernel.context import Context
+from facilitation.exchange.matching import report_campaign_ids
+from facilitation.exchange.pledges import pledge_amount, pledge_unit
+from facilitation.exchange.units import shown_unit
+from facilitation.kernel.context import Context, Effects, texts_for
 from facilitation.kernel.hooks import PROTOTYPE_PARTS, REPORT_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.refs import prototype_ref
 from facilitation.kernel.router import CommandSet, Option, Refusal, UsageError, UserError
-from facilitation.membership.campaigns import campaign_candidates
 from facilitation.planning.prototype_lookup import find_prototype
 from facilitation.planning.prototypes import team_ids
 from storage.exchange import PLEDGE_FULFILLED, PLEDGE_LAPSED, PLEDGE_PROMISED
@@ -50,22 +52,22 @@ def pledge_totals(session: Session, prototype_ids: list[int]) -> dict[str, Total
     return dict(totals)
 
 
-def _totals_line(ctx: Context, unit: str, totals: Totals) -> str:
-    return ctx._(
+def _totals_line(_: Callable[..., str], unit: str, totals: Totals) -> str:
+    return _(
         "{pledged} {unit} pledged: {conditional} conditional, {fulfilled} fulfilled",
         pledged=format_number(totals.pledged),
-        unit=shown_unit(ctx._, unit),
+        unit=shown_unit(_, unit),
         conditional=format_number(totals.conditional),
         fulfilled=format_number(totals.fulfilled),
     )
 
 
 @commands.on(PROTOTYPE_PARTS)
-def prototype_pledges(ctx: Context, prototype: Prototype) -> list[str]:
+def prototype_pledges(effects: Effects, prototype: Prototype) -> list[str]:
     """The prototype's totals per unit, the budget's unit against its minimum and optimum."""
-    _ = ctx._
-    budget = ctx.session.get(Budget, prototype.id)
-    totals = pledge_totals(ctx.session, [prototype.id])
+    _ = texts_for(effects)[0]
+    budget = effects.session.get(Budget, prototype.id)
+    totals = pledge_totals(effects.session, [prototype.id])
     if budget is None and not totals:
         return []
     lines = []
@@ -82,25 +84,31 @@ def prototype_pledges(ctx: Context, prototype: Prototype) -> list[str]:
         )
         totals.setdefault(budget.unit, held)
     lines += [
-        _("Pledges: {totals}", totals=_totals_line(ctx, unit, unit_totals))
+        _("Pledges: {totals}", totals=_totals_line(_, unit, unit_totals))
         for unit, unit_totals in totals.items()
     ]
     return lines
 
 
 @commands.on(REPORT_PARTS)
-def report_pledges(ctx: Context, campaign: Campaign | None) -> list[str]:
-    """The campaign's pledges to all its prototypes, per unit, without naming a pledger."""
-    campaign_ids = [campaign.id] if campaign is not None else [c.id for c in campaign_candidates(ctx)]
-    prototype_ids = list(
-        ctx.session.exec(select(Prototype.id).where(col(Prototype.campaign_id).in_(campaign_ids)))
-    )
-    totals = pledge_totals(ctx.session, prototype_ids) if prototype_ids else {}
-    return [_pledges_line(ctx, unit, unit_totals) for unit, unit_totals in totals.items()]
-
-
-def _pledges_line(ctx: Context, unit: str, totals: Totals) -> str:
-    return ctx._("Pledges to prototypes: {totals}.", totals=_totals_line(ctx, unit, totals))
+def report_pledges(effects: Effects, campaign: Campaign | None) -> list[str]:
+    """The campaign's pledges per unit, then each prototype's against its budget, naming no pledger."""
+    _ = texts_for(effects)[0]
+    prototypes = effects.session.exec(
+        select(Prototype)
+        .where(col(Prototype.campaign_id).in_(report_campaign_ids(effects, campaign)))
+        .order_by(col(Prototype.id))
+    ).all()
+    totals = pledge_totals(effects.session, [prototype.id for prototype in prototypes if prototype.id])
+    lines = [
+        _("Pledges to prototypes: {totals}.", totals=_totals_line(_, unit, unit_totals))
+        for unit, unit_totals in totals.items()
+    ]
+    for prototype in prototypes:
+        parts = prototype_pledges(effects, prototype)
+        if parts:
+            lines.append(f"{prototype_ref(prototype)} · {prototype.title}: " + " ".join(parts))
+    return lines
 
 
 @commands.command(

@@ -11,14 +11,13 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from facilitation.civic.goals import format_number, parse_number
-from facilitation.exchange.matching import gettext_for, match_ref, send_directly
-from facilitation.kernel.context import Context
+from facilitation.exchange.matching import gettext_for, match_ref, report_campaign_ids, send_directly
+from facilitation.kernel.context import Context, Effects, texts_for
 from facilitation.kernel.hooks import REPORT_PARTS
 from facilitation.kernel.i18n import N_, quote
 from facilitation.kernel.refs import MATCH, parse_ref
 from facilitation.kernel.router import CommandSet, Option, Refusal, UsageError, UserError
 from facilitation.kernel.text import clean_user_text, shorten
-from facilitation.membership.campaigns import campaign_candidates
 from storage.exchange import MATCH_CONNECTED
 from storage.models import Campaign, ExchangeMatch, ExchangePost, Gift, Member
 
@@ -175,15 +174,14 @@ def giving_totals(session: Session, campaign_ids: list[int]) -> Giving | None:
 
 
 @commands.on(REPORT_PARTS)
-def giving_lines(ctx: Context, campaign: Campaign | None) -> list[str]:
+def giving_lines(effects: Effects, campaign: Campaign | None) -> list[str]:
     """The campaign's collective giving, confirmed gifts only; nothing when nothing was offered or needed."""
-    campaign_ids = [campaign.id] if campaign is not None else [c.id for c in campaign_candidates(ctx)]
-    given = giving_totals(ctx.session, campaign_ids)
+    _, ngettext = texts_for(effects)
+    given = giving_totals(effects.session, report_campaign_ids(effects, campaign))
     if given is None:
         return []
-    ngettext = ctx.ngettext
     return [
-        ctx._(
+        _(
             "Collective giving: {hours}, {things}; {needs}.",
             hours=ngettext(
                 "{hours} hour given",

@@ -18,11 +18,12 @@ from facilitation.kernel.i18n import quote, translator
 from facilitation.kernel.refs import MATCH, NEED, OFFER, ref
 from facilitation.kernel.router import CommandSet, Refusal, UserError
 from facilitation.kernel.text import shorten
+from facilitation.membership.campaigns import campaign_candidates
 from facilitation.membership.members import direct_address
 from storage.exchange import MATCH_CONNECTED, MATCH_DECLINED
 from storage.exchange import NEED as NEED_KIND
 from storage.exchange import OFFER as OFFER_KIND
-from storage.models import ExchangeMatch, ExchangePost, Identity, Member, Organisation
+from storage.models import Campaign, ExchangeMatch, ExchangePost, Identity, Member, Organisation
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,17 @@ pairs score 0.34 to 0.70; at 0.30 all twelve are shown and 6 of the 132 unrelate
 0.40 two true pairs are missed. A Connect button only asks: a false match costs a polite "no"."""
 
 PREVIEW_WIDTH = 200
+
+
+def report_campaign_ids(effects: Effects, campaign: Campaign | None) -> list[int]:
+    """The campaign a report is about; with none (a chat /report without a hashtag), the reader's."""
+    if campaign is not None:
+        return [campaign.id] if campaign.id is not None else []
+    return (
+        [found.id for found in campaign_candidates(effects) if found.id is not None]
+        if isinstance(effects, Context)
+        else []
+    )
 
 
 def post_ref(post: ExchangePost) -> str:
@@ -70,10 +82,12 @@ def post_vector(effects: Effects, post: ExchangePost) -> np.ndarray | None:
 
 
 def close_posts(ctx: Effects, post: ExchangePost) -> list[ExchangePost]:
-    """Others' open posts of the other kind in the post's campaign, closest first (needs for an offer)."""
+    """Others' open posts of the other kind in the post's campaign, closest first (needs for an offer);
+    the post is marked as having been looked for, unless the model is not ready."""
     vector = post_vector(ctx, post)
     if vector is None:
         return []
+    post.close_looked_at = ctx.now()
     other_kind = NEED_KIND if post.kind == OFFER_KIND else OFFER_KIND
     candidates = [
         candidate

@@ -18,6 +18,7 @@ from storage.models import (
     ExchangePost,
     Gift,
     Organisation,
+    OrganisationCommitment,
     Pledge,
     Pool,
     PoolAllocation,
@@ -50,6 +51,28 @@ def _organisation_rows(session: Session, campaign: Campaign, author: Pseudonyms)
     )
     for organisation in organisations:
         yield (organisation.id, organisation.name, organisation.sector, iso_utc(organisation.created_at))
+
+
+@open_data_table(
+    "organisation_commitments",
+    "Commitments made in the name of an organisation; the commitment itself is in commitments.",
+    """
+    commitment_id    integer   The commitment (commitments.commitment_id)
+    organisation_id  integer   The organisation it was made in the name of (organisations.organisation_id)
+    """,
+    primary_key="commitment_id",
+)
+def _organisation_commitment_rows(
+    session: Session, campaign: Campaign, author: Pseudonyms
+) -> Iterable[tuple[Any, ...]]:
+    links = session.exec(
+        select(OrganisationCommitment)
+        .join(Organisation, col(Organisation.id) == col(OrganisationCommitment.organisation_id))
+        .where(Organisation.campaign_id == campaign.id)
+        .order_by(col(OrganisationCommitment.commitment_id))
+    )
+    for link in links:
+        yield (link.commitment_id, link.organisation_id)
 
 
 @open_data_table(

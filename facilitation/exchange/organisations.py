@@ -11,29 +11,52 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from facilitation.civic.goals import format_number
-from facilitation.exchange.matching import gettext_for, send_directly
-from facilitation.kernel.context import Context
-from facilitation.kernel.hooks import REPORT_PARTS
+from facilitation.exchange.matching import gettext_for, report_campaign_ids, send_directly
+from facilitation.exchange.units import shown_unit
+from facilitation.kernel.context import Context, Effects, texts_for
+from facilitation.kernel.hooks import COMMITTED, REPORT_PARTS
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import HASHTAG_OPTION, CommandSet, Option, Refusal, UsageError, UserError
 from facilitation.kernel.text import clean_user_text
-from facilitation.membership.campaigns import campaign_candidates, resolve_campaign
+from facilitation.membership.campaigns import resolve_campaign
 from facilitation.membership.members import named_member
 from storage.exchange import NEED, OFFER, ORGANISATION_NAME_MAX_LENGTH, PLEDGE_LAPSED, SECTORS
-from storage.models import Campaign, ExchangePost, Organisation, OrganisationSpeaker, Pledge
+from storage.models import (
+    Campaign,
+    Commitment,
+    ExchangePost,
+    Organisation,
+    OrganisationCommitment,
+    OrganisationSpeaker,
+    Pledge,
+)
 
 commands = CommandSet()
 
+SECTOR_NAMES = {
+    "public": N_("public"),
+    "private": N_("private"),
+    "non-profit": N_("non-profit"),
+    "community": N_("community"),
+}
+"""Each stored sector as readers see it, in their language."""
 SECTOR_WORDS = {
     **{sector: sector for sector in SECTORS},
     "nonprofit": "non-profit",
+    "not-for-profit": "non-profit",
+    "publique": "public",
     "privé": "private",
+    "privée": "private",
     "prive": "private",
+    "privee": "private",
     "associatif": "non-profit",
+    "associative": "non-profit",
     "sans-but-lucratif": "non-profit",
+    "à-but-non-lucratif": "non-profit",
+    "a-but-non-lucratif": "non-profit",
     "communautaire": "community",
 }
-"""The sector as written in English or French, to the one stored."""
+"""The sector as written in English or French (spaces read as hyphens), to the one stored."""
 ORGANISATIONS_PER_MEMBER = 5
 """Organisations one member may ask to speak for in a campaign."""
 ACTING_AS = re.compile(r"(?:^|\s+)(?:as|au nom de)\s+", re.IGNORECASE)
@@ -84,7 +107,7 @@ def org_command(ctx: Context, args: str) -> None:
         return
     name, _bar, sector_word = rest.partition("|")
     name = clean_user_text(name)
-    sector = SECTOR_WORDS.get(sector_word.strip().casefold())
+    sector = SECTOR_WORDS.get("-".join(sector_word.casefold().split()))
     if not name or sector is None:
         raise UsageError(_("Name the organisation and its sector: /org Parks Club | community."))
     if len(name) > ORGANISATION_NAME_MAX_LENGTH:
@@ -119,9 +142,9 @@ def org_command(ctx: Context, args: str) -> None:
     ctx.reply(
         _(
             "You asked to speak for {name} ({sector}) in #{hashtag}. Once a facilitator confirms it with "
-            "/org confirm and your name, add “as {name}” to an offer, a need or a pledge.",
+            "/org confirm and your name, add “as {name}” to an offer, a need, a commitment or a pledge.",
             name=organisation.name,
-            sector=organisation.sector,
+            sector=_(SECTOR_NAMES[organisation.sector]),
             hashtag=campaign.hashtag,
         )
     )
@@ -160,12 +183,26 @@ def confirm(ctx: Context, campaign: Campaign, person: str) -> None:
     )
 
 
+@commands.on(COMMITTED)
+def commitment_in_its_name(ctx: Context, commitment: Commitment) -> list[str]:
+    """`/commit … as <organisation> by …`: the commitment is the organisation's, its speaker keeping it."""
+    campaign = ctx.session.get(Campaign, commitment.campaign_id) if commitment.campaign_id else None
+    if campaign is None:
+        return []
+    action, organisation = acting_as(ctx, campaign, commitment.action)
+    if organisation is None or not action.strip():
+        return []
+    commitment.action = action.strip()
+    ctx.session.add(OrganisationCommitment(commitment_id=commitment.id, organisation_id=organisation.id))
+    return [ctx._("In the name of {name}.", name=organisation.name)]
+
+
 @commands.on(REPORT_PARTS)
-def organisations_by_sector(ctx: Context, campaign: Campaign | None) -> list[str]:
-    """Each organisation, by sector, with what it offered, needed and pledged."""
-    _, ngettext = ctx._, ctx.ngettext
-    campaign_ids = [campaign.id] if campaign is not None else [c.id for c in campaign_candidates(ctx)]
-    organisations = ctx.session.exec(
+def organisations_by_sector(effects: Effects, campaign: Campaign | None) -> list[str]:
+    """Each organisation, by sector, with what it offered, needed, committed to and pledged."""
+    _, ngettext = texts_for(effects)
+    campaign_ids = report_campaign_ids(effects, campaign)
+    organisations = effects.session.exec(
         select(Organisation)
         .where(col(Organisation.campaign_id).in_(campaign_ids))
         .order_by(col(Organisation.name))
@@ -173,7 +210,7 @@ def organisations_by_sector(ctx: Context, campaign: Campaign | None) -> list[str
     by_sector: dict[str, list[str]] = defaultdict(list)
     for organisation in organisations:
         offers, needs = (
-            ctx.session.exec(
+            effects.session.exec(
                 select(func.count()).where(
                     ExchangePost.organisation_id == organisation.id, ExchangePost.kind == kind
                 )
@@ -181,7 +218,7 @@ def organisations_by_sector(ctx: Context, campaign: Campaign | None) -> list[str
             for kind in (OFFER, NEED)
         )
         pledged: dict[str, float] = defaultdict(float)
-        for pledge in ctx.session.exec(
+        for pledge in effects.session.exec(
             select(Pledge).where(Pledge.organisation_id == organisation.id, Pledge.status != PLEDGE_LAPSED)
         ):
             pledged[pledge.unit] += pledge.amount
@@ -189,12 +226,27 @@ def organisations_by_sector(ctx: Context, campaign: Campaign | None) -> list[str
             ngettext("{count} offer", "{count} offers", offers),
             ngettext("{count} need", "{count} needs", needs),
         ]
+        committed = effects.session.exec(
+            select(func.count()).where(OrganisationCommitment.organisation_id == organisation.id)
+        ).one()
+        if committed:
+            parts.append(ngettext("{count} commitment", "{count} commitments", committed))
         if pledged:
-            amounts = ", ".join(f"{format_number(amount)} {unit}" for unit, amount in pledged.items())
+            amounts = ", ".join(
+                f"{format_number(amount)} {shown_unit(_, unit)}" for unit, amount in pledged.items()
+            )
             parts.append(_("pledged {amounts}", amounts=amounts))
         by_sector[organisation.sector].append(f"{organisation.name} ({', '.join(parts)})")
     if not by_sector:
         return []
     lines = [_("Organisations taking part, by sector:")]
-    lines += [f"{sector}: {'; '.join(by_sector[sector])}" for sector in SECTORS if sector in by_sector]
+    lines += [
+        _(
+            "{sector}: {organisations}",
+            sector=_(SECTOR_NAMES[sector]),
+            organisations="; ".join(by_sector[sector]),
+        )
+        for sector in SECTORS
+        if sector in by_sector
+    ]
     return lines

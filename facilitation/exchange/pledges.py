@@ -8,7 +8,7 @@ passed first; the pledger is told). Townhall holds no money: it keeps the promis
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, time
 
 from babel.numbers import list_currencies
@@ -19,6 +19,7 @@ from facilitation.accountability.commitments.due_dates import split_action_and_d
 from facilitation.civic.goals import format_number, goal_history, parse_number
 from facilitation.exchange.matching import gettext_for, send_directly
 from facilitation.exchange.organisations import acting_as
+from facilitation.exchange.units import HOURS, shown_unit
 from facilitation.kernel.context import Context, Effects
 from facilitation.kernel.hooks import GOAL_MEASURED
 from facilitation.kernel.i18n import N_
@@ -39,7 +40,6 @@ from storage.models import Campaign, Goal, Member, Organisation, Pledge, Prototy
 
 commands = CommandSet()
 
-HOURS = "hours"
 HOUR_WORDS = {"h", "hour", "hours", "heure", "heures"}
 CURRENCIES = frozenset(list_currencies())
 """ISO 4217 codes as Babel knows them (CAD, EUR, XOF)."""
@@ -85,10 +85,6 @@ def pledge_amount(ctx: Context, word: str, unit: str) -> float:
             )
         )
     return value
-
-
-def shown_unit(gettext: Callable[..., str], unit: str) -> str:
-    return gettext("hours") if unit == HOURS else unit
 
 
 @commands.command(
@@ -147,7 +143,7 @@ def pledge_command(ctx: Context, args: str) -> None:
     ctx.session.add(pledge)
     ctx.session.flush()
     _answer_pledge(ctx, pledge, prototype, goal)
-    if goal is not None and value is not None and _latest(ctx, goal) >= value:
+    if goal is not None and value is not None and _latest(ctx.session, goal) >= value:
         _condition_met(ctx, pledge, goal)
     for job in pledge_jobs(pledge):
         ctx.schedule(job)
@@ -236,8 +232,8 @@ def _refuse_past_the_limit(ctx: Context) -> None:
         )
 
 
-def _latest(ctx: Context, goal: Goal) -> float:
-    history = goal_history(ctx, goal)
+def _latest(session: Session, goal: Goal) -> float:
+    history = goal_history(session, goal)
     return history[-1].value if history else float("-inf")
 
 
@@ -253,7 +249,33 @@ def goal_reached(ctx: Context, goal: Goal, value: float) -> None:
         _condition_met(ctx, pledge, goal)
 
 
-def _condition_met(ctx: Context, pledge: Pledge, goal: Goal) -> None:
+@commands.reconciler
+def pledges_whose_goal_is_met(session: Session, now: datetime) -> Iterable[JobSpec]:
+    """Pledges still waiting on a goal whose stored measurements already reach their value (measured by a
+    process that stopped before telling, or by a path that does not announce measurements)."""
+    waiting = session.exec(
+        select(Pledge, Goal)
+        .join(Goal, col(Goal.id) == col(Pledge.goal_id))
+        .where(Pledge.status == PLEDGE_PROMISED, col(Pledge.goal_value).is_not(None))
+    ).all()
+    return [
+        JobSpec(f"pledge-met:{pledge.id}", "pledge_condition_met", now, {"pledge_id": pledge.id})
+        for pledge, goal in waiting
+        if _latest(session, goal) >= (pledge.goal_value or 0)
+    ]
+
+
+@commands.job("pledge_condition_met")
+def condition_found_met(effects: Effects, payload: dict) -> None:
+    pledge = effects.session.get(Pledge, payload["pledge_id"])
+    if pledge is None or pledge.status != PLEDGE_PROMISED or pledge.goal_id is None:
+        return
+    goal = effects.session.get(Goal, pledge.goal_id)
+    if goal is not None and _latest(effects.session, goal) >= (pledge.goal_value or 0):
+        _condition_met(effects, pledge, goal)
+
+
+def _condition_met(ctx: Effects, pledge: Pledge, goal: Goal) -> None:
     pledge.status = PLEDGE_CONDITION_MET
     pledge.condition_met_at = ctx.now()
     pledger = ctx.session.get(Member, pledge.member_id) if pledge.member_id is not None else None

@@ -9,14 +9,16 @@ from collections import defaultdict
 from sqlmodel import col, select
 
 from facilitation.civic.goals import format_number
-from facilitation.exchange.pledges import pledge_amount, pledge_unit, shown_unit
+from facilitation.exchange.matching import report_campaign_ids
+from facilitation.exchange.pledges import pledge_amount, pledge_unit
 from facilitation.exchange.quadratic import split_pool
+from facilitation.exchange.units import shown_unit
 from facilitation.kernel.context import Context, Effects, texts_for
 from facilitation.kernel.hooks import REPORT_PARTS, ROUND_CLOSED
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.refs import prototype_ref
 from facilitation.kernel.router import HASHTAG_OPTION, CommandSet, Option, Role, UsageError, UserError
-from facilitation.membership.campaigns import campaign_candidates, resolve_campaign
+from facilitation.membership.campaigns import resolve_campaign
 from storage.exchange import PLEDGE_LAPSED
 from storage.models import Campaign, Pledge, Pool, PoolAllocation, Prototype, Round
 
@@ -146,21 +148,22 @@ def allocation_lines(effects: Effects, pool: Pool) -> list[str]:
 
 
 @commands.on(REPORT_PARTS)
-def report_pools(ctx: Context, campaign: Campaign | None) -> list[str]:
+def report_pools(effects: Effects, campaign: Campaign | None) -> list[str]:
     """The campaign's pools: those split, with each prototype's share, and one still waiting."""
-    campaign_ids = [campaign.id] if campaign is not None else [c.id for c in campaign_candidates(ctx)]
+    _ = texts_for(effects)[0]
+    campaign_ids = report_campaign_ids(effects, campaign)
     lines: list[str] = []
-    for pool in ctx.session.exec(
+    for pool in effects.session.exec(
         select(Pool).where(col(Pool.campaign_id).in_(campaign_ids)).order_by(col(Pool.id))
     ):
         if pool.allocated_at is None:
             lines.append(
-                ctx._(
+                _(
                     "A matching pool of {amount} {unit} waits for the next round's close.",
                     amount=format_number(pool.amount),
-                    unit=shown_unit(ctx._, pool.unit),
+                    unit=shown_unit(_, pool.unit),
                 )
             )
         else:
-            lines += allocation_lines(ctx, pool)
+            lines += allocation_lines(effects, pool)
     return lines

@@ -11,10 +11,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from facilitation.exchange.matching import (
-    author_name,
     close_posts_section,
     gettext_for,
-    is_open,
     post_ref,
     send_directly,
 )
@@ -45,8 +43,6 @@ OPEN_POSTS_PER_MEMBER = 20
 """Open offers, and open needs, one member may have in a campaign at once."""
 LATE_RETRY = timedelta(seconds=10)
 """How often a post made while the model loads looks again whether it is ready, to show its close ones."""
-LISTED = 20
-"""Offers or needs shown by /offers and /needs, newest first."""
 
 LIFETIME_PATTERN = re.compile(r"\s*\|\s*(\d{1,4})\s*(?:days?|jours?|d|j)?\s*$", re.IGNORECASE)
 
@@ -117,7 +113,7 @@ def record_post(
             "Offer {ref} recorded in #{hashtag}, open until {day}. Thank you!",
             ref=post_ref(post),
             hashtag=campaign.hashtag,
-            day=_expiry_day(ctx.member, post),
+            day=expiry_day(ctx.member, post),
         )
         for job in offer_jobs(post):
             ctx.schedule(job)
@@ -135,7 +131,9 @@ def record_post(
     section, buttons = close_posts_section(ctx, post, _)
     ctx.reply(confirmation + section, buttons=buttons)
     index = ctx.index
-    if index is not None and not index.ready and not index.embedder.failed:
+    if index is None or index.embedder.failed:
+        post.close_looked_at = ctx.now()  # there is nothing to look with
+    elif not index.ready:
         ctx.schedule(late_close_job(post.id, ctx.now()))
 
 
@@ -145,10 +143,14 @@ def late_close_job(post_id: int, now: datetime) -> JobSpec:
 
 @commands.job("exchange_late_close")
 def answer_later(effects: Effects, payload: dict) -> None:
-    """A post made while the model loaded: once it is ready, its author privately gets the close ones."""
+    """A post made while the model loaded: once it is ready, its author privately gets the close ones,
+    once (a post whose close ones were looked for is left alone)."""
     post = effects.session.get(ExchangePost, payload["post_id"])
     index = effects.index
-    if post is None or post.status != POST_OPEN or index is None or index.embedder.failed:
+    if post is None or post.close_looked_at is not None:
+        return
+    if post.status != POST_OPEN or index is None or index.embedder.failed:
+        post.close_looked_at = effects.now()
         return
     if not index.ready:
         effects.schedule(late_close_job(post.id, effects.now()))
@@ -165,7 +167,7 @@ def answer_later(effects: Effects, payload: dict) -> None:
         send_directly(effects, author, about + section, buttons)
 
 
-def _expiry_day(member: Member, post: ExchangePost) -> str:
+def expiry_day(member: Member, post: ExchangePost) -> str:
     assert post.expires_at is not None
     return show_day(member.language, post.expires_at.date(), with_year=True)
 
@@ -228,57 +230,6 @@ def need_command(ctx: Context, args: str) -> None:
     record_post(ctx, campaign, NEED_KIND, text, None, None)
 
 
-def _listing(ctx: Context, args: str, kind: str) -> None:
-    _ = ctx._
-    campaign, _rest = resolve_campaign(ctx, args)
-    posts = [
-        post
-        for post in ctx.session.exec(
-            select(ExchangePost)
-            .where(ExchangePost.campaign_id == campaign.id, ExchangePost.kind == kind)
-            .order_by(col(ExchangePost.id).desc())
-        )
-        if is_open(ctx, post)
-    ][:LISTED]
-    if not posts:
-        empty = (
-            _("No open offer in #{hashtag} yet: /offer shares one.", hashtag=campaign.hashtag)
-            if kind == OFFER_KIND
-            else _("No open need in #{hashtag} yet: /need shares one.", hashtag=campaign.hashtag)
-        )
-        ctx.reply(empty)
-        return
-    title = (
-        _("Open offers in #{hashtag}, newest first:", hashtag=campaign.hashtag)
-        if kind == OFFER_KIND
-        else _("Open needs in #{hashtag}, newest first:", hashtag=campaign.hashtag)
-    )
-    lines = [title]
-    for post in posts:
-        who = author_name(ctx, post, _)
-        if post.prototype_id is not None:
-            who = f"{prototype_ref(ctx.session.get_one(Prototype, post.prototype_id))} · {who}"
-        line = f"{post_ref(post)} · {who}: {shorten(post.text, 200)}"
-        if post.expires_at is not None:
-            line += " " + _("(until {day})", day=_expiry_day(ctx.member, post))
-        lines.append(line)
-    ctx.reply("\n".join(lines))
-
-
-@commands.command(
-    "offers", N_("The open offers of a campaign"), N_("/offers [#hashtag]"), options=(HASHTAG_OPTION,)
-)
-def offers_command(ctx: Context, args: str) -> None:
-    _listing(ctx, args, OFFER_KIND)
-
-
-@commands.command(
-    "needs", N_("The open needs of a campaign"), N_("/needs [#hashtag]"), options=(HASHTAG_OPTION,)
-)
-def needs_command(ctx: Context, args: str) -> None:
-    _listing(ctx, args, NEED_KIND)
-
-
 @commands.on(WITHDRAWN_REF)
 def withdraw_post(ctx: Context, word: str) -> bool:
     """`/withdraw o3` or `/withdraw n4`: its author, or a facilitator, takes it back."""
@@ -320,6 +271,17 @@ def offer_jobs(post: ExchangePost) -> list[JobSpec]:
 
 
 @commands.reconciler
+def posts_waiting_for_close_ones(session: Session, now: datetime) -> Iterable[JobSpec]:
+    """Posts whose close ones were never looked for (the model was loading, then the process stopped)."""
+    waiting = session.exec(
+        select(ExchangePost.id).where(
+            ExchangePost.status == POST_OPEN, col(ExchangePost.close_looked_at).is_(None)
+        )
+    )
+    return [late_close_job(post_id, now) for post_id in waiting if post_id is not None]
+
+
+@commands.reconciler
 def open_offer_jobs(session: Session, now: datetime) -> Iterable[JobSpec]:
     offers = session.exec(
         select(ExchangePost).where(
@@ -339,8 +301,8 @@ def _open_offer(effects: Effects, payload: dict) -> ExchangePost | None:
 @commands.job("offer_remind")
 def remind_offer(effects: Effects, payload: dict) -> None:
     post = _open_offer(effects, payload)
-    if post is None or post.reminded_at is not None:
-        return
+    if post is None or post.reminded_at is not None or post.expires_at <= effects.now():
+        return  # reminded already, or closing now (after a stop): the expiry says so, once
     post.reminded_at = effects.now()
     author = effects.session.get_one(Member, post.member_id)
     gettext = gettext_for(author)
@@ -348,7 +310,7 @@ def remind_offer(effects: Effects, payload: dict) -> None:
         "Your offer {ref} “{quote}” closes on {day}. Keep it open {days} more days, or let it go.",
         ref=post_ref(post),
         quote=shorten(post.text, 200),
-        day=_expiry_day(author, post),
+        day=expiry_day(author, post),
         days=OFFER_DAYS,
     )
     button = effects.button(gettext("Keep it open"), "offer_renew", post_id=post.id)
@@ -367,7 +329,7 @@ def renew_pressed(ctx: Context, payload: dict) -> None:
     for job in offer_jobs(post):
         ctx.schedule(job)
     ctx.reply(
-        ctx._("{ref} stays open until {day}.", ref=post_ref(post), day=_expiry_day(ctx.member, post)),
+        ctx._("{ref} stays open until {day}.", ref=post_ref(post), day=expiry_day(ctx.member, post)),
         private=True,
     )
 

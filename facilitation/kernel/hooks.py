@@ -82,15 +82,20 @@ GOAL_MEASURED: Hook[Callable[[Context, Any, float], None]] = Hook("goal-measured
 WITHDRAWN_REF: Hook[Callable[[Context, str], bool]] = Hook("withdrawn-ref")
 """`/withdraw <ref>` named something other than an idea: True when a subscriber took the ref and withdrew it."""
 
-REPORT_PARTS: Hook[Callable[[Context, Any], list[str]]] = Hook("report-parts")
-"""Registry: lines for /report, `(ctx, campaign or None for all the reader's campaigns)`."""
+COMMITTED: Hook[Callable[[Context, Any], list[str]]] = Hook("committed")
+"""A commitment was just recorded and has its id, `(ctx, commitment)`: a subscriber may take words off its
+action (`… as <organisation>`) and returns lines for the answer; a UserError refuses the commitment whole."""
+
+REPORT_PARTS: Hook[Callable[[Effects, Any], list[str]]] = Hook("report-parts")
+"""Registry: lines for /report and the citizen report's page, `(effects, campaign)`, written in the
+reader's language (`texts_for`); in chat, campaign None stands for all the reader's campaigns."""
 
 ROUND_CLOSED: Hook[Callable[[Effects, Any], list[str]]] = Hook("round-closed")
 """A brainstorm round closed, `(effects, round)`: each subscriber acts on it and returns lines for the
 round's closing digest (or none)."""
 
-PROTOTYPE_PARTS: Hook[Callable[[Context, Any], list[str]]] = Hook("prototype-parts")
-"""Registry: lines for the view of one prototype, `(ctx, prototype)`."""
+PROTOTYPE_PARTS: Hook[Callable[[Effects, Any], list[str]]] = Hook("prototype-parts")
+"""Registry: lines for the view of one prototype, `(effects, prototype)`, in the reader's language."""
 
 
 @dataclass

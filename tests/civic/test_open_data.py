@@ -152,6 +152,7 @@ async def lived_in_campaign(harness: Harness, clock: Clock) -> Campaign:
     await harness.say("/org #parks Parks Club | community", user="483920175")
     await harness.say("/org #parks confirm @483920175", user=FACILITATOR)
     await harness.say("/pledge p1 10 hours as Parks Club", user="483920175")
+    await harness.say("/commit Water the new trees as Parks Club by friday #parks", user="483920175")
     await harness.say("/pool #parks 500 CAD", user=FACILITATOR)
     await harness.say("/forget", user="forgetful", private=True)
     await harness.press("Delete me and my ideas", user="forgetful", private=True)
@@ -205,6 +206,7 @@ async def test_the_package_validates_carries_every_table_and_names_no_one(databa
         "Paint the old benches",
         "Build the willow benches",
         "Ask the city for a fountain",
+        "Water the new trees",
     }
     assert commitments["Build the willow benches"]["progress_percent"] == "40"
     assert commitments["Build the willow benches"]["prototype_id"] == "1"
@@ -218,6 +220,12 @@ async def test_the_package_validates_carries_every_table_and_names_no_one(databa
     assert (match["status"], match["hours_given"], match["things_given"]) == ("connected", "2.0", "1")
     [organisation] = table("organisations")
     assert (organisation["name"], organisation["sector"]) == ("Parks Club", "community")
+    assert table("organisation_commitments") == [
+        {
+            "commitment_id": commitments["Water the new trees"]["commitment_id"],
+            "organisation_id": organisation["organisation_id"],
+        }
+    ]
     [pool] = table("pools")
     assert (pool["amount"], pool["round_id"]) == ("500.0", "1") and pool["allocated_at"]
     assert [(row["prototype_id"], row["pledgers"]) for row in table("pool_allocations")] == [("1", "1")]

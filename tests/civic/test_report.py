@@ -125,7 +125,9 @@ async def test_report_shows_themes_with_quotes_and_map_prototypes_and_check_ins_
     assert "p1 · Shaded benches by the pond" in text
     assert re.search(r"v1 \S+ Two benches under the willow 1 4\.0 / 5", text)
     assert re.search(r"v2 \S+ Raised the seats by ten centimetres 1 5\.0 / 5", text)
-    assert "3 commitments:" in text
+    assert "4 commitments:" in text
+    assert "Giving, pledges and organisations" in parsed.text
+    assert "community: Parks Club (0 offers, 0 needs, 1 commitment, pledged 10 hours)" in text
     assert "2030-10-28 3 2 67% 1 0 1" in text and "2030-11-04 3 1 33% 0 1 0" in text
     for secret_detail in (*PLANTED, *PRIVATE_WORDS):
         assert secret_detail not in page, secret_detail
@@ -138,6 +140,7 @@ async def test_report_shows_themes_with_quotes_and_map_prototypes_and_check_ins_
     for heading in ("Thèmes", "Prototypes", "Engagements et points d'étape"):
         assert heading in parsed_fr.text, heading
     assert "mot pour mot, i" in french and len(parsed_fr.images) == 1
+    assert "communautaire : Parks Club (0 offre, 0 besoin, 1 engagement, a promis 10 heures)" in french
 
 
 async def test_report_in_chat_keeps_the_summary_and_attaches_the_citizen_report(harness):

@@ -9,6 +9,7 @@ import pytest
 
 from bot.testing.harness import FACILITATOR, Clock, Harness
 from storage.models import ExchangeMatch, ExchangePost, Gift
+from tests.exchange.test_pledges import report_page
 from tests.intake.test_similar_ideas import GatedEmbedder
 
 LADDER_NEED = "We need someone with a ladder to hang the lamps"
@@ -49,9 +50,13 @@ async def test_the_console_tour_of_a_ladder_lent_for_the_lamps(similar_harness):
     before = await similar_harness.reply_text("/report #parks")
     assert "0 hours given" in before
     await similar_harness.press("Confirm", user="bob")
-    report = await similar_harness.reply_text("/report #parks")
-    assert "Collective giving: 2 hours given, 0 things given; 1 need met." in report, report
-    assert "never ranks anyone" in report
+    sent = await similar_harness.say("/report #parks")
+    giving = "Collective giving: 2 hours given, 0 things given; 1 need met."
+    assert giving in sent[0].text, sent[0].text
+    assert "never ranks anyone" in sent[0].text
+    page = report_page(sent)
+    assert f"<p>{giving}</p>" in page
+    assert not any(name in page for name in ("alice", "bob", "Alice", "Bob"))
 
 
 @pytest.mark.embeddings
@@ -168,3 +173,31 @@ async def test_an_offer_made_while_the_model_loads_is_answered_with_close_needs_
         await harness.press("Connect with n1", user="alice")
         assert any(item.address.user_id == "bob" for item in harness.adapter.sent[-2:])
     gated.close()
+
+
+@pytest.mark.embeddings
+async def test_offers_are_listed_by_theme_and_a_short_list_as_one(similar_harness):
+    await similar_harness.start_parks()
+    offers = [
+        LADDER_OFFER,
+        "I can bake bread for the picnic",
+        "I have a tall stepladder you can borrow",
+        "I can teach guitar to children",
+        "I can make cakes and cookies for the party",
+        "I can lend my extension ladder for the lamps",
+    ]
+    for number, offer in enumerate(offers):
+        await similar_harness.say(f"/offer {offer}", user=("alice", "bob", "carol")[number % 3])
+    listed = (await similar_harness.reply_text("/offers #parks")).split("\n\n")
+    assert listed[0] == "Open offers in #parks, by theme, newest first in each:"
+    ladders, baking, other = listed[1].splitlines(), listed[2].splitlines(), listed[3].splitlines()
+    assert ladders[0] == "Ladder — 3 offers"
+    assert [line.split(" · ")[0] for line in ladders[1:]] == ["o6", "o3", "o1"]
+    assert baking[0].endswith("— 2 offers") and {line[:2] for line in baking[1:]} == {"o5", "o2"}
+    assert (
+        other[0] == "Other" and other[1].startswith("o4 · ") and "teach guitar to children (until" in other[1]
+    )
+    await similar_harness.say(f"/need {LADDER_NEED}", user="bob")
+    assert (await similar_harness.reply_text("/needs")).startswith(
+        "Open needs in #parks, newest first:\nn7 · "
+    )

@@ -4,6 +4,7 @@ fulfilled by the pledger and acknowledged by the team, or lapsed at their date; 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from bot.testing.harness import FACILITATOR, Clock, Harness, state
 from storage.models import ExchangePost, Pledge
@@ -20,6 +21,12 @@ async def lamps_prototype(harness: Harness) -> None:
 
 def to(sent, user: str) -> list[str]:  # noqa: ANN001
     return [item.text for item in sent if item.address.user_id == user]
+
+
+def report_page(sent) -> str:  # noqa: ANN001
+    """The citizen report's page attached to /report's answer, as a resident opens it."""
+    [path] = [item.message.file_path for item in sent if item.message.file_path]
+    return Path(path).read_text(encoding="utf-8")
 
 
 async def test_the_console_tour_of_a_pledge_waiting_on_the_lamps(harness):
@@ -48,7 +55,15 @@ async def test_the_console_tour_of_a_pledge_waiting_on_the_lamps(harness):
     [pledge] = harness.rows(Pledge)
     assert pledge.status == "fulfilled" and pledge.acknowledged_at is not None
     assert "200 CAD pledged: 0 conditional, 200 fulfilled" in await harness.reply_text("/prototype p1")
-    assert "Pledges to prototypes: 200 CAD pledged" in await harness.reply_text("/report #parks")
+    report = await harness.say("/report #parks")
+    assert "Pledges to prototypes: 200 CAD pledged" in report[0].text
+    against_budget = (
+        "p1 · Lamps on the path: Budget: 500 minimum, 1000 optimum CAD; 40% of the minimum pledged. "
+        "Pledges: 200 CAD pledged: 0 conditional, 200 fulfilled"
+    )
+    assert against_budget in report[0].text
+    page = report_page(report)
+    assert "<h2>Giving, pledges and organisations</h2>" in page and f"<p>{against_budget}</p>" in page
 
 
 async def test_bad_pledges_are_refused_and_change_nothing(harness):

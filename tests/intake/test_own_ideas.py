@@ -73,7 +73,8 @@ async def test_withdraw_and_edit_are_in_help_in_both_languages(harness):
     assert "/edit <idea id> <new text>" in await harness.reply_text("/help")
     await harness.say("/lang fr")
     french = await harness.reply_text("/help")
-    assert "/withdraw <id de l'idée, de l'offre ou du besoin> — Retirer une de vos idées" in french
+    withdraw = "/withdraw <id de l'idée, de l'offre ou du besoin> — Retirer une idée, une offre ou un besoin"
+    assert withdraw + " que vous avez partagé" in french
     assert "Changer les mots d'une de vos idées" in french
 
 

@@ -18,6 +18,7 @@ from facilitation.accountability.commitments.summary import (
     open_commitments,
 )
 from facilitation.kernel.context import Context
+from facilitation.kernel.hooks import COMMITTED
 from facilitation.kernel.i18n import N_
 from facilitation.kernel.refs import COMMITMENT, commitment_ref, parse_ref
 from facilitation.kernel.router import HASHTAG_OPTION, CommandSet, Option, UsageError, UserError
@@ -141,13 +142,14 @@ def commit(ctx: Context, args: str) -> None:
     )
     ctx.session.add(commitment)
     ctx.session.flush()
+    notes += [line for part in ctx.hooks.call(COMMITTED, ctx, commitment) for line in part]
     for spec in time_prompts(ctx.member, ctx.config, commitment, new=True):
         ctx.schedule(spec)
     lines = [
         _(
             "Commitment {ref} recorded: {action} — by {day}.",
             ref=commitment_ref(commitment),
-            action=action,
+            action=commitment.action,
             day=show_day(ctx.member.language, due),
         )
     ]

@@ -6,7 +6,7 @@ before this revision count as looked for when they were posted.
 
 A commitment can be made in the name of an organisation, as offers, needs and pledges are.
 
-Revision ID: 0030
+Revision ID: 0026
 Revises: 0025
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 import storage.kernel
 
-revision: str = '0030'
+revision: str = '0026'
 down_revision: str | None = '0025'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -323,7 +323,12 @@ class Dashboard:
     async def report(self, request: web.Request) -> web.StreamResponse:
         def render(session: Session, member: Member, campaign: Campaign) -> web.Response:
             html = render_report(
-                session, campaign, self.config.open_data_license, member.language, self.config.clock()
+                session,
+                campaign,
+                self.config.open_data_license,
+                member.language,
+                self.config.clock(),
+                hooks=self.core.router.hooks,
             )
             name = f"{campaign.hashtag}-report-{member.language}.html"
             return web.Response(

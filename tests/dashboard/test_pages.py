@@ -31,6 +31,7 @@ async def test_delivery_health_shows_what_status_counts(web):
 async def test_downloads_give_the_open_data_package_and_the_citizen_report(web):
     await web.start_parks()
     await web.say("/idea Benches by the pond", user="alice")
+    await web.say("/need Someone with a ladder to hang the lamps", user="alice")
     client, base = await signed_in_client(web)
     async with client:
         async with client.get(base + "/downloads") as answer:
@@ -40,6 +41,8 @@ async def test_downloads_give_the_open_data_package_and_the_citizen_report(web):
             package = zipfile.ZipFile(io.BytesIO(await answer.read()))
         assert "Benches by the pond" in package.read("ideas.csv").decode()
         async with client.get(base + "/report.html") as answer:
-            assert answer.status == 200 and "Better parks" in await answer.text()
+            report = await answer.text()
+        # The same page as the chat's and the command line's: with the parts the features add.
+        assert answer.status == 200 and "Better parks" in report and "Collective giving:" in report
     async with aiohttp.ClientSession() as stranger, stranger.get(base + "/opendata.zip") as answer:
         assert answer.status == 403

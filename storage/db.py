@@ -91,9 +91,25 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+MIGRATION_LOCK_KEY = 1_620_026
+"""With the schema's hash, the PostgreSQL advisory lock that lets one process at a time migrate a schema
+(several replicas starting at once)."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (all of them by default)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Apply migrations up to `revision` (all of them by default); on PostgreSQL one process at a time,
+    the others waiting, then finding nothing left to do."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock:
+        lock.execute(sa.text(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY}, hashtext(current_schema()))"))
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.execute(
+                sa.text(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY}, hashtext(current_schema()))")
+            )
 
 
 def downgrade(engine: Engine, revision: str) -> None:

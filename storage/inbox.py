@@ -4,8 +4,9 @@ sender's in the order received (see `facilitation.kernel.inbox` for the workers)
 
 A sender's lock is a session-level advisory lock held on the worker's own connection while it handles one
 of their updates: it dies with the connection, so a process killed mid-update leaves the update to the
-next worker that takes the lock. The two-key form (`INBOX_LOCK_CLASS`, hash of platform and sender) keeps
-these locks apart from the scheduler's election, which uses the one-key form.
+next worker that takes the lock. The two-key form (`INBOX_LOCK_CLASS`, hash of schema, platform and
+sender) keeps these locks apart from the scheduler's election, which uses the one-key form, and from
+other databases' schemas on the same server.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ INBOX_LOCK_CLASS = 1_620_020
 HEADS_READ = 64
 """How many senders' oldest updates a worker looks at for one it can lock."""
 
-_SENDER_KEY = "hashtext(:platform || chr(31) || :sender_id)"
+_SENDER_KEY = "hashtext(current_schema() || chr(31) || :platform || chr(31) || :sender_id)"
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,6 @@ class Dashboard:
 
         return await self.guarded(request, answer)
 
-
     async def themes_page(self, request: web.Request) -> web.StreamResponse:
         def render(session: Session, member: Member, campaign: Campaign) -> web.Response:
             _, ngettext = translator(member.language)
@@ -296,9 +295,7 @@ class Dashboard:
         )
         if isinstance(found, web.Response):
             return found
-        return web.FileResponse(
-            found, headers={"Content-Disposition": attachment(found.name), **NO_STORE}
-        )
+        return web.FileResponse(found, headers={"Content-Disposition": attachment(found.name), **NO_STORE})
 
     async def report(self, request: web.Request) -> web.StreamResponse:
         def render(session: Session, member: Member, campaign: Campaign) -> web.Response:
@@ -340,9 +337,11 @@ class Dashboard:
         action, ref = str(form.get("action", "")), str(form.get("idea", "")).strip()
         checked = await self.guarded(
             request,
-            lambda session, member, campaign: member
-            if self.form_is_valid(session, request, str(form.get("csrf", "")))
-            else denied(member.language, BAD_FORM),
+            lambda session, member, campaign: (
+                member
+                if self.form_is_valid(session, request, str(form.get("csrf", "")))
+                else denied(member.language, BAD_FORM)
+            ),
         )
         if isinstance(checked, web.Response):
             return checked
@@ -357,7 +356,9 @@ class Dashboard:
             request, lambda *found: self._moderation(request, *found, notice=notice, done=done)
         )
 
-    def _moderate_now(self, member_id: int, action: str, ref: str, reason: str) -> tuple[str, bool, list[JobSpec]]:
+    def _moderate_now(
+        self, member_id: int, action: str, ref: str, reason: str
+    ) -> tuple[str, bool, list[JobSpec]]:
         with self.core.database.session() as session:
             incoming = as_facilitator(session, member_id)
             assert incoming is not None  # a session's member has an account: links are made for one

@@ -122,7 +122,9 @@ def _daily(session: Session, query, days: list[date]) -> list[int]:  # noqa: ANN
     """How many rows `query` finds on each of `days` (UTC), counted by the database."""
     moments = query.subquery()
     day = func.date(moments.c.created_at)  # 'YYYY-MM-DD' on SQLite, a date on PostgreSQL
-    tally = {str(found): count for found, count in session.exec(select(day, func.count()).group_by(day)).all()}
+    tally = {
+        str(found): count for found, count in session.exec(select(day, func.count()).group_by(day)).all()
+    }
     return [tally.get(one.isoformat(), 0) for one in days]
 
 

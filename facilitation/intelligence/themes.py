@@ -418,7 +418,9 @@ def digest_text(
             )
         )
     lines.append("")
-    lines.append(_("Labels are phrases picked by the program from each theme's ideas, not written by anyone."))
+    lines.append(
+        _("Labels are phrases picked by the program from each theme's ideas, not written by anyone.")
+    )
     return "\n".join(lines)
 
 

@@ -109,15 +109,20 @@ class Incoming:
     edited: bool = False
     moved_from_chat_id: str | None = None
     raw: Any = field(default=None, compare=False, repr=False)
+    receipt: Callable[[], None] | None = field(default=None, compare=False, repr=False)
+    """Called once the update is kept where a crash cannot lose it (PostgreSQL's inbox) and before it is
+    handled, so that the platform may be told it was received then; never called where updates are kept
+    only by handling them (SQLite: the platform hears of it once the update is handled)."""
 
     @property
     def platform(self) -> str:
         return self.sender.platform
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data, to wait in the database's inbox for a worker of any process; `raw` is left out."""
-        data = asdict(replace(self, raw=None))
-        data.pop("raw")
+        """Plain data, to wait in the database's inbox for a worker of any process; `raw` and `receipt`
+        are left out."""
+        data = asdict(replace(self, raw=None, receipt=None))
+        del data["raw"], data["receipt"]
         return data
 
     @classmethod

@@ -102,7 +102,8 @@ class InboxWorkers:
             self._threads.append(thread)
 
     async def submit(self, incoming: Incoming, vectors: Mapping[str, np.ndarray]) -> None:
-        """Store the update in the inbox and return once it is handled (or raise `DatabaseUnavailable`)."""
+        """Store the update in the inbox, call its `receipt`, and return once it is handled (or raise
+        `DatabaseUnavailable`)."""
         self.start(asyncio.get_running_loop())
         if incoming.update_key is None:
             incoming = replace(incoming, update_key=LOCAL_KEY_PREFIX + uuid.uuid4().hex)
@@ -113,6 +114,8 @@ class InboxWorkers:
         try:
             await asyncio.get_running_loop().run_in_executor(self._storing, self._store, incoming)
             self._wake()
+            if incoming.receipt is not None:
+                incoming.receipt()
             while True:
                 done, _ = await asyncio.wait({handled}, timeout=HANDLED_ELSEWHERE_CHECK_SECONDS)
                 if done:

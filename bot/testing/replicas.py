@@ -202,7 +202,7 @@ async def send(
         while update["update_id"] not in resident.received:
             replicas = live()
             targets = [replicas[turn % len(replicas)]]
-            if len(replicas) > 1 and turn % duplicate_every == 0:
+            if turn % duplicate_every == 0:  # with one replica, posted to it twice at once
                 targets.append(replicas[(turn + 1) % len(replicas)])
             resident.posted_at.setdefault(update["update_id"], time.monotonic())
             answers = await asyncio.gather(*(post(session, target, update) for target in targets))
@@ -272,8 +272,15 @@ def outcome(database_url: str, fake: FakeBotAPI, people: list[Resident]) -> Outc
                     "JOIN identity ON identity.member_id = ideavote.member_id"
                 )
             ).all()
+            written = connection.execute(
+                sa.text("SELECT address, payload FROM outboxmessage ORDER BY id")
+            ).all()
     finally:
         engine.dispose()
+    handled_in_order: dict[str, list[tuple[str, ...] | None]] = {}
+    """Per chat, the replies in the order the updates' transactions wrote them to the outbox."""
+    for address, payload in written:
+        handled_in_order.setdefault(str(address["chat_id"]), []).append(reply_kind(payload["text"]))
     result = Outcome()
     stored = Counter(text for _id, text in ideas)
     idea_ids = {text: idea_id for idea_id, text in ideas}
@@ -295,15 +302,16 @@ def outcome(database_url: str, fake: FakeBotAPI, people: list[Resident]) -> Outc
         result.doubled += sum(1 for user, _idea in choices if user == user_id) - len(
             [key for key in expected if key in choices]
         )
-        replies = sorted(
-            (m for m in fake.messages(resident.chat_id) if reply_kind(m["text"]) is not None),
-            key=lambda m: m["_at"],
-        )
-        kinds = Counter(reply_kind(m["text"]) for m in replies)
-        wanted = Counter({("idea", str(idea_ids[text])): 1 for text in texts if text in idea_ids})
-        wanted.update(("vote", ref[1:], choice) for ref, choice in ballots)
+        replies = sorted(fake.messages(resident.chat_id), key=lambda m: m["_at"])
+        kinds = Counter(reply_kind(m["text"]) for m in replies)  # any other message is one too many
+        sequence = [("idea", str(idea_ids[text])) for text in texts if text in idea_ids]
+        sequence += [("vote", ref[1:], choice) for ref, choice in ballots]
+        wanted = Counter(sequence)
         result.replies_lost += sum((wanted - kinds).values())
         result.replies_doubled += sum((kinds - wanted).values())
+        written_order = [kind for kind in handled_in_order.get(user_id, []) if kind in wanted]
+        if list(dict.fromkeys(written_order)) != [kind for kind in sequence if kind in written_order]:
+            result.out_of_order += 1
         posted = [resident.posted_at[update["update_id"]] for update in resident.updates]
         result.latencies += [m["_at"] - at for m, at in zip(replies, posted, strict=False)]
     return result

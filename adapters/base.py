@@ -124,3 +124,7 @@ class Adapter(ABC):
     @abstractmethod
     async def send(self, address: Address, message: Outgoing) -> str | None:
         """Deliver one message; return the platform's id for it when there is one."""
+
+    async def lead(self) -> None:  # noqa: B027 (optional: most platforms need nothing)
+        """What one process does for all the processes serving the platform (Telegram's webhook and
+        command menu): called after `start` in the elected leader, and again whenever it leads anew."""

@@ -2,7 +2,7 @@
 with 1 process x 1 core worker, 1 x 4 and 2 x 4, in one run.
 
 Each configuration gets a fresh schema, its `townhall run` processes (Telegram's send pace off, see
-`bot.testing.replicas`) and a fake Bot API on 127.0.0.1; residents post two ideas and a vote changed at
+`bot.testing.webhook_load`) and a fake Bot API on 127.0.0.1; residents post two ideas and a vote changed at
 once (four updates each) through the webhooks, each update once its previous one was received, to the
 processes in turn, one update in five posted twice at once (to two processes when there are two).
 Prints throughput (updates a second, from the first post to the last reply) and the latency from an
@@ -27,7 +27,7 @@ import aiohttp
 
 from benchmarks.load_test import isolated_database
 from bot.testing.fake_telegram import FakeBotAPI
-from bot.testing.replicas import (
+from bot.testing.webhook_load import (
     Outcome,
     Replica,
     build_residents,

@@ -69,6 +69,8 @@ def discord_adapter(settings: Settings) -> DiscordAdapter:
         Router(FEATURES).commands,
         api_base_url=settings.discord_api_base_url,
         gateway_url=settings.discord_gateway_url,
+        shard_count=settings.discord_shard_count,
+        shard_ids=settings.discord_shard_ids,
     )
 
 
@@ -173,6 +175,9 @@ class Townhall:
         self.delivery.on_unreachable = self.core.notify_unreachable
         self.core.send_unstored = self.delivery.send_unstored
         self.scheduler = Scheduler(self.database, self.core.run_job, self.core.reconcile)
+        self.scheduler.on_lead = self._lead_platforms
+        self._started: list[Adapter] = []
+        """Adapters started, in order: those the leader sets up for every process."""
         self.core.after_commit.append(self._committed)
 
     def _committed(self, scheduled: list[JobSpec]) -> None:
@@ -203,11 +208,26 @@ class Townhall:
             adapter.resume_points = functools.partial(self.core.resume_points, adapter.platform)
             self._running.push_async_callback(self._stop_adapter, adapter)  # even one that failed to start
             await adapter.start(self.on_incoming)
+            self._started.append(adapter)
             log.info("adapter started platform=%s", adapter.platform)
+            if self.scheduler.leading:  # a process that leads later sets its adapters up then
+                await self._lead(adapter)
         self._running.push_async_callback(self._last_delivery_pass)
         self._running.push_async_callback(self.core.finish_deferred, STOP_WAIT_FOR_DEFERRED_SECONDS)
         self._running.push_async_callback(self._finish_embedding)  # then waiting ideas are answered
         self._running.callback(self.scheduler.pause)  # first at stop: no new job starts (running ones end)
+
+    async def _lead_platforms(self) -> None:
+        for adapter in self._started:
+            await self._lead(adapter)
+
+    @staticmethod
+    async def _lead(adapter: Adapter) -> None:
+        """The leader's set-up of a platform; a failure is logged, and tried again when it leads anew."""
+        try:
+            await adapter.lead()
+        except Exception:
+            log.exception("platform set-up by the leader failed platform=%s", adapter.platform)
 
     async def _upgrade_when_reachable(self) -> None:
         """Bring the schema up to date, waiting for a database that cannot be reached (a server down, a

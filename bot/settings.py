@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     discord_bot_token: str = ""
     discord_api_base_url: str = DISCORD_API_BASE_URL
     discord_gateway_url: str = DISCORD_GATEWAY_URL
+    discord_shard_count: int = Field(default=1, ge=1)
+    discord_shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     facilitator_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_language: str = "en"
     default_timezone: str = "UTC"
@@ -112,6 +114,29 @@ class Settings(BaseSettings):
                 if not platform or not user_id:
                     raise ValueError(f"{item!r} is not of the form platform:user_id (e.g. telegram:12345)")
         return value
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _split_shards(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError(f"{value!r} is not a list of shard numbers such as 0,1")
+            return [int(part) for part in parts]
+        return value
+
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shards_in_range(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        count = info.data.get("discord_shard_count")
+        if count is None:
+            return value  # the count is invalid itself, and named for that
+        outside = [shard for shard in value if not 0 <= shard < count]
+        if outside:
+            raise ValueError(
+                f"shards {outside} are not below DISCORD_SHARD_COUNT={count} (shards count from 0)"
+            )
+        return sorted(set(value))
 
     @field_validator("telegram_webhook_secret")
     @classmethod

@@ -15,6 +15,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
+from storage.leader import ADVISORY_KEY
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -91,25 +93,25 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-MIGRATION_LOCK_KEY = 1_620_026
-"""With the schema's hash, the PostgreSQL advisory lock that lets one process at a time migrate a schema
-(several replicas starting at once)."""
+MIGRATION_LOCK_NAME = "townhall-migrations"
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (all of them by default); on PostgreSQL one process at a time,
-    the others waiting, then finding nothing left to do."""
+    """Apply migrations up to `revision` (all of them by default). On PostgreSQL, processes started
+    together take turns (an advisory lock, per schema): the first migrates, the others find it done
+    instead of colliding on the same new tables."""
     if engine.dialect.name != "postgresql":
         command.upgrade(alembic_config(engine), revision)
         return
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock:
-        lock.execute(sa.text(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY}, hashtext(current_schema()))"))
+    with engine.connect() as connection:
+        lock = {"name": MIGRATION_LOCK_NAME}
+        connection.execute(sa.text(f"SELECT pg_advisory_lock({ADVISORY_KEY})"), lock)
+        connection.commit()
         try:
             command.upgrade(alembic_config(engine), revision)
         finally:
-            lock.execute(
-                sa.text(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY}, hashtext(current_schema()))")
-            )
+            connection.execute(sa.text(f"SELECT pg_advisory_unlock({ADVISORY_KEY})"), lock)
+            connection.commit()
 
 
 def downgrade(engine: Engine, revision: str) -> None:

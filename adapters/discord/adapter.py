@@ -15,9 +15,9 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import aiohttp
@@ -52,6 +52,11 @@ PLATFORM = "discord"
 
 INTERACTION_TOKEN_LIFETIME_SECONDS = 14 * 60
 """Discord keeps an interaction's webhook for 15 minutes; after this, answers go to the channel."""
+INTERACTION_HANDOFF_SECONDS = 10.0
+"""With several processes, any may claim an answer from the outbox, but only the one that received the
+interaction holds it: for this long after the interaction, another process leaves the answer to it
+(the answer waits a second, and is tried again); after that, that process is gone, and the answer goes to
+the channel, or privately by direct message."""
 
 USER_MENTION = re.compile(r"<@!?(\d+)>")
 """How Discord writes a mention of a user inside text (a text field of a slash command keeps it so)."""
@@ -95,15 +100,20 @@ def delivery_error(error: Exception, direct_message: bool = False) -> DeliveryEr
     return TransientDeliveryError(f"network error: {error!r}")
 
 
-class TownhallClient(discord.Client):
-    """discord.py's client with Townhall's slash commands, persistent buttons and message handler."""
+class TownhallClient(discord.AutoShardedClient):
+    """discord.py's client with Townhall's slash commands, persistent buttons and message handler, on the
+    adapter's shards (shard 0 of 1, every server, when the bot runs in one process)."""
 
     guild_ready_timeout: ClassVar[float] = 2.0
     """Seconds discord.py waits for further servers' data after READY before it is ready."""
 
     def __init__(self, adapter: DiscordAdapter, intents: discord.Intents) -> None:
         super().__init__(
-            intents=intents, allowed_mentions=render.NO_PINGS, guild_ready_timeout=self.guild_ready_timeout
+            intents=intents,
+            allowed_mentions=render.NO_PINGS,
+            guild_ready_timeout=self.guild_ready_timeout,
+            shard_count=adapter.shard_count,
+            shard_ids=list(adapter.shard_ids),
         )
         self.adapter = adapter
         self.tree = app_commands.CommandTree(self)
@@ -138,8 +148,13 @@ class DiscordAdapter(Adapter):
         commands: Mapping[str, Command],
         api_base_url: str = "https://discord.com/api/v10",
         gateway_url: str = "wss://gateway.discord.gg/",
+        shard_count: int = 1,
+        shard_ids: Sequence[int] = (),
     ) -> None:
+        """`shard_ids` (of `shard_count`) are the shards this process serves, all of them by default."""
         super().__init__()
+        self.shard_count = shard_count
+        self.shard_ids = tuple(shard_ids) or tuple(range(shard_count))
         self.token = token
         self.commands = dict(commands)
         self.api_base_url = api_base_url
@@ -148,6 +163,8 @@ class DiscordAdapter(Adapter):
         self._on_incoming: IncomingHandler | None = None
         self._connection: asyncio.Task[None] | None = None
         self._interactions: dict[str, _LiveInteraction] = {}
+        self._unacknowledged: set[str] = set()
+        """Interactions received here that Discord no longer took: answered in the channel at once."""
         self._catching_up: asyncio.Task[None] | None = None
 
     @property
@@ -230,7 +247,8 @@ class DiscordAdapter(Adapter):
         """Read each channel on from the last message handled there (or from when the bot began to follow
         it, if nothing was handled there yet), and hand the core what follows:
         messages a crashed process had received but not handled, or that came while no session was open.
-        The core handles each message once, so those handled already change nothing."""
+        The core handles each message once, so those handled already change nothing. With shards, each
+        process reads only the channels of its own shards' servers (and direct messages on shard 0)."""
         if self.resume_points is None or self.client is None:
             return
         client = self.client
@@ -238,11 +256,20 @@ class DiscordAdapter(Adapter):
             after = last if isinstance(last, datetime) else discord.Object(id=last)
             try:
                 channel = client.get_channel(int(channel_id)) or await client.fetch_channel(int(channel_id))
+                if not self.serves(channel):
+                    continue  # the process of that server's shard reads it
                 history = channel.history(after=after, oldest_first=True, limit=CATCH_UP_MESSAGES)  # type: ignore[union-attr]
                 async for message in history:
                     await self.on_message(message)
             except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
                 log.warning("discord catch-up stopped channel=%s: %s", channel_id, error)
+
+    def serves(self, channel: Any) -> bool:
+        """Whether `channel` is read by this process: its server is on one of our shards (as Discord
+        computes it), or it is a direct message, which Discord sends to shard 0 alone."""
+        guild = getattr(channel, "guild", None)
+        shard = 0 if guild is None else (guild.id >> 22) % self.shard_count
+        return shard in self.shard_ids
 
     # Updates from Discord
 
@@ -354,6 +381,8 @@ class DiscordAdapter(Adapter):
         answers then go to the channel, or privately by direct message.
         """
         if not acknowledged:
+            self._unacknowledged = {handle for handle in self._unacknowledged if received_lately(handle)}
+            self._unacknowledged.add(str(interaction.id))
             await self._handle(incoming)
             return
         now = time.monotonic()
@@ -386,6 +415,9 @@ class DiscordAdapter(Adapter):
 
     async def send(self, address: Address, message: Outgoing) -> str | None:
         live = self._interactions.get(address.reply_handle or "")
+        handle = address.reply_handle
+        if live is None and handle not in self._unacknowledged and received_lately(handle):
+            raise TransientDeliveryError("left to the process that received the interaction", retry_after=1.0)
         direct = live is None and message.private and address.user_id is not None
         try:
             if live is not None:
@@ -419,6 +451,15 @@ class DiscordAdapter(Adapter):
         if self.client is None:
             raise TransientDeliveryError("the Discord adapter is not started")
         return self.client
+
+
+def received_lately(reply_handle: str | None) -> bool:
+    """Whether `reply_handle` names an interaction (by its id, whose snowflake tells when Discord made it)
+    made less than `INTERACTION_HANDOFF_SECONDS` ago."""
+    if not reply_handle or not reply_handle.isdigit():
+        return False
+    age = datetime.now(UTC) - discord.utils.snowflake_time(int(reply_handle))
+    return age.total_seconds() < INTERACTION_HANDOFF_SECONDS
 
 
 async def sync_commands(adapter: DiscordAdapter, guild_id: int | None = None) -> list[str]:

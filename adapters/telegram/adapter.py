@@ -3,15 +3,18 @@
 The Application is initialised and shut down by hand (never `run_polling`, which owns the loop), so
 Telegram runs beside other adapters. Updates arrive by long polling, or by webhook when a webhook URL is
 configured, both received by `receive.py` so that Telegram hears an update was received only once the core
-has handled it. The outbox paces sends (one a second per chat, 30 a second overall, see `capabilities`)
+has handled it. Several processes may serve one bot by webhook behind one proxy: each listens, and only
+the elected leader (`lead`) tells Telegram the webhook and the command menu, so a replica that starts or
+stops changes nothing at Telegram; a replica that becomes leader sets them again. The outbox paces sends (one a second per chat, 30 a second overall, see `capabilities`)
 and `GroupPace` keeps a group to 20 a minute. Nothing is retried or waited for here: a flood-control
 answer or a network fault goes back to the outbox, which retries that chat after the time asked for.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +62,10 @@ HANDLING_AT_STOP_SECONDS = 30
 """At stop, how long updates received (stored) but still being handled may take before the adapter goes;
 those cut short wait in the inbox for the next worker."""
 ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
+LEAD_RETRY_FIRST_SECONDS = 1.0
+LEAD_RETRY_MAX_SECONDS = 60.0
+"""The leader's set-up that Telegram refused or could not hear is tried again after 1 s, then twice as
+long each time, up to a minute, until it succeeds."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,12 @@ class Webhook:
     listen: str = "127.0.0.1"
     port: int = 8443
     secret: str = ""
+
+
+def webhook_secret(webhook: Webhook, token: str) -> str:
+    """The configured secret, or one derived from the bot token: every replica of the bot finds the same
+    one, and only someone who holds the token (who could set the webhook anyway) can compute it."""
+    return webhook.secret or hashlib.sha256(f"townhall-webhook:{token}".encode()).hexdigest()
 
 
 class TelegramAdapter(Adapter):
@@ -92,6 +105,7 @@ class TelegramAdapter(Adapter):
     ) -> None:
         super().__init__()
         self.commands = commands
+        self.token = token
         root = api_base_url.rstrip("/")
         self.application: Application = (
             ApplicationBuilder()
@@ -110,6 +124,7 @@ class TelegramAdapter(Adapter):
         self._on_incoming: IncomingHandler | None = None
         self._receiver: Poller | WebhookServer | None = None
         self._receiving = Receiving()
+        self._leading: asyncio.Task[None] | None = None
 
     async def start(self, on_incoming: IncomingHandler) -> None:
         self._on_incoming = on_incoming
@@ -118,23 +133,57 @@ class TelegramAdapter(Adapter):
         me = application.bot.bot
         self.username = me.username or ""
         self.sees_only_commands = not me.can_read_all_group_messages
-        await self._register_commands()
         bot = application.bot
         if self.webhook is None:
             self._receiver = Poller(bot, self._handle, ALLOWED_UPDATES)
             await self._receiver.start()
             log.info("telegram polling bot=@%s", self.username)
             return
-        secret = self.webhook.secret or secrets.token_urlsafe(32)
+        secret = webhook_secret(self.webhook, self.token)
         server = WebhookServer(bot, self._handle, secret, urlsplit(self.webhook.url).path)
         await server.start(self.webhook.listen, self.webhook.port)
         self._receiver = server
-        await bot.set_webhook(self.webhook.url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
         log.info(
             "telegram webhook bot=@%s listen=%s:%s", self.username, self.webhook.listen, self.webhook.port
         )
 
+    async def lead(self) -> None:
+        """Tell Telegram, for every replica, where to post updates and which commands to show. A failure
+        is tried again in the background until Telegram has heard it."""
+        if self._leading is not None and not self._leading.done():
+            return
+        try:
+            await self._set_up()
+        except TelegramError as error:
+            log.warning("telegram setWebhook failed, retrying in %.0f s: %s", LEAD_RETRY_FIRST_SECONDS, error)
+            self._leading = asyncio.create_task(self._set_up_until_heard(), name="telegram-leader-set-up")
+
+    async def _set_up(self) -> None:
+        if self.webhook is not None:
+            await self.application.bot.set_webhook(
+                self.webhook.url,
+                secret_token=webhook_secret(self.webhook, self.token),
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+            log.info("telegram webhook set url=%s", self.webhook.url)
+        await self._register_commands()
+
+    async def _set_up_until_heard(self) -> None:
+        delay = LEAD_RETRY_FIRST_SECONDS
+        while True:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, LEAD_RETRY_MAX_SECONDS)
+            try:
+                await self._set_up()
+                return
+            except TelegramError as error:
+                log.warning("telegram setWebhook failed, retrying in %.0f s: %s", delay, error)
+
     async def stop(self) -> None:
+        if self._leading is not None:
+            self._leading.cancel()
+            await asyncio.gather(self._leading, return_exceptions=True)
+            self._leading = None
         if self._receiver is not None:
             await self._receiver.stop()
             self._receiver = None

@@ -1,7 +1,9 @@
 """A Discord-compatible REST API and gateway on 127.0.0.1, for the real discord.py client in tests.
 
 The gateway says HELLO, answers IDENTIFY with READY and GUILD_CREATE and RESUME with a replay of what
-the client missed, then dispatches the events a test pushes. The REST side records every request and
+the client missed, then dispatches the events a test pushes. Shards are kept as Discord keeps them: a
+connection that identifies as shard `[i, n]` gets the servers whose `(id >> 22) % n` is `i`, and their
+events; direct messages go to shard 0 alone; a connection that names no shard is shard 0 of 1. The REST side records every request and
 answers like Discord, from the payloads in `bot/testing/fixtures/discord/` (named after the event or method).
 """
 
@@ -39,6 +41,19 @@ EPHEMERAL = 1 << 6
 def fixture(name: str) -> dict[str, Any]:
     """A fresh copy of a recorded payload."""
     return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def guild_create(guild_id: str, channel_id: str, name: str) -> dict[str, Any]:
+    """A GUILD_CREATE for another server with one text channel (and no thread)."""
+    guild = fixture("GUILD_CREATE")
+    guild.update(id=guild_id, name=name, threads=[], system_channel_id=channel_id)
+    guild["channels"] = [dict(guild["channels"][0], id=channel_id, guild_id=guild_id)]
+    return guild
+
+
+def shard_of(guild_id: str | None, shard_count: int) -> int:
+    """The shard Discord sends a server's events to; direct messages (no server) go to shard 0."""
+    return 0 if guild_id is None else (int(guild_id) >> 22) % shard_count
 
 
 def user(user_id: str, name: str) -> dict[str, Any]:
@@ -135,11 +150,16 @@ class FakeDiscord:
     port: int = 0
 
     def __post_init__(self) -> None:
-        self._events: list[tuple[int, str, dict[str, Any]]] = []
+        self.guilds: list[dict[str, Any]] = [fixture("GUILD_CREATE")]
+        """The servers the bot is in (add with `guild_create`), each sent to its shard at IDENTIFY."""
+        self.shard_count = 1
+        """As the last IDENTIFY said."""
+        self._events: dict[int, list[tuple[int, str, dict[str, Any]]]] = {}
+        """Per shard, what its session was sent, for a RESUME to replay."""
         self.history: dict[str, list[dict[str, Any]]] = {}
         """Every MESSAGE_CREATE dispatched, per channel, for the messages endpoint to read back."""
-        self._socket: web.WebSocketResponse | None = None
-        self._connected = asyncio.Event()
+        self._sockets: dict[int, web.WebSocketResponse] = {}
+        self._connected: dict[int, asyncio.Event] = {}
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
@@ -163,33 +183,37 @@ class FakeDiscord:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        if self._socket is not None:
-            await self._socket.close()
+        for socket in list(self._sockets.values()):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
     # Gateway
 
+    def connected(self, shard: int) -> asyncio.Event:
+        return self._connected.setdefault(shard, asyncio.Event())
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an event to the connected client (remembered, so that a RESUME replays it)."""
+        """Send an event to the session of its server's shard (remembered, so that a RESUME replays it)."""
         if event == "MESSAGE_CREATE":
             self.history.setdefault(data["channel_id"], []).append(data)
-        await self._connected.wait()
-        sequence = len(self._events) + 1
-        self._events.append((sequence, event, data))
-        assert self._socket is not None
-        await self._socket.send_json({"op": 0, "s": sequence, "t": event, "d": data})
+        shard = shard_of(data.get("guild_id"), self.shard_count)
+        await self.connected(shard).wait()
+        events = self._events.setdefault(shard, [])
+        sequence = len(events) + 1
+        events.append((sequence, event, data))
+        await self._sockets[shard].send_json({"op": 0, "s": sequence, "t": event, "d": data})
 
-    async def drop_connection(self) -> None:
-        """Close the gateway connection as Discord does before a resume (close code 4000)."""
-        assert self._socket is not None
-        self._connected.clear()
-        await self._socket.close(code=4000, message=b"Unknown error")
+    async def drop_connection(self, shard: int = 0) -> None:
+        """Close a gateway connection as Discord does before a resume (close code 4000)."""
+        self.connected(shard).clear()
+        await self._sockets[shard].close(code=4000, message=b"Unknown error")
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        shard: int | None = None
         async for message in socket:
             if message.type is not WSMsgType.TEXT:
                 break
@@ -197,37 +221,50 @@ class FakeDiscord:
             if payload["op"] == 1:
                 await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif payload["op"] == 2:
-                await self._identify(socket, payload["d"])
+                shard = await self._identify(socket, payload["d"])
             elif payload["op"] == 6:
-                await self._resume(socket, payload["d"])
-        if self._socket is socket:  # the client went away: later events wait for the next session
-            self._connected.clear()
+                shard = await self._resume(socket, payload["d"])
+        if shard is not None and self._sockets.get(shard) is socket:
+            self.connected(shard).clear()  # the client went away: later events wait for the next session
         return socket
 
-    async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+    def _session_id(self, shard: int) -> str:
+        return f"{fixture('READY')['session_id']}{shard or ''}"
+
+    async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> int | None:
         self.identifies.append(data)
         if data["intents"] & MESSAGE_CONTENT_INTENT and not self.grant_message_content:
             await socket.close(code=4014, message=b"Disallowed intent(s).")
-            return
+            return None
+        shard, self.shard_count = data.get("shard") or (0, 1)
         ready = fixture("READY")
         ready["resume_gateway_url"] = self.gateway_url
         ready["application"]["flags"] = self._application_flags()
-        self._events.clear()
-        self._socket = socket
+        ready["session_id"] = self._session_id(shard)
+        if "shard" in data:
+            ready["shard"] = [shard, self.shard_count]
+        served = [guild for guild in self.guilds if shard_of(guild["id"], self.shard_count) == shard]
+        ready["guilds"] = [{"unavailable": True, "id": guild["id"]} for guild in served]
+        self._events[shard] = [(1, "READY", ready)]
+        self._sockets[shard] = socket
         await socket.send_json({"op": 0, "s": 1, "t": "READY", "d": ready})
-        self._events.append((1, "READY", ready))
-        self._connected.set()
-        await self.dispatch("GUILD_CREATE", fixture("GUILD_CREATE"))
+        self.connected(shard).set()
+        for guild in served:
+            await self.dispatch("GUILD_CREATE", copy.deepcopy(guild))
+        return shard
 
-    async def _resume(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+    async def _resume(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> int:
         self.resumes += 1
-        self._socket = socket
-        for sequence, event, payload in self._events:
+        (shard,) = [shard for shard in self._events if self._session_id(shard) == data.get("session_id")]
+        self._sockets[shard] = socket
+        events = self._events[shard]
+        for sequence, event, payload in list(events):
             if sequence > (data.get("seq") or 0) - 1:  # Discord replays from the last one not acknowledged
                 await socket.send_json({"op": 0, "s": sequence, "t": event, "d": payload})
-        self._events.append((len(self._events) + 1, "RESUMED", {}))
-        await socket.send_json({"op": 0, "s": len(self._events), "t": "RESUMED", "d": {}})
-        self._connected.set()
+        events.append((len(events) + 1, "RESUMED", {}))
+        await socket.send_json({"op": 0, "s": len(events), "t": "RESUMED", "d": {}})
+        self.connected(shard).set()
+        return shard
 
     def _application_flags(self) -> int:
         claimed = (
@@ -278,6 +315,8 @@ class FakeDiscord:
         if request.method == "POST" and path == "/users/@me/channels":
             recipient = body["recipient_id"]
             return self._json({"id": DM_CHANNEL_ID, "type": 1, "recipients": [user(recipient, "alice")]})
+        if parts[0] == "channels" and len(parts) == 2 and request.method == "GET":
+            return self._channel(parts[1])
         if parts[0] == "channels" and parts[-1] == "messages" and request.method == "GET":
             return self._json(self._read_history(parts[1], request.query))
         if parts[0] == "channels" and parts[-1] == "messages" and request.method == "POST":
@@ -300,6 +339,15 @@ class FakeDiscord:
                 [dict(command, id=next_snowflake(), application_id=APPLICATION_ID) for command in body]
             )
         return self._json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _channel(self, channel_id: str) -> web.Response:
+        for guild in self.guilds:
+            for channel in guild["channels"] + guild["threads"]:
+                if channel["id"] == channel_id:
+                    return self._json(dict(channel, guild_id=guild["id"]))
+        if channel_id == DM_CHANNEL_ID:
+            return self._json({"id": DM_CHANNEL_ID, "type": 1, "recipients": [user(ALICE, "alice")]})
+        return self._json({"message": "Unknown Channel", "code": 10003}, status=404)
 
     def _read_history(self, channel_id: str, query: Any) -> list[dict[str, Any]]:
         """Discord's answer to `?after=ID&limit=N`: the N messages right after ID, newest first."""

@@ -103,7 +103,7 @@ class Harness:
                     return await self._push(incoming)
         raise AssertionError(f"no button labelled {label!r} was sent")
 
-    async def wait_for_text(self, fragment: str, timeout: float = 10.0) -> str:
+    async def wait_for_text(self, fragment: str, timeout: float = 30.0) -> str:
         """Wait until the bot sends a message containing `fragment` (scheduled and proactive messages)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:

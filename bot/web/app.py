@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -15,6 +15,7 @@ from sqlmodel import Session
 from adapters.console import ConsoleAdapter
 from adapters.console.adapter import LOCAL_USER_ID
 from bot.web.pages import STATIC, denied, not_public, page
+from bot.web.views import VIEWS, View
 from facilitation.civic.opendata.export import export_archive
 from facilitation.civic.report import render_report
 from facilitation.dashboard.access import (
@@ -30,13 +31,12 @@ from facilitation.dashboard.access import (
 )
 from facilitation.dashboard.charts import daily_chart
 from facilitation.dashboard.moderation import MODERATION_ACTIONS, as_facilitator, moderate, moderation_lists
-from facilitation.dashboard.opinions import opinion_lines
 from facilitation.dashboard.overview import overview
-from facilitation.dashboard.public import PUBLIC_PATH, public_campaign
+from facilitation.dashboard.public import PUBLIC_PATH, public_campaign, visitor_language
 from facilitation.dashboard.themes import MAP_HEIGHT, MAP_WIDTH, themes_view
 from facilitation.kernel.context import CoreConfig
 from facilitation.kernel.core import Core
-from facilitation.kernel.i18n import N_, translator
+from facilitation.kernel.i18n import N_
 from facilitation.kernel.router import UserError
 from facilitation.kernel.scheduling import JobSpec, Scheduler
 from facilitation.kernel.status import delivery_health
@@ -74,14 +74,17 @@ class Dashboard:
         self.scheduler = scheduler
         self.config = dashboard_config(core.config)
 
-    async def peek(self, work: Callable[..., T], *args: Any) -> T:
+    def _peek_now(self, work: Callable[[Session], T]) -> T:
+        with Session(self.core.database.engine) as session:
+            return work(session)
+
+    async def peek(self, work: Callable[[Session], T]) -> T:
         """As `read`, in a session that is never committed: what `work` changes is forgotten."""
+        return await asyncio.to_thread(self._peek_now, work)
 
-        def in_session() -> T:
-            with Session(self.core.database.engine) as session:
-                return work(session, *args)
-
-        return await asyncio.to_thread(in_session)
+    async def peek_in_worker(self, work: Callable[[Session], T]) -> T:
+        """As `peek`, on the core's worker in turn with the updates: for reads that use the language model."""
+        return await self.core.in_worker(self._peek_now, work)
 
     async def read(self, work: Callable[..., T], *args: Any) -> T:
         def in_session() -> T:
@@ -105,6 +108,10 @@ class Dashboard:
                 web.get("/c/{campaign}/opendata.zip", self.open_data),
                 web.get("/c/{campaign}/report.html", self.report),
                 web.post("/c/{campaign}/moderation", self.moderate),
+                *(
+                    web.get(f"/c/{{campaign}}/{name}", self.view_page(name, view))
+                    for name, view in VIEWS.items()
+                ),
                 web.get(PUBLIC_PATH + "{hashtag}", self.public_page),
                 web.get(PUBLIC_PATH + "{hashtag}/opendata.zip", self.public_open_data),
                 web.static("/static", STATIC),
@@ -159,9 +166,13 @@ class Dashboard:
         return member, found
 
     async def guarded(
-        self, request: web.Request, work: Callable[[Session, Member, Campaign], T], commit: bool = True
+        self,
+        request: web.Request,
+        work: Callable[[Session, Member, Campaign], T],
+        run: Callable[[Callable[[Session], T | web.Response]], Awaitable[T | web.Response]] | None = None,
     ) -> T | web.Response:
-        """`work` for the signed-in facilitator of the campaign in the path, else the refusal page."""
+        """`work` for the signed-in facilitator of the campaign in the path, else the refusal page; in a
+        session `run` gives (by default one committed at the end, see `read`)."""
 
         def checked(session: Session) -> T | web.Response:
             member, campaign = self._campaign_for(
@@ -173,7 +184,7 @@ class Dashboard:
                 return denied(member.language, NOT_YOURS)
             return work(session, member, campaign)
 
-        return await (self.read if commit else self.peek)(checked)
+        return await (run or self.read)(checked)
 
     def campaign_page(
         self, template: str, session: Session, member: Member, campaign: Campaign, current: str, **values: Any
@@ -229,7 +240,6 @@ class Dashboard:
 
     async def themes_page(self, request: web.Request) -> web.StreamResponse:
         def render(session: Session, member: Member, campaign: Campaign) -> web.Response:
-            _, ngettext = translator(member.language)
             return self.campaign_page(
                 "themes.html",
                 session,
@@ -239,25 +249,38 @@ class Dashboard:
                 view=themes_view(session, campaign),
                 width=MAP_WIDTH,
                 height=MAP_HEIGHT,
-                groups=opinion_lines(session, campaign, _, ngettext),
             )
 
-        return await self.guarded(request, render, commit=False)
+        return await self.guarded(request, render, self.peek)
+
+    def view_page(self, name: str, view: View) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """The handler of a page that only reads: nothing it does is committed."""
+
+        def render(session: Session, member: Member, campaign: Campaign) -> web.Response:
+            values = view.build(self.core, session, member, campaign)
+            return self.campaign_page(view.template, session, member, campaign, name, **values)
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return await self.guarded(request, render, self.peek_in_worker if view.uses_model else self.peek)
+
+        return handler
 
     async def public_page(self, request: web.Request) -> web.StreamResponse:
         def render(session: Session) -> web.Response:
-            found = public_campaign(session, request.match_info["hashtag"])
+            found = public_campaign(session, request.match_info["hashtag"], self._visitor_language(request))
             if found is None:
                 return not_public(self.config.default_language)
-            return page(
-                "public.html", self.config.default_language, page=found, width=MAP_WIDTH, height=MAP_HEIGHT
-            )
+            return page("public.html", found.language, page=found, width=MAP_WIDTH, height=MAP_HEIGHT)
 
         return await self.read(render)
 
+    def _visitor_language(self, request: web.Request) -> Callable[[Campaign], str]:
+        accepted = request.headers.get("Accept-Language", "")
+        return lambda campaign: visitor_language(accepted, campaign, self.config.default_language)
+
     async def public_open_data(self, request: web.Request) -> web.StreamResponse:
         def package(session: Session) -> Any:
-            found = public_campaign(session, request.match_info["hashtag"])
+            found = public_campaign(session, request.match_info["hashtag"], self._visitor_language(request))
             if found is None:
                 return not_public(self.config.default_language)
             return export_archive(session, found.campaign, self.config)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import String, cast, func, literal, union_all
 from sqlmodel import Session, col, select
 
 from facilitation.kernel.refs import idea_ref
@@ -75,12 +75,11 @@ def _feedback_query(campaign_id: int):  # noqa: ANN202
     )
 
 
-def _count(session: Session, query) -> int:  # noqa: ANN001
-    return session.exec(select(func.count()).select_from(query.subquery())).one()
-
-
 def overview(session: Session, campaign: Campaign, now: datetime, chart: bool = True) -> Overview:
-    """The overview as it stands at `now`; without `chart`, no activity per day (the live updates)."""
+    """The overview as it stands at `now`; without `chart`, no activity per day (the live updates).
+
+    A few queries whatever the campaign's size: the counts in one, the activity per day in one, the open
+    round and the latest ideas (the page asks for the live part every second)."""
     campaign_id = campaign.id
     assert campaign_id is not None
     queries = {
@@ -89,20 +88,24 @@ def overview(session: Session, campaign: Campaign, now: datetime, chart: bool = 
         "feedback": _feedback_query(campaign_id),
         "commitments": select(Commitment.created_at).where(Commitment.campaign_id == campaign_id),
     }
-    members = session.exec(
+    members = (
         select(func.count())
         .select_from(Membership)
         .where(Membership.campaign_id == campaign_id, col(Membership.left_at).is_(None))
+    )
+    counted = session.exec(
+        select(
+            members.scalar_subquery(),
+            *(
+                select(func.count()).select_from(query.subquery()).scalar_subquery()
+                for query in queries.values()
+            ),
+        )
     ).one()
-    counts = {"members": members} | {name: _count(session, query) for name, query in queries.items()}
+    counts = dict(zip(["members", *queries], counted, strict=True))
     first_day = (now - timedelta(days=CHART_DAYS - 1)).date()
     days = [first_day + timedelta(days=offset) for offset in range(CHART_DAYS)] if chart else []
     since = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
-    per_day = {
-        name: _daily(session, query.where(query.selected_columns[0] >= since), days)
-        for name, query in queries.items()
-        if chart
-    }
     round_ = open_round(session, campaign_id, now)
     return Overview(
         campaign_id=campaign_id,
@@ -110,7 +113,7 @@ def overview(session: Session, campaign: Campaign, now: datetime, chart: bool = 
         title=campaign.title,
         counts=counts,
         days=days,
-        per_day=per_day,
+        per_day=_daily(session, queries, since, days) if chart else {},
         open_round=None
         if round_ is None
         else OpenRound(round_.prompt, round_.closes_at, int((round_.closes_at - now).total_seconds())),
@@ -118,14 +121,23 @@ def overview(session: Session, campaign: Campaign, now: datetime, chart: bool = 
     )
 
 
-def _daily(session: Session, query, days: list[date]) -> list[int]:  # noqa: ANN001
-    """How many rows `query` finds on each of `days` (UTC), counted by the database."""
-    moments = query.subquery()
-    day = func.date(moments.c.created_at)  # 'YYYY-MM-DD' on SQLite, a date on PostgreSQL
+def _daily(session: Session, queries: dict, since: datetime, days: list[date]) -> dict[str, list[int]]:
+    """How many rows each query finds on each of `days` (UTC) from `since`, counted by the database in
+    one query."""
+    moments = []
+    for name, query in queries.items():
+        recent = query.where(query.selected_columns[0] >= since).subquery()
+        moments.append(
+            select(cast(literal(name), String).label("series"), func.date(recent.c.created_at).label("day"))
+        )
+    every = union_all(*moments).subquery()
     tally = {
-        str(found): count for found, count in session.exec(select(day, func.count()).group_by(day)).all()
+        (series, str(day)): count  # 'YYYY-MM-DD' on SQLite, a date on PostgreSQL
+        for series, day, count in session.exec(
+            select(every.c.series, every.c.day, func.count()).group_by(every.c.series, every.c.day)
+        ).all()
     }
-    return [tally.get(one.isoformat(), 0) for one in days]
+    return {name: [tally.get((name, one.isoformat()), 0) for one in days] for name in queries}
 
 
 def latest_ideas(session: Session, campaign_id: int, limit: int = LATEST_IDEAS) -> list[IdeaLine]:

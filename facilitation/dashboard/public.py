@@ -4,24 +4,26 @@ and the open data. No pseudonym, member list or moderation shows there."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from facilitation.civic.goals import format_number
-from facilitation.civic.report import line_chart
+from facilitation.dashboard.goals import GoalCard, goal_cards
 from facilitation.dashboard.themes import ThemesView, themes_view
 from facilitation.kernel.context import Context
-from facilitation.kernel.i18n import N_
+from facilitation.kernel.i18n import N_, SUPPORTED_LANGUAGES, translator
 from facilitation.kernel.refs import prototype_ref
 from facilitation.kernel.router import CommandSet, Role, UsageError
 from facilitation.kernel.text import normalise_hashtag
 from facilitation.membership.campaigns import resolve_campaign
-from storage.models import Campaign, Goal, GoalMeasurement, Prototype, PrototypeVersion, PublicPage
+from storage.models import Campaign, Prototype, PrototypeVersion, PublicPage
 
 commands = CommandSet()
 PUBLIC_PATH = "/p/"
+MAX_LANGUAGES_READ = 20
+"""Accept-Language entries read: a browser sends a handful."""
 
 
 @commands.command(
@@ -57,50 +59,26 @@ def public_command(ctx: Context, args: str) -> None:
 
 
 @dataclass(frozen=True)
-class PublicGoal:
-    name: str
-    target: str
-    unit: str
-    latest: str | None
-    chart: str
-    """An inline SVG of the measurements against the target (escaped by its maker), or ""."""
-
-
-@dataclass(frozen=True)
 class PublicCampaign:
     campaign: Campaign
-    goals: list[PublicGoal]
+    language: str
+    """The language the page is written in."""
+    goals: list[GoalCard]
     themes: ThemesView
     prototypes: list[tuple[str, str, int]]
     """(ref, title, versions published) of each prototype."""
 
 
-def public_campaign(session: Session, hashtag: str) -> PublicCampaign | None:
-    """The open campaign with this hashtag, if its public page is on."""
+def public_campaign(
+    session: Session, hashtag: str, language_for: Callable[[Campaign], str]
+) -> PublicCampaign | None:
+    """The open campaign with this hashtag, if its public page is on, in the language `language_for` picks
+    for it."""
     campaign = session.exec(
         select(Campaign).where(Campaign.hashtag == normalise_hashtag(hashtag), Campaign.status == "open")
     ).first()
     if campaign is None or session.get(PublicPage, campaign.id) is None:
         return None
-    goals = []
-    for goal in session.exec(select(Goal).where(Goal.campaign_id == campaign.id).order_by(col(Goal.id))):
-        points = [
-            (row.recorded_at, row.value)
-            for row in session.exec(
-                select(GoalMeasurement)
-                .where(GoalMeasurement.goal_id == goal.id, col(GoalMeasurement.removed_at).is_(None))
-                .order_by(col(GoalMeasurement.recorded_at), col(GoalMeasurement.id))
-            )
-        ]
-        goals.append(
-            PublicGoal(
-                goal.name,
-                format_number(goal.target),
-                goal.unit,
-                format_number(points[-1][1]) if points else None,
-                line_chart(points, goal.target, goal.name),
-            )
-        )
     versions = dict(
         session.exec(
             select(PrototypeVersion.prototype_id, func.count()).group_by(col(PrototypeVersion.prototype_id))
@@ -112,4 +90,28 @@ def public_campaign(session: Session, hashtag: str) -> PublicCampaign | None:
             select(Prototype).where(Prototype.campaign_id == campaign.id).order_by(col(Prototype.id))
         )
     ]
-    return PublicCampaign(campaign, goals, themes_view(session, campaign), prototypes)
+    language = language_for(campaign)
+    _, _ngettext = translator(language)
+    return PublicCampaign(
+        campaign, language, goal_cards(session, campaign, _), themes_view(session, campaign), prototypes
+    )
+
+
+def visitor_language(accept_language: str, campaign: Campaign, default: str) -> str:
+    """The first of English and French the visitor's browser asks for (Accept-Language, by its weights),
+    else the campaign's language, else `default` (for a mixed campaign)."""
+    asked = []
+    for position, part in enumerate(accept_language.split(",")[:MAX_LANGUAGES_READ]):
+        tag, _semicolon, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        language = tag.strip().split("-")[0].casefold()
+        if language in SUPPORTED_LANGUAGES and weight > 0:
+            asked.append((-weight, position, language))
+    if asked:
+        return min(asked)[2]
+    return campaign.language if campaign.language in SUPPORTED_LANGUAGES else default

@@ -3,19 +3,36 @@ to draw in SVG (each with its idea's id and words, for hovering and filtering)."
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from facilitation.intelligence.theme_fingerprint import shown_ideas_fingerprint
 from facilitation.intelligence.theme_map import drawn_rows, project_2d
-from facilitation.intelligence.themes import CampaignThemes, stored_themes
+from facilitation.intelligence.themes import CampaignThemes, stored_model, stored_themes
 from facilitation.kernel.refs import idea_ref, theme_ref
-from storage.models import Campaign
+from storage.models import Campaign, Theme
+
+T = TypeVar("T")
 
 MAP_WIDTH = 640
 MAP_HEIGHT = 420
 MAP_MARGIN = 12
+KEPT = 16
+"""Themes views, and theme maps' projections, kept in memory (the latest used): at thousands of ideas,
+reading the ideas takes a second and finding the plane that parts the themes several."""
+_views: OrderedDict[bytes, ThemesView] = OrderedDict()
+"""Themes views by what they are read from (see `themes_view`)."""
+_projections: OrderedDict[bytes, list[tuple[float, float]]] = OrderedDict()
+"""The map's points by what they are drawn from: the vectors of the ideas drawn and the theme of each."""
+_kept_lock = threading.Lock()
 IDEAS_LISTED_PER_THEME = 30
 """Ideas listed under each theme, beside its quotes; the map shows them all (see `drawn_rows`)."""
 
@@ -58,7 +75,23 @@ class ThemesView:
 
 
 def themes_view(session: Session, campaign: Campaign) -> ThemesView:
-    """The campaign's themes as last computed (nothing is computed here: /themes does that)."""
+    """The campaign's themes as last computed (nothing is computed here: /themes does that).
+
+    Kept while what it is read from stays the same: the ideas in sight with their words, the model of
+    their stored vectors, and the themes with their labels and when they were computed."""
+    themes = session.exec(
+        select(Theme.id, Theme.parent_id, Theme.label, Theme.idea_count, Theme.computed_at)
+        .where(Theme.campaign_id == campaign.id, Theme.status == "active")
+        .order_by(col(Theme.id))
+    ).all()
+    key = hashlib.sha256(
+        json.dumps([campaign.id, [list(row) for row in themes]], default=str).encode()
+        + shown_ideas_fingerprint(session, campaign, stored_model(session, campaign)).encode()
+    ).digest()
+    return _kept(_views, key, lambda: _themes_view(session, campaign))
+
+
+def _themes_view(session: Session, campaign: Campaign) -> ThemesView:
     found = stored_themes(session, campaign)
     index_of = {theme.id: index for index, (theme, _children) in enumerate(found.themes)}
     members: dict[int, list[Quote]] = {index: [] for index in index_of.values()}
@@ -93,18 +126,39 @@ def map_points(found: CampaignThemes, index_of: dict[int | None, int]) -> list[M
     rows = drawn_rows(len(found.idea_ids))
     ids = [int(found.idea_ids[row]) for row in rows]
     themes = np.array([index_of.get(found.placement.get(i, (None, None))[0], -1) for i in ids])
-    plane = project_2d(found.matrix[rows], themes)
-    low, high = plane.min(axis=0), plane.max(axis=0)
-    span = np.where(high - low > 0, high - low, 1.0)
-    box = np.array([MAP_WIDTH - 2 * MAP_MARGIN, MAP_HEIGHT - 2 * MAP_MARGIN])
-    scaled = MAP_MARGIN + (plane - low) / span * box
+    vectors = np.ascontiguousarray(found.matrix[rows])
+    key = hashlib.sha256(themes.tobytes() + vectors.tobytes()).digest()
+    scaled = _kept(_projections, key, lambda: fit_to_map(project_2d(vectors, themes)))
     return [
         MapPoint(
-            round(float(x), 1),
-            round(float(MAP_HEIGHT - y), 1),
+            x,
+            y,
             int(theme),
             idea_ref(found.ideas[i]),
             found.ideas[i].text,
         )
         for (x, y), theme, i in zip(scaled, themes, ids, strict=True)
     ]
+
+
+def fit_to_map(plane: np.ndarray) -> list[tuple[float, float]]:
+    """Points of a plane stretched to the map's box, y upwards as on a plot, in SVG coordinates."""
+    low, high = plane.min(axis=0), plane.max(axis=0)
+    span = np.where(high - low > 0, high - low, 1.0)
+    box = np.array([MAP_WIDTH - 2 * MAP_MARGIN, MAP_HEIGHT - 2 * MAP_MARGIN])
+    scaled = MAP_MARGIN + (plane - low) / span * box
+    return [(round(float(x), 1), round(float(MAP_HEIGHT - y), 1)) for x, y in scaled]
+
+
+def _kept(kept: OrderedDict[bytes, T], key: bytes, make: Callable[[], T]) -> T:
+    """`kept[key]`, made by `make` the first time; the least recently used go beyond `KEPT`."""
+    with _kept_lock:
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+    made = make()
+    with _kept_lock:
+        kept[key] = made
+        while len(kept) > KEPT:
+            kept.popitem(last=False)
+    return made

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from facilitation.civic.goals import format_number
 from facilitation.exchange.pledges import pledge_amount, pledge_unit, shown_unit
@@ -34,9 +34,10 @@ class Totals:
     fulfilled: float = 0
 
 
-def pledge_totals(ctx: Context, prototype_ids: list[int]) -> dict[str, Totals]:
+def pledge_totals(session: Session, prototype_ids: list[int]) -> dict[str, Totals]:
+    """The pledges to these prototypes, per unit; lapsed ones are left out, no pledger is named."""
     totals: dict[str, Totals] = defaultdict(Totals)
-    pledges = ctx.session.exec(
+    pledges = session.exec(
         select(Pledge).where(col(Pledge.prototype_id).in_(prototype_ids), Pledge.status != PLEDGE_LAPSED)
     )
     for pledge in pledges:
@@ -64,7 +65,7 @@ def prototype_pledges(ctx: Context, prototype: Prototype) -> list[str]:
     """The prototype's totals per unit, the budget's unit against its minimum and optimum."""
     _ = ctx._
     budget = ctx.session.get(Budget, prototype.id)
-    totals = pledge_totals(ctx, [prototype.id])
+    totals = pledge_totals(ctx.session, [prototype.id])
     if budget is None and not totals:
         return []
     lines = []
@@ -94,7 +95,7 @@ def report_pledges(ctx: Context, campaign: Campaign | None) -> list[str]:
     prototype_ids = list(
         ctx.session.exec(select(Prototype.id).where(col(Prototype.campaign_id).in_(campaign_ids)))
     )
-    totals = pledge_totals(ctx, prototype_ids) if prototype_ids else {}
+    totals = pledge_totals(ctx.session, prototype_ids) if prototype_ids else {}
     return [_pledges_line(ctx, unit, unit_totals) for unit, unit_totals in totals.items()]
 
 

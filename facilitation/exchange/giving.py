@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from facilitation.civic.goals import format_number, parse_number
 from facilitation.exchange.matching import gettext_for, match_ref, send_directly
@@ -144,33 +145,53 @@ def gift_confirmed(ctx: Context, payload: dict) -> None:
     )
 
 
-@commands.on(REPORT_PARTS)
-def giving_lines(ctx: Context, campaign: Campaign | None) -> list[str]:
-    """The campaign's collective giving, confirmed gifts only; nothing when nothing was offered or needed."""
-    campaign_ids = [campaign.id] if campaign is not None else [c.id for c in campaign_candidates(ctx)]
-    posts = ctx.session.exec(
-        select(func.count()).where(col(ExchangePost.campaign_id).in_(campaign_ids))
-    ).one()
+@dataclass(frozen=True)
+class Giving:
+    """A campaign's collective giving: confirmed gifts only, summed, with no giver named."""
+
+    hours: float
+    things: int
+    """Gifts given in words rather than hours."""
+    needs_met: int
+
+
+def giving_totals(session: Session, campaign_ids: list[int]) -> Giving | None:
+    """What was given in these campaigns; None when nothing was ever offered or needed there."""
+    posts = session.exec(select(func.count()).where(col(ExchangePost.campaign_id).in_(campaign_ids))).one()
     if not posts:
-        return []
+        return None
     confirmed = (
         select(Gift, ExchangeMatch.need_id)
         .join(ExchangeMatch, col(ExchangeMatch.id) == col(Gift.match_id))
         .join(ExchangePost, col(ExchangePost.id) == col(ExchangeMatch.need_id))
         .where(col(ExchangePost.campaign_id).in_(campaign_ids), col(Gift.confirmed_at).is_not(None))
     )
-    gifts = ctx.session.exec(confirmed).all()
-    hours = sum(gift.hours or 0 for gift, _need in gifts)
-    things = sum(1 for gift, _need in gifts if gift.hours is None)
-    needs_met = len({need_id for _gift, need_id in gifts})
+    gifts = session.exec(confirmed).all()
+    return Giving(
+        hours=sum(gift.hours or 0 for gift, _need in gifts),
+        things=sum(1 for gift, _need in gifts if gift.hours is None),
+        needs_met=len({need_id for _gift, need_id in gifts}),
+    )
+
+
+@commands.on(REPORT_PARTS)
+def giving_lines(ctx: Context, campaign: Campaign | None) -> list[str]:
+    """The campaign's collective giving, confirmed gifts only; nothing when nothing was offered or needed."""
+    campaign_ids = [campaign.id] if campaign is not None else [c.id for c in campaign_candidates(ctx)]
+    given = giving_totals(ctx.session, campaign_ids)
+    if given is None:
+        return []
     ngettext = ctx.ngettext
     return [
         ctx._(
             "Collective giving: {hours}, {things}; {needs}.",
             hours=ngettext(
-                "{hours} hour given", "{hours} hours given", round(hours), hours=format_number(hours)
+                "{hours} hour given",
+                "{hours} hours given",
+                round(given.hours),
+                hours=format_number(given.hours),
             ),
-            things=ngettext("{count} thing given", "{count} things given", things),
-            needs=ngettext("{count} need met", "{count} needs met", needs_met),
+            things=ngettext("{count} thing given", "{count} things given", given.things),
+            needs=ngettext("{count} need met", "{count} needs met", given.needs_met),
         )
     ]

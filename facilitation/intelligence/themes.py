@@ -13,9 +13,7 @@ apart, so that grouping thousands of ideas can run off the core's worker (`theme
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +23,11 @@ from sqlmodel import Session, col, select
 
 from facilitation.intelligence import clustering
 from facilitation.intelligence.embeddings import Embedder, store_embeddings, stored_embeddings
+from facilitation.intelligence.theme_fingerprint import (
+    ideas_fingerprint,
+    remember_fingerprint,
+    shown_ideas_fingerprint,
+)
 from facilitation.intelligence.theme_labels import Encode, provenance
 from facilitation.intelligence.theme_map import MAP_MIN_IDEAS, draw_theme_map, saved_picture
 from facilitation.kernel.context import Effects
@@ -40,7 +43,6 @@ from storage.models import (
     IdeaTheme,
     Theme,
     ThemesFingerprint,
-    utcnow,
     visible_ideas,
 )
 
@@ -126,7 +128,7 @@ def save_themes(
     """Store the themes `found` from `inputs`, keeping ids of themes that continue, and tell the authors
     of ideas newly placed in a theme."""
     stored = store_themes(effects, campaign, inputs.ids, found)
-    _remember_fingerprint(effects.session, campaign, inputs.fingerprint)
+    remember_fingerprint(effects.session, campaign, inputs.fingerprint)
     placement = {
         idea_id: stored.placement.get(target, (None, None)) for idea_id, target in inputs.joined.items()
     }
@@ -158,32 +160,11 @@ def fresh_themes(session: Session, campaign: Campaign, embedder: Embedder) -> Ca
     """The stored themes when they were computed from the ideas as they are now (same ideas, words,
     merges and model); None when they must be computed again."""
     remembered = session.get(ThemesFingerprint, campaign.id)
-    grouped = session.exec(
-        select(Idea.id, Idea.text, Idea.status, Idea.merged_into_id)
-        .where(Idea.campaign_id == campaign.id, Idea.shown())
-        .order_by(col(Idea.id))
-    ).all()  # plain rows: thousands of ideas read as objects would take most of the time saved
-    if remembered is not None and remembered.fingerprint == ideas_fingerprint(grouped, embedder.name):
+    if remembered is not None and remembered.fingerprint == shown_ideas_fingerprint(
+        session, campaign, embedder.name
+    ):
         return stored_themes(session, campaign)
     return None
-
-
-def ideas_fingerprint(ideas: Iterable[Sequence[object]], model: str) -> str:
-    """A digest of everything themes are computed from: each visible idea's (id, words, status, the idea
-    it was merged into), in id order, and the model that embeds them."""
-    digest = hashlib.sha256(model.encode())
-    for idea in ideas:
-        digest.update(json.dumps(list(idea)).encode())
-    return digest.hexdigest()
-
-
-def _remember_fingerprint(session: Session, campaign: Campaign, fingerprint: str) -> None:
-    remembered = session.get(ThemesFingerprint, campaign.id)
-    if remembered is None:
-        session.add(ThemesFingerprint(campaign_id=campaign.id, fingerprint=fingerprint))
-        return
-    remembered.fingerprint = fingerprint
-    remembered.computed_at = utcnow()
 
 
 def _joined(ideas: dict[int, Idea], idea_id: int) -> int:
@@ -444,14 +425,9 @@ def stored_themes(session: Session, campaign: Campaign) -> CampaignThemes:
         for theme in active
         if theme.parent_id is None
     ]
-    model = session.exec(
-        select(IdeaEmbedding.model)
-        .join(Idea, col(Idea.id) == col(IdeaEmbedding.idea_id))
-        .where(Idea.campaign_id == campaign.id)
-        .group_by(col(IdeaEmbedding.model))
-        .order_by(sa.func.count().desc())
-    ).first()
-    ids, matrix = _only(stored_embeddings(session, campaign.id or 0, model or ""), placement)
+    ids, matrix = _only(
+        stored_embeddings(session, campaign.id or 0, stored_model(session, campaign)), placement
+    )
     other = [idea_id for idea_id, (theme_id, _sub) in placement.items() if theme_id is None]
     return CampaignThemes(
         campaign=campaign,
@@ -464,6 +440,18 @@ def stored_themes(session: Session, campaign: Campaign) -> CampaignThemes:
         other_count=len(other),
         total=len(ideas),
     )
+
+
+def stored_model(session: Session, campaign: Campaign) -> str:
+    """The model that embedded most of the campaign's ideas: the stored map is drawn from its vectors."""
+    model = session.exec(
+        select(IdeaEmbedding.model)
+        .join(Idea, col(Idea.id) == col(IdeaEmbedding.idea_id))
+        .where(Idea.campaign_id == campaign.id)
+        .group_by(col(IdeaEmbedding.model))
+        .order_by(sa.func.count().desc())
+    ).first()
+    return model or ""
 
 
 def map_picture(result: CampaignThemes, _: Callable[..., str]) -> bytes | None:

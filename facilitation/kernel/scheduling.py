@@ -12,7 +12,10 @@ it waits its turn on the core's worker) is coalesced: it runs once more when the
 is never reported as skipped. At stop, running jobs are given `STOP_WAIT_FOR_JOBS_SECONDS` to end; those
 still waiting then are dropped quietly, and the reconcilers give them back at the next start.
 
-Only one process runs the scheduler (see `storage.leader`); the others wait to take over.
+Only one process runs the scheduler (see `storage.leader`); the others try to take over every
+`LEADER_RETRY_SECONDS`. A leader killed outright loses its lock at once (its connection or its lock file
+closes with it), so another process leads within that interval plus its own start of the scheduler;
+`on_lead` then lets the wiring do what one process does for all (a platform's webhook).
 """
 
 from __future__ import annotations
@@ -34,9 +37,10 @@ from storage.models import SCHEDULER_JOBS_TABLE
 
 log = logging.getLogger(__name__)
 
-LEADER_RETRY_SECONDS = 15.0
+LEADER_RETRY_SECONDS = 1.0
 """How often a follower tries to take over the scheduler from a leader that may have stopped, and how
-often the leader checks that it still holds its lock."""
+often the leader checks that it still holds its lock: the bound on a takeover after the leader dies (one
+cheap query a second per process)."""
 RECONCILE_SECONDS = 60.0
 """How often the leader re-derives jobs from the stored state."""
 STOP_WAIT_FOR_JOBS_SECONDS = 5.0
@@ -85,6 +89,8 @@ class Scheduler:
         self._running: dict[str, asyncio.Task[Any]] = {}
         """Each running job's task, by its kind and payload (what makes a job id)."""
         self._due_again: set[str] = set()
+        self.on_lead: Callable[[], Awaitable[None]] | None = None
+        """Awaited each time this process becomes the leader, once its scheduler runs."""
 
     @property
     def leading(self) -> bool:
@@ -111,6 +117,8 @@ class Scheduler:
         self._scheduler = scheduler
         log.info("scheduler started: this process leads")
         await self.reconcile()
+        if self.on_lead is not None:
+            await self.on_lead()
 
     async def _keep_leading(self) -> None:
         since_reconcile = 0.0

@@ -232,9 +232,11 @@ def my_group_text(
     return "\n".join(lines)
 
 
-def group_map(groups: CampaignGroups, folder: Path, _: Callable[..., str]) -> Path | None:
-    """The participants' map coloured by group, as a PNG file in `folder` (reused while the same), or None
-    when there are no groups to draw."""
+def group_points(
+    groups: CampaignGroups, _: Callable[..., str]
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]] | None:
+    """The placed participants' positions, the index in the legend of each one's group (-1: not grouped),
+    and the legend, (group id, "Group A · 5") per group; None when there are no groups to draw."""
     found = groups.found
     if not isinstance(found, OpinionMap):
         return None
@@ -246,6 +248,16 @@ def group_map(groups: CampaignGroups, folder: Path, _: Callable[..., str]) -> Pa
         (int(g), _("Group {name} · {count}", name=group_name(g), count=int((labels == g).sum())))
         for g in found.group_ids
     ]
+    return points, classes, legend
+
+
+def group_map(groups: CampaignGroups, folder: Path, _: Callable[..., str]) -> Path | None:
+    """The participants' map coloured by group, as a PNG file in `folder` (reused while the same), or None
+    when there are no groups to draw."""
+    drawn = group_points(groups, _)
+    if drawn is None:
+        return None
+    points, classes, legend = drawn
     texts = [_("not grouped"), _("Opinion groups of #{hashtag}", hashtag=groups.campaign.hashtag)]
     return saved_picture(
         lambda name: folder / GROUP_MAPS_FOLDER / f"{groups.campaign.hashtag}-{name}.png",

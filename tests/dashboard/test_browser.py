@@ -14,6 +14,8 @@ from bot.demo import demo_statements
 from bot.testing.harness import FACILITATOR
 from tests.dashboard.browser import chromium, run, wait_until
 from tests.dashboard.conftest import dashboard_link
+from tests.dashboard.views import NEW_PAGES
+from tests.planning.test_opinion_groups_in_chat import ten_residents_vote
 
 PAGE_WAIT_SECONDS = 30
 """How long a check waits for the page: generous, since a loaded CI machine is slow; how soon a new idea
@@ -57,8 +59,10 @@ async def test_a_link_opens_the_overview_and_a_new_idea_shows_without_reloading(
     await run(fresh.execute_script, "window.notReloaded = true;")
     await web.say("/idea Lights along the <river> path", user="alice")
     await wait_until(
-        lambda: "Lights along the <river> path" in text_of(fresh, "#latest")
-        and text_of(fresh, '[data-count="ideas"]') == "2",
+        lambda: (
+            "Lights along the <river> path" in text_of(fresh, "#latest")
+            and text_of(fresh, '[data-count="ideas"]') == "2"
+        ),
         timeout=PAGE_WAIT_SECONDS,
     )
     assert await run(fresh.execute_script, "return window.notReloaded === true;")  # the page was not reloaded
@@ -90,18 +94,24 @@ async def test_a_facilitator_hides_an_idea_from_the_page_and_its_author_is_told(
         fresh.find_element(By.CSS_SELECTOR, "#idea-i1 button").click()
 
     await run(hide)
-    await wait_until(lambda: "Idea i1 is hidden." in text_of(fresh, "[role=status]"), timeout=PAGE_WAIT_SECONDS)
+    await wait_until(
+        lambda: "Idea i1 is hidden." in text_of(fresh, "[role=status]"), timeout=PAGE_WAIT_SECONDS
+    )
     assert "Advertising" in await run(text_of, fresh, "table")
     assert "Reason: Advertising" in await web.wait_for_text("Reason:")
     assert await run(errors, fresh) == []
 
 
 @pytest.mark.embeddings
-async def test_the_theme_map_tells_each_idea_on_hover_and_a_click_lists_its_theme_alone(web_with_model, fresh):
+async def test_the_theme_map_tells_each_idea_on_hover_and_a_click_lists_its_theme_alone(
+    web_with_model, fresh
+):
     web = web_with_model
     await web.start_parks()
     texts = [*demo_statements()[:40], "<img src=x onerror=alert(1)> more benches"]
-    await asyncio.gather(*(web.say(f"/idea #parks {text}", user=f"resident{n}") for n, text in enumerate(texts)))
+    await asyncio.gather(
+        *(web.say(f"/idea #parks {text}", user=f"resident{n}") for n, text in enumerate(texts))
+    )
     await web.say("/themes", user=FACILITATOR)
     await web.wait_for_text("Theme", timeout=60)
     await run(fresh.get, await dashboard_link(web))
@@ -124,4 +134,34 @@ async def test_the_theme_map_tells_each_idea_on_hover_and_a_click_lists_its_them
     assert await run(fresh.find_elements, By.TAG_NAME, "img") == []  # the idea written as HTML stays text
     assert shown.count(True) == 1
     assert await run(text_of, fresh, "#theme-list > li:not([hidden]) h2") != ""
+    assert await run(errors, fresh) == []
+
+
+async def test_the_pages_of_rounds_prototypes_commitments_goals_and_groups_open_without_errors(web, fresh):
+    await ten_residents_vote(web)
+    await web.say("/round 1h Where should the benches go?", user=FACILITATOR)
+    await web.say("/prototype i10 Benches pilot", user=FACILITATOR)
+    await web.say("/version p1 Two benches by the pond", user=FACILITATOR)
+    await web.say("/feedback p1 4 A fine <b>bench</b>", user="alice")
+    await web.say("/budget p1 500 1000 CAD", user=FACILITATOR)
+    await web.say("/pledge p1 200 CAD", user="alice")
+    await web.say("/commit Paint the benches by in 2 weeks #parks", user="alice")
+    await web.say("/goal benches 10 benches", user=FACILITATOR)
+    await web.say("/goal benches 4", user=FACILITATOR)
+    await run(fresh.get, await dashboard_link(web))
+    seen = {}
+    for path in NEW_PAGES:
+        await run(fresh.get, web.townhall.settings.web_url + "/c/1" + path)
+        charts = await run(fresh.find_elements, By.CSS_SELECTOR, "main svg")
+        seen[path] = (await run(text_of, fresh, "h1"), len(charts), await run(text_of, fresh, "main"))
+    assert [heading for heading, _charts, _text in seen.values()] == [
+        "Opinion groups",
+        "Rounds",
+        "Prototypes and giving",
+        "Commitments",
+        "Shared goals",
+    ]
+    charts = {path: count for path, (_heading, count, _text) in seen.items()}
+    assert charts == {"/groups": 1, "/rounds": 1, "/prototypes": 1, "/commitments": 0, "/goals": 1}
+    assert "Group A" in seen["/groups"][2] and "“A fine <b>bench</b>”" in seen["/prototypes"][2]
     assert await run(errors, fresh) == []

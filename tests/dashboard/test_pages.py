@@ -7,9 +7,7 @@ import zipfile
 
 import aiohttp
 
-from storage.models import OpinionGroupState
 from tests.dashboard.conftest import dashboard_link
-from tests.planning.test_opinion_groups_in_chat import regrouped, ten_residents_vote
 
 
 async def signed_in_client(web) -> tuple[aiohttp.ClientSession, str]:  # noqa: ANN001
@@ -45,18 +43,3 @@ async def test_downloads_give_the_open_data_package_and_the_citizen_report(web):
             assert answer.status == 200 and "Better parks" in await answer.text()
     async with aiohttp.ClientSession() as stranger, stranger.get(base + "/opendata.zip") as answer:
         assert answer.status == 403
-
-
-async def test_opinion_groups_show_once_computed_and_reading_them_changes_nothing(web):
-    await ten_residents_vote(web, regroup=False)
-    client, base = await signed_in_client(web)
-    async with client:
-        async with client.get(base + "/themes") as answer:
-            html = await answer.text()
-        assert "Not computed yet" in html and "No themes yet" in html
-        await regrouped(web)  # the background job, some seconds after the votes
-        stored = [(row.votes_key, row.state, row.computed_at) for row in web.rows(OpinionGroupState)]
-        async with client.get(base + "/themes") as answer:
-            html = await answer.text()
-    assert "Group A · 5 people" in html and "Group B · 5 people" in html and "More benches in the parks" in html
-    assert [(row.votes_key, row.state, row.computed_at) for row in web.rows(OpinionGroupState)] == stored

@@ -3,6 +3,8 @@ pseudonym, member list or moderation."""
 
 from __future__ import annotations
 
+import re
+
 import aiohttp
 
 from bot.testing.harness import FACILITATOR
@@ -40,3 +42,28 @@ async def test_the_public_page_shows_once_turned_on_and_never_a_pseudonym(web):
     assert (await get(url))[0] == 404
     assert (await get(url + "/opendata.zip"))[0] == 404
     assert (await get(web.townhall.settings.web_url + "/p/nothing"))[0] == 404
+
+
+async def test_the_public_page_speaks_the_visitors_language_else_the_campaigns(web):
+    await web.start_parks()
+    await web.say("/goal trees 50 trees", user=FACILITATOR)
+    await web.say("/public on #parks", user=FACILITATOR)
+    url = web.townhall.settings.web_url + "/p/parks"
+
+    async def heading(accept: str | None) -> tuple[str, str]:
+        headers = {"Accept-Language": accept} if accept is not None else {}
+        async with aiohttp.ClientSession() as client, client.get(url, headers=headers) as answer:
+            html = await answer.text()
+        return re.search(r'<html lang="(\w+)">', html).group(1), re.search(
+            r'<h2 id="goals-heading">([^<]+)', html
+        ).group(1)
+
+    assert await heading("fr-CA,fr;q=0.9,en;q=0.8") == ("fr", "Objectifs partagés")
+    assert await heading("de-DE,en;q=0.5,fr;q=0.7") == ("fr", "Objectifs partagés")
+    assert await heading("en-GB,en;q=0.9,fr;q=0.1") == ("en", "Shared goals")
+    assert await heading("de, *;q=0.5") == ("en", "Shared goals")  # the campaign's language, English here
+    assert await heading(None) == ("en", "Shared goals")
+    await web.say("/campaign #parks language fr", user=FACILITATOR)
+    assert await heading("de") == ("fr", "Objectifs partagés")
+    assert await heading("en;q=0.2") == ("en", "Shared goals")
+    assert await heading("en;q=0, fr;q=bad") == ("fr", "Objectifs partagés")

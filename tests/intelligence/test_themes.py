@@ -184,7 +184,7 @@ async def test_a_large_campaigns_themes_are_grouped_off_the_worker_while_others_
     await post_ideas(similar_harness, demo_statements()[:30])
     [coming] = await similar_harness.say("/themes", user="zoe")
     assert coming.text == "Grouping 30 ideas of #parks into themes: the digest follows in a moment."
-    assert await asyncio.to_thread(grouping.wait, 10)
+    assert await asyncio.to_thread(grouping.wait, 30)
     assert "Idea i31 recorded" in await similar_harness.reply_text("/idea Benches by the pond", user="bob")
     go_on.set()
     digest = await similar_harness.wait_for_text("Themes in #parks — 30 ideas")

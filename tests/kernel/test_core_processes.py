@@ -1,6 +1,6 @@
 """Two real Townhall processes on one PostgreSQL database, Telegram webhooks posted to both (some updates to
 both at once), one killed mid-load: every update stored once, every reply sent once, each sender's order
-kept. The load and its checks are in `bot.testing.replicas`; `benchmarks/processes.py` times the same."""
+kept. The load and its checks are in `bot.testing.webhook_load`; `benchmarks/processes.py` times the same."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.testing.fake_telegram import FakeBotAPI
-from bot.testing.replicas import (
+from bot.testing.webhook_load import (
     Outcome,
     Replica,
     build_residents,

@@ -7,8 +7,10 @@ and renders `Outgoing` messages within its platform's `Capabilities`. It knows n
 from __future__ import annotations
 
 import asyncio
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -25,6 +27,8 @@ from facilitation.kernel.events import (
     Sender,
     TransientDeliveryError,
 )
+
+log = logging.getLogger(__name__)
 
 IncomingHandler = Callable[[Incoming], Awaitable[None]]
 ResumePoints = Callable[[], Awaitable[dict[str, int | datetime]]]
@@ -44,10 +48,47 @@ __all__ = [
     "Outgoing",
     "PermanentDeliveryError",
     "PlatformUser",
+    "Receiving",
     "ResumePoints",
     "Sender",
     "TransientDeliveryError",
 ]
+
+
+class Receiving:
+    """Hands updates to the core and returns as soon as each is received for good: stored in the
+    database's inbox (PostgreSQL), or else handled. An adapter tells its platform an update was received
+    (a webhook's 200, the next polling offset) when `receive` returns; the handling goes on meanwhile, and
+    `stop` waits for it."""
+
+    def __init__(self) -> None:
+        self._handling: set[asyncio.Task[None]] = set()
+
+    async def receive(self, on_incoming: IncomingHandler, incoming: Incoming) -> None:
+        """Raises what handling raised, when it ended before the update was stored."""
+        stored = asyncio.Event()
+        handling = asyncio.create_task(on_incoming(replace(incoming, receipt=stored.set)), name="handling")
+        self._handling.add(handling)
+        handling.add_done_callback(self._done)
+        waiting = asyncio.create_task(stored.wait(), name="receipt")
+        try:
+            await asyncio.wait({handling, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiting.cancel()
+        if handling.done() and not stored.is_set():
+            handling.result()
+
+    def _done(self, handling: asyncio.Task[None]) -> None:
+        self._handling.discard(handling)
+        if not handling.cancelled() and handling.exception() is not None:
+            log.error("update failed after it was received", exc_info=handling.exception())
+
+    async def stop(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for the updates being handled; the rest wait in the inbox."""
+        if self._handling:
+            await asyncio.wait(set(self._handling), timeout=timeout)
+        for handling in set(self._handling):
+            handling.cancel()
 
 
 class AdapterStartError(Exception):

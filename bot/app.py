@@ -163,6 +163,7 @@ class Townhall:
             capabilities={adapter.platform: adapter.capabilities for adapter in self.adapters},
             features=features,
             index=IdeaIndex(embedder, self.multilingual) if embedder is not None else None,
+            workers=settings.effective_core_workers,
         )
         self._embedding: asyncio.Task | None = None
         self._running = contextlib.AsyncExitStack()
@@ -189,6 +190,7 @@ class Townhall:
         self._running.callback(self.database.dispose)
         self._running.callback(self.core.close)
         await self._upgrade_when_reachable()
+        self.core.start()
         if self.embedder is not None:
             if self._owns_embedder:
                 self._running.push_async_callback(asyncio.to_thread, self.embedder.close)

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""
+    core_workers: int = Field(default=1, ge=1, le=64)
     telegram_bot_token: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
     telegram_webhook_url: str = ""
@@ -206,6 +207,11 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite", "postgresql")):
             raise ValueError(f"{value!r} is neither a sqlite:/// nor a postgresql:// URL")
         return value
+
+    @property
+    def effective_core_workers(self) -> int:
+        """CORE_WORKERS on PostgreSQL; one on SQLite, which lets one writer in at a time anyway."""
+        return self.core_workers if self.effective_database_url.startswith("postgresql") else 1
 
     @property
     def effective_database_url(self) -> str:

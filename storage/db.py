@@ -39,7 +39,8 @@ def create_db_engine(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    # Room for the inbox workers: each holds a connection for its chat lock beside its session.
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API types)

@@ -86,6 +86,29 @@ class HandledUpdate(SQLModel, table=True):
     handled_at: datetime = timestamp_field()
 
 
+class InboxUpdate(SQLModel, table=True):
+    """An update received and not yet handled, waiting for a core worker of any process (PostgreSQL).
+
+    Stored before the platform is told it was received, keyed by the platform's id for its delivery, so
+    that a delivery received twice (a retried webhook, the same update posted to two processes) waits
+    once. A worker takes a sender's oldest row under the sender's lock and handles it in a transaction that
+    records its key in `HandledUpdate` (a later delivery of it changes nothing), then deletes the row."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "update_key", name="uq_inboxupdate_key"),
+        sa.Index("ix_inboxupdate_sender", "platform", "sender_id", "id"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    platform: str = Field(max_length=32)
+    update_key: str = Field(max_length=64)
+    sender_id: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(sa_type=sa.JSON)
+    received_at: datetime = timestamp_field()
+
+
 SCHEDULER_JOBS_TABLE = "apscheduler_jobs"
 
 scheduler_jobs = sa.Table(

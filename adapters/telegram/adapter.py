@@ -33,6 +33,7 @@ from adapters.base import (
     IncomingHandler,
     Outgoing,
     PermanentDeliveryError,
+    Receiving,
     TransientDeliveryError,
 )
 from adapters.telegram.incoming import PLATFORM, to_incoming
@@ -57,6 +58,9 @@ PER_CHAT_INTERVAL_SECONDS = 1.0
 """Telegram asks bots to avoid more than one message a second in a chat."""
 GLOBAL_INTERVAL_SECONDS = 1 / 30
 """And about 30 messages a second overall."""
+HANDLING_AT_STOP_SECONDS = 30
+"""At stop, how long updates received (stored) but still being handled may take before the adapter goes;
+those cut short wait in the inbox for the next worker."""
 ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
 LEAD_RETRY_FIRST_SECONDS = 1.0
 LEAD_RETRY_MAX_SECONDS = 60.0
@@ -119,6 +123,7 @@ class TelegramAdapter(Adapter):
         self.group_pace = GroupPace()
         self._on_incoming: IncomingHandler | None = None
         self._receiver: Poller | WebhookServer | None = None
+        self._receiving = Receiving()
         self._leading: asyncio.Task[None] | None = None
 
     async def start(self, on_incoming: IncomingHandler) -> None:
@@ -182,6 +187,7 @@ class TelegramAdapter(Adapter):
         if self._receiver is not None:
             await self._receiver.stop()
             self._receiver = None
+        await self._receiving.stop(HANDLING_AT_STOP_SECONDS)
         await self.application.shutdown()
 
     async def _register_commands(self) -> None:
@@ -199,7 +205,8 @@ class TelegramAdapter(Adapter):
                 log.warning("telegram setMyCommands failed language=%s: %s", language, error)
 
     async def _handle(self, update: Update) -> None:
-        """Acknowledge a button press at once, then hand the update to the core; returns once it is handled."""
+        """Acknowledge a button press at once, then hand the update to the core; returns once it is stored
+        for good (see `Receiving`), when Telegram may hear it was received."""
         if update.callback_query is not None:
             try:
                 await update.callback_query.answer()
@@ -209,7 +216,7 @@ class TelegramAdapter(Adapter):
         if incoming is None or self._on_incoming is None:
             return
         log.debug("telegram update=%s", update.update_id)  # the core logs its chat and user, hashed
-        await self._on_incoming(incoming)
+        await self._receiving.receive(self._on_incoming, incoming)
 
     async def send(self, address: Address, message: Outgoing) -> str | None:
         if message.private and address.user_id and address.user_id != address.chat_id:

@@ -7,6 +7,7 @@ The index is used from the core's single worker thread only.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -200,6 +201,8 @@ class IdeaIndex:
         self.embedder = embedder
         self.multilingual = multilingual
         self._campaigns: dict[int, CampaignVectors] = {}
+        self._lock = threading.RLock()
+        """Held to read or change the campaigns' vectors: several core workers may post ideas at once."""
         self.awaiting: dict[int, Incoming] = {}
         """Ideas recorded before the model was ready, with the update that brought them: once embedded,
         their authors are told about close ideas (kept in memory: lost on restart, the ideas are not)."""
@@ -233,10 +236,15 @@ class IdeaIndex:
 
     def forget(self, campaign_id: int) -> None:
         """Drop a campaign's vectors (its model changed): the next lookup reads its new model's."""
-        self._campaigns.pop(campaign_id, None)
+        with self._lock:
+            self._campaigns.pop(campaign_id, None)
 
     def vectors(self, session: Session, campaign_id: int) -> CampaignVectors:
         """The campaign's vectors, read from storage on first use."""
+        with self._lock:
+            return self._vectors(session, campaign_id)
+
+    def _vectors(self, session: Session, campaign_id: int) -> CampaignVectors:
         vectors = self._campaigns.get(campaign_id)
         if vectors is None:
             ids, matrix = stored_embeddings(
@@ -266,15 +274,18 @@ class IdeaIndex:
         """See `CampaignVectors.search`, at the threshold of the campaign's model."""
         multilingual = self.embedder_for(session, campaign_id).setting == MULTILINGUAL_EMBEDDING_MODEL
         threshold = MULTILINGUAL_SIMILAR_THRESHOLD if multilingual else SIMILAR_THRESHOLD
-        return self.vectors(session, campaign_id).search(vector, author_id, count, threshold)
+        with self._lock:
+            return self._vectors(session, campaign_id).search(vector, author_id, count, threshold)
 
     def added(self, campaign_id: int, idea_id: int, author_id: int | None, vector: np.ndarray) -> None:
         """An idea's vector was committed; campaigns not loaded yet will read it from storage."""
-        vectors = self._campaigns.get(campaign_id)
-        if vectors is not None:
-            vectors.add(idea_id, author_id, vector)
+        with self._lock:
+            vectors = self._campaigns.get(campaign_id)
+            if vectors is not None:
+                vectors.add(idea_id, author_id, vector)
 
     def removed(self, campaign_id: int, idea_id: int) -> None:
-        vectors = self._campaigns.get(campaign_id)
-        if vectors is not None:
-            vectors.remove(idea_id)
+        with self._lock:
+            vectors = self._campaigns.get(campaign_id)
+            if vectors is not None:
+                vectors.remove(idea_id)

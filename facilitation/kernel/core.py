@@ -29,6 +29,7 @@ from facilitation.kernel.hooks import (
 )
 from facilitation.kernel.i18n import Translator
 from facilitation.kernel.identity import member_for
+from facilitation.kernel.inbox import DatabaseUnavailable, InboxWorkers
 from facilitation.kernel.outbox import Outbox, retry_delay
 from facilitation.kernel.router import CommandSet, Role, Router, UsageError, UserError, parse_command
 from facilitation.kernel.scheduling import JobSpec
@@ -48,12 +49,10 @@ def sender_of(incoming: Incoming) -> tuple[str, str]:
     return incoming.platform, incoming.sender.user_id
 
 
-class DatabaseUnavailable(Exception):
-    """The database could not be reached, or stayed locked, while handling an update: try it again later."""
-
-
 class Core:
-    """Handles updates one at a time on a worker thread, so the event loop never waits on the database."""
+    """Handles updates off the event loop, so that it never waits on the database: on SQLite one at a time
+    on a worker thread; on PostgreSQL through the inbox, by `workers` threads here and those of every other
+    process on the database, one chat at a time and in each chat's order (see `kernel.inbox`)."""
 
     def __init__(
         self,
@@ -62,6 +61,7 @@ class Core:
         features: Iterable[CommandSet],
         capabilities: dict[str, Capabilities] | None = None,
         index: IdeaIndex | None = None,
+        workers: int = 1,
     ) -> None:
         self.database = database
         self.config = config
@@ -78,6 +78,16 @@ class Core:
         self._held: deque[tuple[Incoming, Mapping[str, np.ndarray], asyncio.Future[None]]] = deque()
         self._told_to_wait: set[tuple[str, str]] = set()
         self._retrying: asyncio.Task[None] | None = None
+        self._inbox: InboxWorkers | None = None
+        if database.engine.dialect.name == "postgresql":
+            self._inbox = InboxWorkers(database, self.handle_now, self._committed, workers, config.clock)
+
+    def start(self) -> None:
+        """Start the inbox's workers, if any, on the running event loop: updates left waiting by a process
+        that stopped or died are handled now, before any new one arrives."""
+        if self._inbox is not None:
+            self._deferred.attach(asyncio.get_running_loop())
+            self._inbox.start(asyncio.get_running_loop())
 
     async def handle(self, incoming: Incoming) -> None:
         """Handle one update; replies are in the outbox when this returns.
@@ -110,11 +120,21 @@ class Core:
         vectors = await self._encode_ideas(incoming)
         if not self._held:  # else it waits behind the updates already held, to keep their order
             try:
-                await self.commit_on_worker(self.handle_now, incoming, vectors, lane=sender)
+                await self._take(incoming, vectors, lane=sender)
                 return
             except DatabaseUnavailable:
                 pass
         await self._hold(incoming, vectors)
+
+    async def _take(
+        self, incoming: Incoming, vectors: Mapping[str, np.ndarray], lane: Hashable = HOUSE_LANE
+    ) -> None:
+        """Handle the update and return once it is committed: through the inbox, or on the worker."""
+        if self._inbox is None or incoming.sender.is_bot:
+            await self.commit_on_worker(self.handle_now, incoming, vectors, lane=lane)
+        else:
+            self._deferred.attach(asyncio.get_running_loop())
+            await self._inbox.submit(incoming, vectors)
 
     async def _hold(self, incoming: Incoming, vectors: Mapping[str, np.ndarray]) -> None:
         """Keep the update for a retry, tell its chat once, and wait until the retry has committed it."""
@@ -146,7 +166,7 @@ class Core:
                 incoming, vectors, handled = self._held[0]
                 failure: Exception | None = None
                 try:
-                    await self.commit_on_worker(self.handle_now, incoming, vectors)
+                    await self._take(incoming, vectors)
                 except DatabaseUnavailable:
                     break
                 except Exception as error:  # not the database: whoever waits for the update hears it
@@ -195,7 +215,9 @@ class Core:
     async def commit_on_worker(
         self, work: Callable[..., list[JobSpec]], *args: Any, lane: Hashable = HOUSE_LANE
     ) -> None:
-        scheduled = await self.in_worker(work, *args, lane=lane)
+        self._committed(await self.in_worker(work, *args, lane=lane))
+
+    def _committed(self, scheduled: list[JobSpec]) -> None:
         for callback in self.after_commit:
             callback(scheduled)
 
@@ -261,6 +283,8 @@ class Core:
             )
             for _incoming, _vectors, handled in self._held:
                 handled.cancel()
+        if self._inbox is not None:
+            self._inbox.close()
         self._deferred.close()
         self._worker.shutdown()
 

@@ -7,7 +7,7 @@ An `Address` is plain data so that a reply or a proactive message can be stored 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -109,10 +109,32 @@ class Incoming:
     edited: bool = False
     moved_from_chat_id: str | None = None
     raw: Any = field(default=None, compare=False, repr=False)
+    receipt: Callable[[], None] | None = field(default=None, compare=False, repr=False)
+    """Called once the update is kept where a crash cannot lose it (PostgreSQL's inbox) and before it is
+    handled, so that the platform may be told it was received then; never called where updates are kept
+    only by handling them (SQLite: the platform hears of it once the update is handled)."""
 
     @property
     def platform(self) -> str:
         return self.sender.platform
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, to wait in the database's inbox for a worker of any process; `raw` and `receipt`
+        are left out."""
+        data = asdict(replace(self, raw=None, receipt=None))
+        del data["raw"], data["receipt"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Incoming:
+        values = dict(data)
+        values["sender"] = Sender(**values["sender"])
+        values["address"] = Address.from_dict(values["address"])
+        values["chat_kind"] = ChatKind(values["chat_kind"])
+        values["mentions"] = tuple(PlatformUser(**mention) for mention in values["mentions"])
+        if values["reply_to"] is not None:
+            values["reply_to"] = PlatformUser(**values["reply_to"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)

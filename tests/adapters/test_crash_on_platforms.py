@@ -195,6 +195,9 @@ async def test_sigkill_on_the_webhook_loses_and_doubles_nothing(environment, tmp
             unanswered = [update for update in updates if update["update_id"] not in acknowledged]
             resent_anyway = [update for update in updates if update["update_id"] in acknowledged][-5:]
             await post_updates(url, resent_anyway + unanswered, acknowledged, stop_after=None)
+            # 200 says received for good: handled (SQLite) or in the inbox (PostgreSQL), handled soon after.
+            await wait_for_ideas(database_url, BURST, again)
+            await asyncio.sleep(1)  # anything handled twice would show by now
             ideas = await asyncio.to_thread(stored_ideas, database_url)
         finally:
             stop(again)

@@ -8,14 +8,17 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
 import pytest
+import sqlalchemy as sa
 
 from bot.testing.fake_telegram import TOKEN, FakeBotAPI, message_update, private, user
 from bot.testing.replicas import LEADS, STARTED, Replica, throwaway_schema
 from facilitation.kernel.i18n import SUPPORTED_LANGUAGES
+from storage.db import create_db_engine
 from tests.conftest import POSTGRES_URL, ROOT
 
 ALICE = user(6200000002, "Alice", "alice_m")
@@ -38,6 +41,23 @@ async def post_update(port: int, secret: str, update_id: int) -> int:
         endpoint = f"http://127.0.0.1:{port}/telegram/updates"
         async with client.post(endpoint, json=update, headers={SECRET_HEADER: secret}) as response:
             return response.status
+
+
+def wait_until_all_sent(database_url: str, timeout: float = 30.0) -> None:
+    engine = create_db_engine(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            with engine.connect() as connection:
+                pending = connection.execute(
+                    sa.text("SELECT count(*) FROM outboxmessage WHERE status = 'pending'")
+                ).scalar()
+            if not pending:
+                return
+            assert time.monotonic() < deadline, f"{pending} messages still pending"
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
 
 
 def replica(name: str, environment: dict[str, str], api: FakeBotAPI, folder: Path) -> Replica:
@@ -73,6 +93,9 @@ async def test_two_webhook_replicas_set_the_webhook_once_and_a_replica_that_take
             port = int(each.env["TELEGRAM_WEBHOOK_PORT"])
             assert await post_update(port, registered["secret_token"], update_id) == 200
         await api.wait_for_messages(2)
+        # A 200 says the update is in the inbox; wait until both replies are also marked sent, so that the
+        # kill leaves no message claimed (a claim lapses only after 30 s, and the chat's next waits).
+        await asyncio.to_thread(wait_until_all_sent, environment["DATABASE_URL"])
 
         first.kill()
         await asyncio.to_thread(second.wait_until_says, LEADS)

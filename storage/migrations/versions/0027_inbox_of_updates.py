@@ -1,7 +1,7 @@
 """an inbox of received updates, for core workers in any process
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import storage.kernel
 
-revision: str = '0026'
-down_revision: str | None = '0025'
+revision: str = '0027'
+down_revision: str | None = '0026'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

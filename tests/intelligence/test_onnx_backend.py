@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 
 from bot.settings import SettingsError, load_settings
@@ -56,6 +57,35 @@ def test_a_second_start_reuses_the_export(exported: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(onnx_backend, "_export", no_export)
     assert ensure_onnx_export(resolve_model_folder("all-MiniLM-L6-v2"), exported.parent) == exported
+
+
+def test_an_export_made_by_an_older_recipe_is_made_again(exported: Path, monkeypatch: pytest.MonkeyPatch):
+    made: list[Path] = []
+
+    def recording_export(_model_folder: Path, target: Path) -> None:
+        made.append(target)
+        raise OSError("stopped before exporting")
+
+    monkeypatch.setattr(onnx_backend, "EXPORT_RECIPE", onnx_backend.EXPORT_RECIPE + 1)
+    monkeypatch.setattr(onnx_backend, "_export", recording_export)
+    assert not onnx_backend._export_is_whole(exported)  # its manifest names the older recipe
+    with pytest.raises(OSError, match="stopped before exporting"):
+        ensure_onnx_export(resolve_model_folder("all-MiniLM-L6-v2"), exported.parent)
+    assert len(made) == 1
+
+
+def test_the_int8_model_runs_each_layers_attention_as_one_fused_operator_and_keeps_four_products_in_fp32(
+    exported: Path,
+):
+    int8 = onnx.load(str(exported / "model-int8.onnx"), load_external_data=False)
+    assert [node.op_type for node in int8.graph.node].count("QAttention") == 6  # MiniLM-L6: six layers
+    kept = sorted(node.name.split("/encoder/")[1] for node in int8.graph.node if node.op_type == "MatMul")
+    assert kept == [
+        "layer.0/output/dense/MatMul",
+        "layer.1/output/dense/MatMul",
+        "layer.2/output/dense/MatMul",
+        "layer.4/intermediate/dense/MatMul",
+    ]
 
 
 def test_a_truncated_export_is_noticed_and_made_again(tmp_path: Path, exported: Path):

@@ -12,6 +12,7 @@ import aiohttp
 from bot.testing.harness import FACILITATOR
 from bot.web.pages import STATIC
 from tests.dashboard.conftest import dashboard_link
+from tests.dashboard.views import fill_the_planning_pages
 
 PAGES = (
     "",
@@ -98,15 +99,7 @@ async def test_every_page_has_a_language_a_title_labels_and_text_alternatives(we
     await web.say("/hide i1 Testing the page", user=FACILITATOR)
     await web.say("/idea Shade trees", user="alice")
     await web.say("/public on", user=FACILITATOR)
-    await web.say("/round 1h Where should the benches go?", user=FACILITATOR)
-    await web.say("/prototype i2 Shade pilot", user=FACILITATOR)
-    await web.say("/version p1 Two young oaks", user=FACILITATOR)
-    await web.say("/feedback p1 4 Lovely", user="alice")
-    await web.say("/budget p1 500 1000 CAD", user=FACILITATOR)
-    await web.say("/pledge p1 200 CAD", user="alice")
-    await web.say("/commit Water the oaks by in 2 weeks #parks", user="alice")
-    await web.say("/goal trees 50 trees", user=FACILITATOR)
-    await web.say("/goal trees 12", user=FACILITATOR)
+    await fill_the_planning_pages(web, idea="i2", feedback="Lovely")
     link = await dashboard_link(web)
     base = link.split("/login/")[0]
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:

@@ -14,7 +14,7 @@ from bot.demo import demo_statements
 from bot.testing.harness import FACILITATOR
 from tests.dashboard.browser import chromium, run, wait_until
 from tests.dashboard.conftest import dashboard_link
-from tests.dashboard.views import NEW_PAGES
+from tests.dashboard.views import NEW_PAGES, fill_the_planning_pages
 from tests.planning.test_opinion_groups_in_chat import ten_residents_vote
 
 PAGE_WAIT_SECONDS = 30
@@ -139,15 +139,7 @@ async def test_the_theme_map_tells_each_idea_on_hover_and_a_click_lists_its_them
 
 async def test_the_pages_of_rounds_prototypes_commitments_goals_and_groups_open_without_errors(web, fresh):
     await ten_residents_vote(web)
-    await web.say("/round 1h Where should the benches go?", user=FACILITATOR)
-    await web.say("/prototype i10 Benches pilot", user=FACILITATOR)
-    await web.say("/version p1 Two benches by the pond", user=FACILITATOR)
-    await web.say("/feedback p1 4 A fine <b>bench</b>", user="alice")
-    await web.say("/budget p1 500 1000 CAD", user=FACILITATOR)
-    await web.say("/pledge p1 200 CAD", user="alice")
-    await web.say("/commit Paint the benches by in 2 weeks #parks", user="alice")
-    await web.say("/goal benches 10 benches", user=FACILITATOR)
-    await web.say("/goal benches 4", user=FACILITATOR)
+    await fill_the_planning_pages(web, idea="i10", feedback="A fine <b>bench</b>")
     await run(fresh.get, await dashboard_link(web))
     seen = {}
     for path in NEW_PAGES:

@@ -34,3 +34,21 @@ async def page(client: TestClient, path: str) -> str:
     text = await answer.text()
     assert answer.status == 200, (path, text)
     return text
+
+
+async def fill_the_planning_pages(harness: Harness, idea: str, feedback: str) -> None:
+    """Something on each planning page: a round, a prototype of `idea` with a version rated with
+    `feedback`, a budget and a pledge, a commitment, and a goal measured once."""
+    steps = [
+        ("/round 1h Where should the benches go?", FACILITATOR),
+        (f"/prototype {idea} Benches pilot", FACILITATOR),
+        ("/version p1 Two benches by the pond", FACILITATOR),
+        (f"/feedback p1 4 {feedback}", "alice"),
+        ("/budget p1 500 1000 CAD", FACILITATOR),
+        ("/pledge p1 200 CAD", "alice"),
+        ("/commit Paint the benches by in 2 weeks #parks", "alice"),
+        ("/goal benches 10 benches", FACILITATOR),
+        ("/goal benches 4", FACILITATOR),
+    ]
+    for text, user in steps:
+        await harness.say(text, user=user)

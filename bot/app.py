@@ -43,6 +43,10 @@ STOP_WAIT_FOR_EMBEDDING_SECONDS = 120
 STOP_WAIT_FOR_DEFERRED_SECONDS = 60
 """At stop, how long answers still being computed off the core's worker (themes) may take to be posted."""
 
+STOP_DELIVERY_SECONDS = 10
+"""At stop, how long the last delivery pass may take: a backlog sent at a platform's pace could hold a
+SIGTERM for minutes, and what is left stays in the outbox for the next start."""
+
 DATABASE_RETRY_FIRST_SECONDS = 1
 DATABASE_RETRY_MAX_SECONDS = 30
 """A database unreachable at start is tried again after 1 s, then twice as long each time, up to 30 s."""
@@ -258,7 +262,12 @@ class Townhall:
 
     async def _last_delivery_pass(self) -> None:
         try:
-            await self.delivery.deliver_due()
+            await asyncio.wait_for(self.delivery.deliver_due(), STOP_DELIVERY_SECONDS)
+        except TimeoutError:
+            log.warning(
+                "final delivery pass cut after %d s; pending messages go out at the next start",
+                STOP_DELIVERY_SECONDS,
+            )
         except Exception:
             log.exception("final delivery pass failed; pending messages go out at the next start")
 
